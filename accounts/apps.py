@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = _("Accounts and audit trail")
+
+    def ready(self):
+        from . import navigation, roles
+
+        # Keep each role's Django permissions in step as apps add models.
+        post_migrate.connect(
+            roles.sync_role_permissions_signal, dispatch_uid="ibasho-roles"
+        )
+        navigation.register(
+            navigation.MenuItem(
+                _("Audit trail"),
+                "admin:accounts_auditentry_changelist",
+                roles.ADMIN_ONLY,
+                90,
+            )
+        )
+        navigation.register(
+            navigation.MenuItem(
+                _("Administration"), "admin:index", roles.ADMIN_ONLY, 95
+            )
+        )

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.urls import include, path, reverse_lazy
+from django.views.generic import RedirectView
+
+from accounts import views as account_views
+
+
+@login_not_required
+def admin_login(request):
+    """One login page for the app and the Django admin. A signed-in user
+    without admin rights gets 403 instead of a redirect loop."""
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    return RedirectView.as_view(url=reverse_lazy("accounts:login"), query_string=True)(
+        request
+    )
+
+
+urlpatterns = [
+    path("", account_views.HomeView.as_view(), name="home"),
+    path("healthz", account_views.healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/login/", admin_login),
+    path("admin/", admin.site.urls),
+    path("clients/", include("consultations.urls")),
+]
