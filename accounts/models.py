@@ -12,6 +12,12 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    @property
+    def display_name(self) -> str:
+        """Family name first, as in Japanese; the username when no name."""
+        name = f"{self.last_name} {self.first_name}".strip()
+        return name or self.get_username()
+
     def has_role(self, *roles: str) -> bool:
         from .roles import has_role
 

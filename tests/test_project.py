@@ -146,6 +146,9 @@ def test_pages_are_japanese_by_default_and_english_on_request(client_as, counsel
     c = client_as(counsellor)
     page = c.get("/").content.decode()
     assert 'lang="ja"' in page and "ログアウト" in page
+    # The browser's language does not override Japanese.
+    page = c.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="ja"' in page
     c.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = c.get("/").content.decode()
     assert 'lang="en"' in page and "Log out" in page
