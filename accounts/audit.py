@@ -84,3 +84,22 @@ class AuditedObjectMixin:
         response = super().get(request, *args, **kwargs)
         audit(user=request.user, action=self.audit_action, obj=self.object)
         return response
+
+
+def audit_many(*, user, action: str, object_type: str, client_codes, detail: str = ""):
+    """One entry per client for a bulk action (an import or an export), written
+    in one query."""
+    ctx = _current.get() or _NO_CONTEXT
+    user = user if getattr(user, "is_authenticated", False) else None
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            user=user,
+            action=action,
+            object_type=object_type,
+            client_code=code,
+            ip_address=ctx.ip,
+            path=ctx.path,
+            detail=detail[:255],
+        )
+        for code in sorted(set(client_codes))
+    )

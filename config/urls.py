@@ -25,5 +25,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
-    path("clients/", include("consultations.urls")),
+    path("", include("consultations.urls")),
+    path("shelter/", include("shelter.urls")),
+    path("groups/", include("peergroups.urls")),
+    path("training/", include("training.urls")),
+    path("reports/", include("reports.urls")),
 ]

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .search import normalise
 
@@ -60,6 +61,7 @@ class Client(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
     notes = models.TextField(_("notes"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     search_text = models.TextField(editable=False, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -88,9 +90,7 @@ class Client(models.Model):
         return f"{self.code} {self.display_name}"
 
     def save(self, *args, **kwargs):
-        self.search_text = normalise(
-            " ".join([self.code, self.display_name, self.kana, self.phone])
-        )
+        self.search_text = self.compute_search_text()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
@@ -101,6 +101,11 @@ class Client(models.Model):
     @property
     def audit_client_code(self) -> str:
         return self.code
+
+    def compute_search_text(self) -> str:
+        return normalise(
+            " ".join([self.code, self.display_name, self.kana, self.phone])
+        )
 
 
 class CodeSequence(models.Model):
@@ -116,3 +121,176 @@ class CodeSequence(models.Model):
 
     def __str__(self):
         return f"{self.name}: {self.last}"
+
+
+class Topic(models.Model):
+    """What a consultation is about (主訴): DV, 生活困窮, 就労 … Master data."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Channel(models.TextChoices):
+    LINE = "line", "LINE"
+    PHONE = "phone", pgettext_lazy("channel", "Phone")
+    FACE_TO_FACE = "face_to_face", pgettext_lazy("channel", "Face-to-face")
+    SNS = "sns", pgettext_lazy("channel", "SNS (chat)")
+    EMAIL = "email", pgettext_lazy("channel", "Email")
+    VISIT = "visit", pgettext_lazy("channel", "Outreach visit")
+
+
+class Consultation(models.Model):
+    """One consultation (相談) by one channel. ``is_new`` (新規) is derived for a
+    known client (their earliest consultation by date and time) and ticked by
+    the counsellor for an anonymous contact; services keep it right."""
+
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    started_at = models.DateTimeField(_("date and time"), db_index=True)
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), null=True, blank=True
+    )
+    counsellor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("counsellor"),
+        on_delete=models.PROTECT,
+        related_name="consultations",
+    )
+    client = models.ForeignKey(
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consultations",
+    )
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    is_new = models.BooleanField(_("new"), default=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(channel__in=Channel.values),
+                name="consultation_channel_valid",
+            ),
+            # A client has exactly one first consultation.
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=models.Q(is_new=True, client__isnull=False),
+                name="consultation_one_new_per_client",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["client", "started_at"], name="consult_client_time"),
+            models.Index(fields=["channel", "started_at"], name="consult_channel_time"),
+            models.Index(
+                fields=["counsellor", "started_at"], name="consult_staff_time"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.started_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("consultations:consultation_update", args=[self.pk])
+
+    @property
+    def audit_client_code(self) -> str:
+        return self.client.code if self.client_id else ""
+
+
+class PartnerAgency(models.Model):
+    """An agency that clients are referred or accompanied to (連携団体)."""
+
+    class Category(models.TextChoices):
+        CITY_OFFICE = "city_office", _("City office")
+        HELLO_WORK = "hello_work", _("Hello Work")
+        SOCIAL_WELFARE_COUNCIL = "social_welfare_council", _("Social welfare council")
+        HEALTH_OFFICE = "health_office", _("Health and welfare office")
+        POLICE = "police", _("Police")
+        MEDICAL = "medical", _("Medical institution")
+        NPO = "npo", _("NPO")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    category = models.CharField(_("category"), max_length=30, choices=Category.choices)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("partner agency")
+        verbose_name_plural = _("partner agencies")
+        ordering = ["category", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class SupportAction(models.Model):
+    """Follow-up after a consultation (支援): an interview, an accompaniment to
+    an agency (同行支援), a referral, or other support."""
+
+    class Kind(models.TextChoices):
+        INTERVIEW = "interview", _("Interview")
+        ACCOMPANIMENT = "accompaniment", _("Accompaniment")
+        REFERRAL = "referral", _("Referral")
+        OTHER = "other", _("Other follow-up")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    date = models.DateField(_("date"), db_index=True)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff"),
+        on_delete=models.PROTECT,
+        related_name="support_actions",
+    )
+    client = models.ForeignKey(
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        related_name="support_actions",
+    )
+    partner_agency = models.ForeignKey(
+        PartnerAgency,
+        verbose_name=_("partner agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="support_actions",
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("support action")
+        verbose_name_plural = _("support actions")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind__in=["interview", "accompaniment", "referral", "other"]
+                ),
+                name="support_action_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.date:%Y-%m-%d}"
+
+    @property
+    def audit_client_code(self) -> str:
+        return self.client.code

@@ -170,3 +170,8 @@ LINE_API_BASE_URL = env("LINE_API_BASE_URL", default="https://api.line.me")
 # ------------------------------------------------------------------------------
 # seed_demo creates users with a known password: never in production.
 SEED_DEMO_ALLOWED = False
+
+# IMPORTS
+# ------------------------------------------------------------------------------
+# Uploaded files wait here between the preview and the confirmation.
+IMPORT_UPLOAD_DIR = env("IMPORT_UPLOAD_DIR", default=str(BASE_DIR / "var" / "imports"))

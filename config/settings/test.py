@@ -21,3 +21,7 @@ LINE_CHANNEL_ACCESS_TOKEN = "test-access-token"
 # Serve static files from the app folders, without collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+import tempfile  # noqa: E402
+
+IMPORT_UPLOAD_DIR = tempfile.mkdtemp(prefix="ibasho-test-imports-")

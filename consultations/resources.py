@@ -1,0 +1,427 @@
+"""Import and export of consultations (SPEC §3), and the pieces that the other
+apps' resources reuse: cell parsers (ISO or wareki dates, times, counts), a
+per-import lookup that finds clients by code and creates unknown ones, and a
+base resource that reads a row with Japanese headers and reports each bad
+column by name."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from import_export import fields, resources
+from import_export.formats import base_formats
+
+import jpdates
+from accounts.audit import Action, audit_many
+
+from .models import Channel, Client, Consultation, Topic
+
+# CELL PARSERS: each returns a value or raises ValueError with a message
+# that names the problem (never the rest of the row).
+# ------------------------------------------------------------------------------
+
+
+def cell_text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def parse_date_cell(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = cell_text(value)
+    if not text:
+        raise ValueError(_("required"))
+    try:
+        return jpdates.parse_date(text)
+    except ValueError as exc:
+        raise ValueError(
+            _("“%(value)s” is not a date (write 2021-10-15 or 令和3年10月15日)")
+            % {"value": text[:20]}
+        ) from exc
+
+
+def parse_time_cell(value) -> dt.time | None:
+    if isinstance(value, dt.datetime):
+        return value.time()
+    if isinstance(value, dt.time):
+        return value
+    text = cell_text(value).replace("：", ":")
+    if not text:
+        return None
+    for fmt in ("%H:%M", "%H:%M:%S"):
+        try:
+            return dt.datetime.strptime(text, fmt).time()
+        except ValueError:
+            continue
+    raise ValueError(
+        _("“%(value)s” is not a time (write 14:30)") % {"value": text[:10]}
+    )
+
+
+def parse_count_cell(
+    value, *, required: bool = True, maximum: int = 10000
+) -> int | None:
+    text = cell_text(value)
+    if not text:
+        if required:
+            raise ValueError(_("required"))
+        return None
+    try:
+        number = float(
+            text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+        )
+    except ValueError as exc:
+        raise ValueError(
+            _("“%(value)s” is not a number") % {"value": text[:10]}
+        ) from exc
+    if number != int(number) or not 0 <= number <= maximum:
+        raise ValueError(
+            _("must be a whole number from 0 to %(max)d") % {"max": maximum}
+        )
+    return int(number)
+
+
+# LOOKUPS: one query up front, then dictionaries.
+# ------------------------------------------------------------------------------
+
+
+class ClientLookup:
+    """Clients by code for one import. An unknown code creates the client, with
+    the code as its display name until a counsellor edits it."""
+
+    def __init__(self, codes):
+        codes = {c for c in codes if c}
+        self.by_code = {c.code: c for c in Client.objects.filter(code__in=codes)}
+        self.touched: set[str] = set()
+
+    def get_or_create(self, code: str) -> Client:
+        if len(code) > 20:
+            raise ValueError(_("client code is too long (20 characters at most)"))
+        client = self.by_code.get(code)
+        if client is None:
+            client = Client(code=code, display_name=code)
+            client.search_text = client.compute_search_text()
+            client.save()
+            self.by_code[code] = client
+        self.touched.add(code)
+        return client
+
+
+class UserLookup:
+    def __init__(self):
+        self.by_username = {
+            u.username: u for u in get_user_model().objects.filter(is_active=True)
+        }
+
+    def get(self, username: str):
+        if not username:
+            raise ValueError(_("required"))
+        try:
+            return self.by_username[username]
+        except KeyError:
+            raise ValueError(
+                _("no active user “%(name)s”") % {"name": username[:30]}
+            ) from None
+
+
+class RowErrors:
+    """Collects 'column: message' for one row, raised together."""
+
+    def __init__(self):
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, column: str, message: str) -> None:
+        self.errors.setdefault(column, []).append(message)
+
+    def read(self, column: str, parse, value, **kwargs):
+        try:
+            return parse(value, **kwargs)
+        except ValueError as exc:
+            self.add(column, str(exc))
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors)
+
+
+class RowImportResource(resources.ModelResource):
+    """Base for the SPEC §3 formats: every row creates a record; ``fill()`` reads
+    the row's Japanese columns into the instance and reports bad cells by
+    column. ``column_fields`` maps each column to the model field it fills, so that a
+    field whose cell was already reported is not reported again by the model's
+    validation, and a model error names the column the user typed in."""
+
+    required_columns: tuple[str, ...] = ()
+    column_fields: dict[str, str] = {}
+
+    def __init__(self, by=None, **kwargs):
+        super().__init__(**kwargs)
+        self.by = by
+
+    @property
+    def error_columns(self) -> dict[str, str]:
+        """Model field -> the (first) column it is read from."""
+        fields_to_columns: dict[str, str] = {}
+        for column, field in self.column_fields.items():
+            fields_to_columns.setdefault(field, column)
+        return fields_to_columns
+
+    def get_instance(self, instance_loader, row):
+        return None  # imports only add records
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = RowErrors()
+        self.fill(instance, row, errors)
+        errors.raise_if_any()
+
+    def validate_instance(
+        self, instance, import_validation_errors=None, validate_unique=True
+    ):
+        errors = dict(import_validation_errors or {})
+        exclude = {self.column_fields.get(key, key) for key in errors}
+        try:
+            instance.full_clean(exclude=exclude, validate_unique=validate_unique)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def fill(self, instance, row, errors: RowErrors) -> None:
+        raise NotImplementedError
+
+
+# CONSULTATIONS
+# ------------------------------------------------------------------------------
+
+CHANNEL_BY_LABEL = {
+    "LINE": Channel.LINE,
+    "電話": Channel.PHONE,
+    "対面": Channel.FACE_TO_FACE,
+    "SNS": Channel.SNS,
+    "メール": Channel.EMAIL,
+    "訪問": Channel.VISIT,
+}
+CHANNEL_LABEL = {value: label for label, value in CHANNEL_BY_LABEL.items()}
+CONSULTATION_COLUMNS = (
+    "日付",
+    "時刻",
+    "相談方法",
+    "相談者コード",
+    "新規",
+    "担当者",
+    "主訴",
+    "内容",
+    "所要時間",
+)
+
+
+def split_topics(text: str) -> list[str]:
+    return [t.strip() for t in text.replace(",", "、").split("、") if t.strip()]
+
+
+def consultation_refresh_new(client_ids) -> None:
+    """Mark each client's earliest consultation (by date and time, then id) as
+    new and no other: two queries, whatever the number of clients."""
+    client_ids = {c for c in client_ids if c}
+    if not client_ids:
+        return
+    first = Subquery(
+        Consultation.objects.filter(client_id=OuterRef("client_id"))
+        .order_by("started_at", "id")
+        .values("id")[:1]
+    )
+    # Clear first, then set, so the one-new-per-client index is never broken.
+    Consultation.objects.filter(client_id__in=client_ids, is_new=True).exclude(
+        pk=first
+    ).update(is_new=False)
+    Consultation.objects.filter(
+        client_id__in=client_ids, is_new=False, pk=first
+    ).update(is_new=True)
+
+
+class ConsultationResource(RowImportResource):
+    """日付, 時刻, 相談方法, 相談者コード, 新規, 担当者, 主訴, 内容, 所要時間."""
+
+    required_columns = ("日付", "相談方法", "担当者")
+    column_fields = {
+        "日付": "started_at",
+        "時刻": "started_at",
+        "相談方法": "channel",
+        "相談者コード": "client",
+        "新規": "is_new",
+        "担当者": "counsellor",
+        "主訴": "topics",
+        "内容": "summary",
+        "所要時間": "duration_minutes",
+    }
+
+    class Meta:
+        model = Consultation
+        fields = ("id",)
+        import_id_fields = ()
+        skip_diff = True
+        clean_model_instances = True
+
+    def before_import(self, dataset, **kwargs):
+        codes = dataset["相談者コード"] if "相談者コード" in dataset.headers else []
+        self.clients = ClientLookup(cell_text(c) for c in codes)
+        self.users = UserLookup()
+        self.topics = {t.name: t for t in Topic.objects.all()}
+
+    def fill(self, instance, row, errors):
+        day = errors.read("日付", parse_date_cell, row.get("日付"))
+        time = errors.read("時刻", parse_time_cell, row.get("時刻"))
+        if day:
+            instance.started_at = timezone.make_aware(
+                dt.datetime.combine(day, time or dt.time(0, 0))
+            )
+        channel = cell_text(row.get("相談方法"))
+        if channel in CHANNEL_BY_LABEL:
+            instance.channel = CHANNEL_BY_LABEL[channel]
+        else:
+            errors.add(
+                "相談方法",
+                _("“%(value)s” is not one of %(choices)s")
+                % {"value": channel[:20], "choices": "/".join(CHANNEL_BY_LABEL)},
+            )
+        instance.counsellor = errors.read(
+            "担当者", self.users.get, cell_text(row.get("担当者"))
+        )
+        code = cell_text(row.get("相談者コード"))
+        new_flag = cell_text(row.get("新規"))
+        if new_flag not in ("", "0", "1"):
+            errors.add("新規", _("write 1 or 0"))
+        if code:
+            instance.client = errors.read(
+                "相談者コード", self.clients.get_or_create, code
+            )
+            if new_flag == "1":
+                errors.add(
+                    "新規",
+                    _(
+                        "can be 1 only for an anonymous contact (no client "
+                        "code); for a client it is worked out"
+                    ),
+                )
+        instance.is_new = not code and new_flag == "1"
+        topics = []
+        for name in split_topics(cell_text(row.get("主訴"))):
+            if name in self.topics:
+                topics.append(self.topics[name])
+            else:
+                errors.add(
+                    "主訴",
+                    _("unknown topic “%(value)s” (known: %(choices)s)")
+                    % {"value": name[:20], "choices": "、".join(self.topics)},
+                )
+        instance._import_topics = topics
+        instance.summary = cell_text(row.get("内容"))
+        instance.duration_minutes = errors.read(
+            "所要時間",
+            parse_count_cell,
+            row.get("所要時間"),
+            required=False,
+            maximum=1440,
+        )
+
+    def save_m2m(self, instance, row, **kwargs):
+        instance.topics.set(getattr(instance, "_import_topics", []))
+
+    def after_import(self, dataset, result, **kwargs):
+        consultation_refresh_new(c.pk for c in self.clients.by_code.values())
+        audit_many(
+            user=self.by,
+            action=Action.IMPORT,
+            object_type="consultations.consultation",
+            client_codes=self.clients.touched,
+        )
+
+
+class ConsultationExportResource(resources.ModelResource):
+    """The filtered consultation list, in the columns of the import format (so an
+    export can be imported elsewhere). Without ``include_personal`` the client
+    code and the summary are left out."""
+
+    date = fields.Field(column_name="日付")
+    time = fields.Field(column_name="時刻")
+    channel = fields.Field(column_name="相談方法")
+    client_code = fields.Field(column_name="相談者コード")
+    new = fields.Field(column_name="新規")
+    counsellor_name = fields.Field(column_name="担当者")
+    topic_names = fields.Field(column_name="主訴")
+    summary_text = fields.Field(column_name="内容")
+    duration = fields.Field(column_name="所要時間")
+
+    class Meta:
+        model = Consultation
+        fields = (
+            "date",
+            "time",
+            "channel",
+            "client_code",
+            "new",
+            "counsellor_name",
+            "topic_names",
+            "summary_text",
+            "duration",
+        )
+        export_order = fields
+
+    def __init__(self, *, include_personal: bool, **kwargs):
+        super().__init__(**kwargs)
+        self.include_personal = include_personal
+
+    def get_export_fields(self, selected_fields=None):
+        export_fields = super().get_export_fields(selected_fields)
+        if not self.include_personal:
+            export_fields = [
+                f
+                for f in export_fields
+                if f.column_name not in ("相談者コード", "内容")
+            ]
+        return export_fields
+
+    def dehydrate_date(self, obj):
+        return timezone.localtime(obj.started_at).date().isoformat()
+
+    def dehydrate_time(self, obj):
+        return timezone.localtime(obj.started_at).strftime("%H:%M")
+
+    def dehydrate_channel(self, obj):
+        return CHANNEL_LABEL[obj.channel]
+
+    def dehydrate_client_code(self, obj):
+        return obj.client.code if obj.client_id else ""
+
+    def dehydrate_new(self, obj):
+        return "1" if obj.is_new else "0"
+
+    def dehydrate_counsellor_name(self, obj):
+        return obj.counsellor.username
+
+    def dehydrate_topic_names(self, obj):
+        return "、".join(t.name for t in obj.topics.all())
+
+    def dehydrate_summary_text(self, obj):
+        return obj.summary
+
+    def dehydrate_duration(self, obj):
+        return "" if obj.duration_minutes is None else obj.duration_minutes
+
+
+def export_bytes(dataset, fmt: str) -> tuple[bytes, str]:
+    """A dataset as CSV (UTF-8 with BOM, for Excel) or XLSX, with spreadsheet
+    formulae escaped (IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT)."""
+    if fmt == "xlsx":
+        data = base_formats.XLSX().export_data(dataset)
+        return data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    text = base_formats.CSV().export_data(dataset)
+    return ("\ufeff" + text).encode("utf-8"), "text/csv; charset=utf-8"
