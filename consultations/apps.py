@@ -11,12 +11,21 @@ class ConsultationsConfig(AppConfig):
         from accounts.roles import Role
 
         from . import demo as consultations_demo
-        from . import home_sections
+        from . import home_sections, timeline, timeline_entries
 
         navigation.register(
             navigation.MenuItem(
                 _("Clients"), "consultations:client_list", (Role.COUNSELLOR,), 10
             )
         )
+        navigation.register(
+            navigation.MenuItem(
+                _("Consultations"),
+                "consultations:consultation_list",
+                (Role.COUNSELLOR,),
+                11,
+            )
+        )
+        timeline.register(timeline_entries.consultations_and_support)
         home.register(home.Section((Role.COUNSELLOR,), home_sections.counsellor, 10))
         demo.register(demo.Seeder("clients", consultations_demo.seed_clients, 10))

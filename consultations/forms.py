@@ -1,9 +1,36 @@
 from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from .models import Client
+from accounts.roles import Role
+from jpdates import fiscal_year
+
+from .models import Channel, Client, Consultation, PartnerAgency, SupportAction, Topic
 
 
-class ClientForm(forms.ModelForm):
+def counsellors():
+    return (
+        get_user_model()
+        .objects.filter(groups__name=Role.COUNSELLOR, is_active=True)
+        .order_by("username")
+    )
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the record had when the form was opened, so that a
+    save over someone else's newer save is refused (accounts.locking)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True
+
+
+class ClientForm(VersionedForm):
     class Meta:
         model = Client
         fields = [
@@ -20,20 +47,178 @@ class ClientForm(forms.ModelForm):
             "notes",
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"display_name": _("A nickname is fine.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from accounts.roles import Role
-
-        self.fields["assigned_counsellor"].queryset = (
-            self.fields["assigned_counsellor"]
-            .queryset.filter(groups__name=Role.COUNSELLOR, is_active=True)
-            .order_by("username")
-        )
+        self.fields["assigned_counsellor"].queryset = counsellors()
 
 
-class ClientSearchForm(forms.Form):
-    q = forms.CharField(required=False)
+class ClientFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
     status = forms.ChoiceField(
-        required=False, choices=[("", "---"), *Client.Status.choices]
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), *Client.Status.choices],
     )
+    counsellor = forms.ModelChoiceField(
+        label=_("Assigned counsellor"),
+        required=False,
+        queryset=None,
+        empty_label=_("All"),
+    )
+    household_type = forms.ChoiceField(
+        label=_("Household type"),
+        required=False,
+        choices=[("", _("All")), *Client.HouseholdType.choices],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["counsellor"].queryset = counsellors()
+
+
+class ConsultationForm(VersionedForm):
+    """The one-page entry form. The client is typed as a code (the page offers
+    matches by code, name or kana as you type); empty means anonymous."""
+
+    client_code = forms.CharField(
+        label=_("Client"),
+        required=False,
+        max_length=20,
+        help_text=_(
+            "Type a code or a name and pick from the list; leave empty for an "
+            "anonymous contact."
+        ),
+    )
+
+    class Meta:
+        model = Consultation
+        fields = [
+            "channel",
+            "started_at",
+            "duration_minutes",
+            "counsellor",
+            "topics",
+            "summary",
+            "is_new",
+        ]
+        widgets = {
+            "channel": forms.RadioSelect(attrs={"class": "channel-choice"}),
+            "started_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "topics": forms.CheckboxSelectMultiple,
+            "summary": forms.Textarea(attrs={"rows": 5}),
+            "duration_minutes": forms.NumberInput(
+                attrs={"min": 0, "max": 1440, "step": 5}
+            ),
+        }
+        labels = {"is_new": _("New (anonymous contact only)")}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["counsellor"].queryset = counsellors()
+        self.fields["topics"].queryset = Topic.objects.filter(active=True)
+        self.fields["started_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        if not self.instance.pk:
+            self.fields["started_at"].initial = timezone.localtime().replace(
+                second=0, microsecond=0
+            )
+            if user is not None:
+                self.fields["counsellor"].initial = user.pk
+        elif self.instance.client_id:
+            self.fields["client_code"].initial = self.instance.client.code
+
+    def clean_client_code(self):
+        code = self.cleaned_data["client_code"].strip().upper()
+        if not code:
+            return None
+        client = Client.objects.filter(code=code).first()
+        if client is None:
+            raise forms.ValidationError(
+                _("No client has the code %(code)s."),
+                code="unknown_client",
+                params={"code": code},
+            )
+        return client
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("client_code") and cleaned.get("is_new"):
+            self.add_error(
+                "is_new",
+                _(
+                    "The new flag is worked out for a known client; "
+                    "tick it only for an anonymous contact."
+                ),
+            )
+        return cleaned
+
+
+class ConsultationFilterForm(forms.Form):
+    fiscal_year = forms.TypedChoiceField(
+        label=_("Fiscal year"), required=False, coerce=int, empty_value=None
+    )
+    month = forms.TypedChoiceField(
+        label=_("Month"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("All"))]
+        + [(m, f"{m}月") for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)],
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("All")), *Channel.choices]
+    )
+    counsellor = forms.ModelChoiceField(
+        label=_("Counsellor"), required=False, queryset=None, empty_label=_("All")
+    )
+    topic = forms.ModelChoiceField(
+        label=_("Topic"),
+        required=False,
+        queryset=Topic.objects.all(),
+        empty_label=_("All"),
+    )
+    new = forms.ChoiceField(
+        label=_("New"),
+        required=False,
+        choices=[("", _("All")), ("1", _("New only")), ("0", _("Not new"))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from jpdates import fiscal_year_label
+
+        current = fiscal_year(timezone.localdate())
+        self.fields["fiscal_year"].choices = [("", _("All"))] + [
+            (y, f"{fiscal_year_label(y)}（{y}）")
+            for y in range(current, current - 6, -1)
+        ]
+        self.fields["counsellor"].queryset = counsellors()
+
+
+class SupportActionForm(forms.ModelForm):
+    class Meta:
+        model = SupportAction
+        fields = ["kind", "date", "staff", "partner_agency", "note"]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "note": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = counsellors()
+        self.fields["partner_agency"].queryset = PartnerAgency.objects.filter(
+            active=True
+        )
+        if not self.instance.pk:
+            self.fields["date"].initial = timezone.localdate()
+            if user is not None:
+                self.fields["staff"].initial = user.pk
+
+
+class CloseClientForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)

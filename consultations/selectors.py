@@ -2,16 +2,114 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
 
-from .models import Client
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+import jpdates
+
+from .models import Channel, Client, Consultation, SupportAction
 from .search import normalise
 
 
-def client_list(*, fetched_by, query: str = "", status: str = "") -> QuerySet[Client]:
-    clients = Client.objects.select_related("assigned_counsellor")
-    if query:
-        clients = clients.filter(search_text__contains=normalise(query))
-    if status:
-        clients = clients.filter(status=status)
+def client_list(*, fetched_by, filters: dict | None = None) -> QuerySet[Client]:
+    filters = filters or {}
+    clients = Client.objects.select_related("assigned_counsellor").order_by("-id")
+    if filters.get("q"):
+        clients = clients.filter(search_text__contains=normalise(filters["q"]))
+    if filters.get("status"):
+        clients = clients.filter(status=filters["status"])
+    if filters.get("counsellor"):
+        clients = clients.filter(assigned_counsellor=filters["counsellor"])
+    if filters.get("household_type"):
+        clients = clients.filter(household_type=filters["household_type"])
     return clients
+
+
+def client_lookup(*, fetched_by, query: str, limit: int = 10) -> list[dict]:
+    """Matches for the client picker: code and display name only."""
+    text = normalise(query)
+    if len(text) < 1:
+        return []
+    return list(
+        Client.objects.filter(search_text__contains=text)
+        .order_by("status", "-id")
+        .values("code", "display_name", "status")[:limit]
+    )
+
+
+def _local_range(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Aware datetimes covering local (Asia/Tokyo) days start..end inclusive."""
+    tz = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+    )
+
+
+def consultations_between(start: dt.date, end: dt.date) -> Q:
+    """Consultations on local days start..end inclusive (an index range scan)."""
+    since, until = _local_range(start, end)
+    return Q(started_at__gte=since, started_at__lt=until)
+
+
+def consultation_list(
+    *, fetched_by, filters: dict | None = None
+) -> QuerySet[Consultation]:
+    filters = filters or {}
+    consultations = Consultation.objects.select_related("client", "counsellor")
+    year = filters.get("fiscal_year")
+    month = filters.get("month")
+    if year is not None:
+        start, end = jpdates.fiscal_year_range(year)
+        if month:
+            calendar_year = year if month >= 4 else year + 1
+            start = dt.date(calendar_year, month, 1)
+            end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        consultations = consultations.filter(consultations_between(start, end))
+    elif month:
+        consultations = consultations.filter(started_at__month=month)
+    if filters.get("channel"):
+        consultations = consultations.filter(channel=filters["channel"])
+    if filters.get("counsellor"):
+        consultations = consultations.filter(counsellor=filters["counsellor"])
+    if filters.get("topic"):
+        consultations = consultations.filter(topics=filters["topic"])
+    if filters.get("new") in ("0", "1"):
+        consultations = consultations.filter(is_new=filters["new"] == "1")
+    return consultations.order_by("-started_at", "-id")
+
+
+def channel_counts(consultations: QuerySet[Consultation]) -> list[dict]:
+    """Count and new count per channel (all six, zeros included) in one query."""
+    aggregates = {}
+    for channel in Channel:
+        aggregates[f"{channel.value}_count"] = Count("pk", filter=Q(channel=channel))
+        aggregates[f"{channel.value}_new"] = Count(
+            "pk", filter=Q(channel=channel, is_new=True)
+        )
+    row = consultations.order_by().aggregate(**aggregates)
+    return [
+        {
+            "channel": c.value,
+            "label": c.label,
+            "count": row[f"{c.value}_count"],
+            "new": row[f"{c.value}_new"],
+        }
+        for c in Channel
+    ]
+
+
+def client_consultations(client: Client) -> QuerySet[Consultation]:
+    return (
+        client.consultations.select_related("counsellor")
+        .prefetch_related("topics")
+        .order_by("-started_at", "-id")
+    )
+
+
+def client_support_actions(client: Client) -> QuerySet[SupportAction]:
+    return client.support_actions.select_related("staff", "partner_agency").order_by(
+        "-date", "-id"
+    )

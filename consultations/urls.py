@@ -1,14 +1,59 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
+from .models import Client
 
 app_name = "consultations"
 
 urlpatterns = [
     path("clients/", views.ClientListView.as_view(), name="client_list"),
-    path("clients/new/", views.ClientCreateView.as_view(), name="client_create"),
+    path("clients/new/", views.ClientFormView.as_view(), name="client_create"),
+    path("clients/lookup/", views.ClientLookupView.as_view(), name="client_lookup"),
     path("clients/<int:pk>/", views.ClientDetailView.as_view(), name="client_detail"),
     path(
-        "clients/<int:pk>/edit/", views.ClientUpdateView.as_view(), name="client_update"
+        "clients/<int:pk>/edit/", views.ClientFormView.as_view(), name="client_update"
+    ),
+    path(
+        "clients/<int:pk>/close/",
+        views.ClientStatusView.as_view(status=Client.Status.CLOSED),
+        name="client_close",
+    ),
+    path(
+        "clients/<int:pk>/reopen/",
+        views.ClientStatusView.as_view(status=Client.Status.OPEN),
+        name="client_reopen",
+    ),
+    path(
+        "clients/<int:client_pk>/support/new/",
+        views.SupportActionFormView.as_view(),
+        name="support_action_create",
+    ),
+    path(
+        "support/<int:pk>/edit/",
+        views.SupportActionFormView.as_view(),
+        name="support_action_update",
+    ),
+    path(
+        "consultations/", views.ConsultationListView.as_view(), name="consultation_list"
+    ),
+    path(
+        "consultations/new/",
+        views.ConsultationFormView.as_view(),
+        name="consultation_create",
+    ),
+    re_path(
+        r"^consultations/export\.(?P<fmt>csv|xlsx)$",
+        views.ConsultationExportView.as_view(),
+        name="consultation_export",
+    ),
+    path(
+        "consultations/<int:pk>/",
+        views.ConsultationFormView.as_view(),
+        name="consultation_update",
+    ),
+    path(
+        "consultations/<int:pk>/delete/",
+        views.ConsultationDeleteView.as_view(),
+        name="consultation_delete",
     ),
 ]

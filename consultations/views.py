@@ -1,38 +1,65 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.generic import CreateView, DetailView, TemplateView, UpdateView
+from django.views import View
+from django.views.generic import DetailView, TemplateView
 
-from accounts.audit import AuditedObjectMixin
+from accounts.audit import Action, AuditedObjectMixin, audit, audit_many
+from accounts.locking import EditConflict
 from accounts.roles import Role, RoleRequiredMixin
 
-from . import selectors, services
-from .forms import ClientForm, ClientSearchForm
-from .models import Client
+from . import selectors, services, timeline
+from .forms import (
+    ClientFilterForm,
+    ClientForm,
+    CloseClientForm,
+    ConsultationFilterForm,
+    ConsultationForm,
+    SupportActionForm,
+)
+from .models import Client, Consultation, SupportAction
+from .resources import ConsultationExportResource, export_bytes
+
+PAGE_SIZE = 50
 
 
 class CounsellorMixin(RoleRequiredMixin):
     roles = (Role.COUNSELLOR,)
 
 
+def _filters(form) -> dict:
+    return form.cleaned_data if form.is_valid() else {}
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _conflict(request, form, error: ValidationError):
+    """Show an edit conflict on the form, with a link to reload."""
+    form.add_error(None, error)
+    messages.error(request, error.messages[0])
+
+
+# CLIENTS
+# ------------------------------------------------------------------------------
+
+
 class ClientListView(CounsellorMixin, TemplateView):
     template_name = "consultations/client_list.html"
-    paginate_by = 50
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = ClientSearchForm(self.request.GET or None)
-        filters = form.cleaned_data if form.is_valid() else {}
+        form = ClientFilterForm(self.request.GET or None)
         clients = selectors.client_list(
-            fetched_by=self.request.user,
-            query=filters.get("q", ""),
-            status=filters.get("status", ""),
+            fetched_by=self.request.user, filters=_filters(form)
         )
-        context["form"] = form
-        context["page"] = Paginator(clients, self.paginate_by).get_page(
-            self.request.GET.get("page")
-        )
+        context.update(form=form, page=_page(self.request, clients))
         return context
 
 
@@ -43,32 +70,311 @@ class ClientDetailView(CounsellorMixin, AuditedObjectMixin, DetailView):
     def get_queryset(self):
         return Client.objects.select_related("assigned_counsellor")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["timeline"] = timeline.entries_for(self.object, self.request.user)
+        context["close_form"] = CloseClientForm(
+            initial={"version": self.object.version}
+        )
+        return context
 
-class ClientCreateView(CounsellorMixin, CreateView):
-    model = Client
-    form_class = ClientForm
+
+class ClientFormView(CounsellorMixin, View):
+    """Create (no pk) or edit a client; an edit is refused if someone saved the
+    client after this form was opened."""
+
     template_name = "consultations/client_form.html"
 
-    def form_valid(self, form):
-        client = services.client_create(by=self.request.user, **form.cleaned_data)
-        messages.success(
-            self.request, _("Client %(code)s was created.") % {"code": client.code}
-        )
+    def get(self, request, pk=None):
+        client = get_object_or_404(Client, pk=pk) if pk else None
+        if client:
+            audit(user=request.user, action=Action.VIEW, obj=client)
+        return self.render(request, ClientForm(instance=client), client)
+
+    def post(self, request, pk=None):
+        client = get_object_or_404(Client, pk=pk) if pk else None
+        form = ClientForm(request.POST, instance=client)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            try:
+                if client is None:
+                    client = services.client_create(by=request.user, **data)
+                    messages.success(
+                        request,
+                        _("Client %(code)s was created.") % {"code": client.code},
+                    )
+                else:
+                    changed = {k: data[k] for k in form.changed_data if k in data}
+                    client = services.client_update(
+                        client=client,
+                        by=request.user,
+                        expected_version=form.cleaned_data["version"] or 0,
+                        **changed,
+                    )
+                    messages.success(
+                        request, _("Client %(code)s was saved.") % {"code": client.code}
+                    )
+            except EditConflict as error:
+                _conflict(request, form, error)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect(client)
+        return self.render(request, form, client)
+
+    def render(self, request, form, client):
+        return render(request, self.template_name, {"form": form, "object": client})
+
+
+class ClientStatusView(CounsellorMixin, View):
+    """Close or reopen a client (POST)."""
+
+    status = Client.Status.CLOSED
+
+    def post(self, request, pk):
+        client = get_object_or_404(Client, pk=pk)
+        form = CloseClientForm(request.POST)
+        if form.is_valid():
+            try:
+                services.client_set_status(
+                    client=client,
+                    by=request.user,
+                    status=self.status,
+                    expected_version=form.cleaned_data["version"],
+                )
+            except EditConflict as error:
+                messages.error(request, error.messages[0])
+            else:
+                if self.status == Client.Status.CLOSED:
+                    messages.success(request, _("The case was closed."))
+                else:
+                    messages.success(request, _("The case was reopened."))
         return redirect(client)
 
 
-class ClientUpdateView(CounsellorMixin, AuditedObjectMixin, UpdateView):
-    model = Client
-    form_class = ClientForm
-    template_name = "consultations/client_form.html"
+class ClientLookupView(CounsellorMixin, View):
+    """JSON for the client picker: code and display name of up to 10 matches."""
 
-    def form_valid(self, form):
-        client = services.client_update(
-            client=self.object,
-            by=self.request.user,
-            **{name: form.cleaned_data[name] for name in form.changed_data},
+    def get(self, request):
+        matches = selectors.client_lookup(
+            fetched_by=request.user, query=request.GET.get("q", "")
         )
-        messages.success(
-            self.request, _("Client %(code)s was saved.") % {"code": client.code}
+        return JsonResponse({"results": matches})
+
+
+# CONSULTATIONS
+# ------------------------------------------------------------------------------
+
+
+class ConsultationFormView(CounsellorMixin, View):
+    """One page to record (or edit) a consultation. "Save and new" returns to
+    an empty form with the same counsellor and channel."""
+
+    template_name = "consultations/consultation_form.html"
+
+    def get(self, request, pk=None):
+        consultation = self.get_object(pk)
+        initial = {}
+        if consultation is None:
+            client = Client.objects.filter(code=request.GET.get("client", "")).first()
+            if client:
+                initial["client_code"] = client.code
+            if request.GET.get("channel"):
+                initial["channel"] = request.GET["channel"]
+        else:
+            audit(user=request.user, action=Action.VIEW, obj=consultation)
+        form = ConsultationForm(
+            instance=consultation, user=request.user, initial=initial
         )
-        return redirect(client)
+        return self.render(request, form, consultation)
+
+    def post(self, request, pk=None):
+        consultation = self.get_object(pk)
+        form = ConsultationForm(request.POST, instance=consultation, user=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data["client"] = data.pop("client_code")
+            version = data.pop("version")
+            try:
+                if consultation is None:
+                    consultation = services.consultation_create(by=request.user, **data)
+                    messages.success(request, _("The consultation was recorded."))
+                else:
+                    consultation = services.consultation_update(
+                        consultation=consultation,
+                        by=request.user,
+                        expected_version=version or 0,
+                        **data,
+                    )
+                    messages.success(request, _("The consultation was saved."))
+            except EditConflict as error:
+                _conflict(request, form, error)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if "save_new" in request.POST:
+                    return redirect(
+                        reverse("consultations:consultation_create")
+                        + f"?channel={consultation.channel}"
+                    )
+                if consultation.client_id:
+                    return redirect(consultation.client)
+                return redirect("consultations:consultation_list")
+        return self.render(request, form, consultation)
+
+    def get_object(self, pk):
+        if pk is None:
+            return None
+        return get_object_or_404(Consultation.objects.select_related("client"), pk=pk)
+
+    def render(self, request, form, consultation):
+        first_for_client = None
+        if consultation is None:
+            client = form["client_code"].value()
+            if isinstance(client, str) and client:
+                first_for_client = not Consultation.objects.filter(
+                    client__code=client.strip().upper()
+                ).exists()
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": form,
+                "object": consultation,
+                "first_for_client": first_for_client,
+            },
+        )
+
+
+class ConsultationDeleteView(CounsellorMixin, View):
+    template_name = "consultations/consultation_confirm_delete.html"
+
+    def get(self, request, pk):
+        consultation = get_object_or_404(
+            Consultation.objects.select_related("client"), pk=pk
+        )
+        return render(request, self.template_name, {"object": consultation})
+
+    def post(self, request, pk):
+        consultation = get_object_or_404(
+            Consultation.objects.select_related("client"), pk=pk
+        )
+        client = consultation.client
+        services.consultation_delete(consultation=consultation, by=request.user)
+        messages.success(request, _("The consultation was deleted."))
+        return (
+            redirect(client) if client else redirect("consultations:consultation_list")
+        )
+
+
+class ConsultationListView(CounsellorMixin, TemplateView):
+    template_name = "consultations/consultation_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = ConsultationFilterForm(self.request.GET or None)
+        consultations = selectors.consultation_list(
+            fetched_by=self.request.user, filters=_filters(form)
+        )
+        page = _page(self.request, consultations.prefetch_related("topics"))
+        counts = selectors.channel_counts(consultations)
+        context.update(
+            form=form,
+            page=page,
+            counts=counts,
+            total=sum(c["count"] for c in counts),
+            total_new=sum(c["new"] for c in counts),
+            query=self.request.GET.urlencode(),
+        )
+        return context
+
+
+class ConsultationExportView(CounsellorMixin, View):
+    """The filtered list as CSV or XLSX; every export is audited, one entry per
+    client it contains."""
+
+    def get(self, request, fmt):
+        form = ConsultationFilterForm(request.GET or None)
+        consultations = selectors.consultation_list(
+            fetched_by=request.user, filters=_filters(form)
+        ).prefetch_related("topics")
+        include_personal = request.user.has_role(Role.COUNSELLOR)
+        dataset = ConsultationExportResource(include_personal=include_personal).export(
+            queryset=consultations
+        )
+        audit(
+            user=request.user,
+            action=Action.EXPORT,
+            object_type="consultations.consultation",
+            detail=f"{fmt} {len(dataset)} rows {request.GET.urlencode()}"[:255],
+        )
+        audit_many(
+            user=request.user,
+            action=Action.EXPORT,
+            object_type="consultations.consultation",
+            client_codes=[c for c in dataset["相談者コード"] if c]
+            if include_personal
+            else [],
+        )
+        content, content_type = export_bytes(dataset, fmt)
+        response = HttpResponse(content, content_type=content_type)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = (
+            f'attachment; filename="consultations-{stamp}.{fmt}"'
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+# SUPPORT ACTIONS
+# ------------------------------------------------------------------------------
+
+
+class SupportActionFormView(CounsellorMixin, View):
+    template_name = "consultations/supportaction_form.html"
+
+    def get(self, request, client_pk=None, pk=None):
+        action, client = self.get_objects(client_pk, pk)
+        if action:
+            audit(user=request.user, action=Action.VIEW, obj=action)
+        form = SupportActionForm(instance=action, user=request.user)
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "client": client, "object": action},
+        )
+
+    def post(self, request, client_pk=None, pk=None):
+        action, client = self.get_objects(client_pk, pk)
+        form = SupportActionForm(request.POST, instance=action, user=request.user)
+        if form.is_valid():
+            try:
+                if action is None:
+                    services.support_action_create(
+                        by=request.user, client=client, **form.cleaned_data
+                    )
+                    messages.success(request, _("The support action was recorded."))
+                else:
+                    services.support_action_update(
+                        action=action,
+                        by=request.user,
+                        **{k: form.cleaned_data[k] for k in form.changed_data},
+                    )
+                    messages.success(request, _("The support action was saved."))
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect(client)
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "client": client, "object": action},
+        )
+
+    def get_objects(self, client_pk, pk):
+        if pk is not None:
+            action = get_object_or_404(
+                SupportAction.objects.select_related("client"), pk=pk
+            )
+            return action, action.client
+        return None, get_object_or_404(Client, pk=client_pk)

@@ -43,7 +43,7 @@ def test_creating_and_editing_a_client_are_audited(client_as, counsellor):
     person = counsellor.assigned_clients.model.objects.get()
     c.post(
         reverse("consultations:client_update", args=[person.pk]),
-        {"display_name": "ゆき", "area": "北部"},
+        {"display_name": "ゆき", "area": "北部", "version": 1},
     )
     actions = list(AuditEntry.objects.order_by("id").values_list("action", "detail"))
     assert actions == [("create", ""), ("change", "area")]

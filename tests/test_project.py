@@ -81,7 +81,7 @@ def test_error_pages_leak_nothing(client_as, counsellor):
     assert response.status_code == 404
     body = response.content.decode()
     assert "ページが見つかりません" in body
-    assert "Traceback" not in body and "consultations" not in body
+    assert "Traceback" not in body and "matches the given query" not in body
 
 
 @override_settings(DEBUG=False)

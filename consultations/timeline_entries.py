@@ -1,0 +1,44 @@
+"""This app's own entries on the client timeline."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role, has_role
+
+from . import selectors
+from .timeline import TimelineEntry
+
+
+def consultations_and_support(client, user):
+    """Consultations (2 queries: rows and topics) and support actions (1)."""
+    if not has_role(user, Role.COUNSELLOR):
+        return []
+    entries = []
+    for c in selectors.client_consultations(client):
+        topics = "、".join(t.name for t in c.topics.all())
+        title = _("%(channel)s consultation") % {"channel": c.get_channel_display()}
+        if c.is_new:
+            title += " " + _("(new)")
+        entries.append(
+            TimelineEntry(
+                when=c.started_at,
+                kind=c.get_channel_display(),
+                title=title,
+                detail=" / ".join(filter(None, [topics, c.summary[:200]])),
+                url=reverse("consultations:consultation_update", args=[c.pk]),
+                app="consultations",
+            )
+        )
+    for a in selectors.client_support_actions(client):
+        agency = f" → {a.partner_agency.name}" if a.partner_agency_id else ""
+        entries.append(
+            TimelineEntry(
+                when=a.date,
+                kind=a.get_kind_display(),
+                title=f"{a.get_kind_display()}{agency}",
+                detail=a.note[:200],
+                url=reverse("consultations:support_action_update", args=[a.pk]),
+                app="support",
+            )
+        )
+    return entries

@@ -1,0 +1,58 @@
+// Consultation entry: client picker, the "new" box only for anonymous
+// contacts, and keyboard shortcuts (1-6 pick a channel when not typing,
+// Ctrl+Enter saves, Ctrl+Shift+Enter saves and opens a new form).
+(function () {
+  "use strict";
+  var form = document.getElementById("consultation-form");
+  if (!form) return;
+  var code = form.querySelector("[name=client_code]");
+  var list = document.getElementById("client-options");
+  var isNew = form.querySelector("[name=is_new]");
+  var timer = null;
+
+  function syncNew() {
+    var anonymous = code.value.trim() === "";
+    isNew.disabled = !anonymous;
+    if (!anonymous) isNew.checked = false;
+  }
+
+  function lookup() {
+    var q = code.value.trim();
+    if (q.length < 1) { list.innerHTML = ""; return; }
+    fetch(code.dataset.lookup + "?q=" + encodeURIComponent(q), {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : {results: []}; })
+      .then(function (data) {
+        list.innerHTML = "";
+        data.results.forEach(function (c) {
+          var opt = document.createElement("option");
+          opt.value = c.code;
+          opt.label = c.code + " " + c.display_name;
+          opt.textContent = c.code + " " + c.display_name;
+          list.appendChild(opt);
+        });
+      });
+  }
+
+  code.addEventListener("input", function () {
+    syncNew();
+    clearTimeout(timer);
+    timer = setTimeout(lookup, 200);
+  });
+  syncNew();
+
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      var name = e.shiftKey ? "save_new" : "save";
+      form.querySelector("button[name=" + name + "]").click();
+      return;
+    }
+    var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName) &&
+      document.activeElement.type !== "radio" && document.activeElement.type !== "checkbox";
+    if (!typing && !e.ctrlKey && !e.altKey && !e.metaKey && /^[1-6]$/.test(e.key)) {
+      var radios = form.querySelectorAll("[name=channel]");
+      var radio = radios[parseInt(e.key, 10) - 1];
+      if (radio) { radio.checked = true; radio.focus(); e.preventDefault(); }
+    }
+  });
+})();
