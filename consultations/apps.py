@@ -29,3 +29,6 @@ class ConsultationsConfig(AppConfig):
         timeline.register(timeline_entries.consultations_and_support)
         home.register(home.Section((Role.COUNSELLOR,), home_sections.counsellor, 10))
         demo.register(demo.Seeder("clients", consultations_demo.seed_clients, 10))
+        demo.register(
+            demo.Seeder("consultations", consultations_demo.seed_consultations, 20)
+        )

@@ -85,3 +85,84 @@ def seed_clients(ctx) -> str:
             status=Client.Status.CLOSED if i % 9 == 8 else Client.Status.OPEN,
         )
     return "40 clients"
+
+
+CHANNEL_WEIGHTS = [
+    ("line", 40),
+    ("phone", 30),
+    ("face_to_face", 12),
+    ("sns", 10),
+    ("email", 3),
+    ("visit", 5),
+]
+SUMMARIES = {
+    "DV": "パートナーからの暴言が続いている。安全な連絡方法を確認した。",
+    "生活困窮": "家賃の支払いが難しい。社会福祉協議会の貸付について説明した。",
+    "就労": "パートの契約が切れる。ハローワークの窓口を案内した。",
+    "子育て": "子どもの不登校が続き、一人で抱えている。次回面談を約束した。",
+    "住まい": "今の住まいを出たい。一時的な居場所の利用について話した。",
+    "心身の健康": "眠れない日が続く。医療機関の受診を勧めた。",
+    "孤立・孤独": "話せる人がいない。サロンとピアサポートグループを紹介した。",
+    "その他": "手続きの書き方が分からない。書類の確認を手伝った。",
+}
+
+
+def seed_consultations(ctx) -> str:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .models import Consultation, PartnerAgency, SupportAction, Topic
+    from .services import consultation_create, support_action_create
+
+    rng = ctx.rng
+    counsellors = [ctx.users["counsellor"], ctx.users["counsellor2"]]
+    clients = list(Client.objects.order_by("id"))
+    topics = {t.name: t for t in Topic.objects.all()}
+    channels = [c for c, _ in CHANNEL_WEIGHTS]
+    weights = [w for _, w in CHANNEL_WEIGHTS]
+    day = ctx.start
+    count = 0
+    while day <= ctx.end:
+        if day.weekday() != 1:  # the desk is closed on Tuesdays
+            for _ in range(rng.choice([0, 1, 1, 1, 2])):
+                channel = rng.choices(channels, weights)[0]
+                hour = rng.randint(
+                    10, 19 if channel in ("line", "phone", "sns") else 15
+                )
+                started = timezone.make_aware(
+                    dt.datetime.combine(day, dt.time(hour, rng.choice([0, 15, 30, 45])))
+                )
+                client = rng.choice(clients) if rng.random() < 0.75 else None
+                chosen = rng.sample(sorted(topics), k=rng.choice([1, 1, 2]))
+                consultation_create(
+                    by=ctx.users["counsellor"],
+                    counsellor=rng.choice(counsellors),
+                    channel=channel,
+                    started_at=started,
+                    client=client,
+                    topics=[topics[t] for t in chosen],
+                    summary=SUMMARIES[chosen[0]],
+                    duration_minutes=rng.choice([10, 15, 20, 30, 45, 60]),
+                    is_new=client is None and rng.random() < 0.3,
+                )
+                count += 1
+        day += dt.timedelta(days=1)
+    agencies = list(PartnerAgency.objects.order_by("id"))
+    actions = 0
+    kinds = [k for k, _ in SupportAction.Kind.choices]
+    for consultation in Consultation.objects.filter(client__isnull=False).order_by(
+        "id"
+    )[::6]:
+        kind = rng.choices(kinds, weights=[5, 3, 3, 1])[0]
+        support_action_create(
+            by=ctx.users["counsellor"],
+            client=consultation.client,
+            kind=kind,
+            date=timezone.localtime(consultation.started_at).date()
+            + dt.timedelta(days=rng.randint(1, 10)),
+            staff=consultation.counsellor,
+            partner_agency=rng.choice(agencies) if kind != "interview" else None,
+        )
+        actions += 1
+    return f"{count} consultations, {actions} support actions"

@@ -17,6 +17,13 @@ def counsellors():
     )
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    """Shows staff by name (family name first), not by username."""
+
+    def label_from_instance(self, obj):
+        return obj.display_name
+
+
 class VersionedForm(forms.ModelForm):
     """Carries the version the record had when the form was opened, so that a
     save over someone else's newer save is refused (accounts.locking)."""
@@ -47,6 +54,7 @@ class ClientForm(VersionedForm):
             "notes",
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+        field_classes = {"assigned_counsellor": StaffChoiceField}
         help_texts = {"display_name": _("A nickname is fine.")}
 
     def __init__(self, *args, **kwargs):
@@ -61,7 +69,7 @@ class ClientFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), *Client.Status.choices],
     )
-    counsellor = forms.ModelChoiceField(
+    counsellor = StaffChoiceField(
         label=_("Assigned counsellor"),
         required=False,
         queryset=None,
@@ -115,10 +123,12 @@ class ConsultationForm(VersionedForm):
             ),
         }
         labels = {"is_new": _("New (anonymous contact only)")}
+        field_classes = {"counsellor": StaffChoiceField}
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["counsellor"].queryset = counsellors()
+        self.fields["channel"].choices = Channel.choices  # no empty radio button
         self.fields["topics"].queryset = Topic.objects.filter(active=True)
         self.fields["started_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         if not self.instance.pk:
@@ -171,7 +181,7 @@ class ConsultationFilterForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel"), required=False, choices=[("", _("All")), *Channel.choices]
     )
-    counsellor = forms.ModelChoiceField(
+    counsellor = StaffChoiceField(
         label=_("Counsellor"), required=False, queryset=None, empty_label=_("All")
     )
     topic = forms.ModelChoiceField(
@@ -202,6 +212,7 @@ class SupportActionForm(forms.ModelForm):
     class Meta:
         model = SupportAction
         fields = ["kind", "date", "staff", "partner_agency", "note"]
+        field_classes = {"staff": StaffChoiceField}
         widgets = {
             "kind": forms.RadioSelect,
             "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

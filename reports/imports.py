@@ -148,7 +148,9 @@ def read_dataset(filename: str, content: bytes) -> tablib.Dataset:
 def _messages(resource, error_dict) -> list[str]:
     """'column: reason' for each error; model field names become the column
     they were read from."""
-    columns = {f.attribute: f.column_name for f in resource.get_fields() if f.attribute}
+    columns = {
+        f.attribute: f.column_name for f in resource.fields.values() if f.attribute
+    }
     columns.update(getattr(resource, "error_columns", {}))
     out = []
     for key, messages in error_dict.items():

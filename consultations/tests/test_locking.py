@@ -1,0 +1,87 @@
+"""Optimistic locking: the second of two concurrent edits is refused with a
+message and a way to reload; nothing is overwritten."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from consultations import services
+from consultations.models import Client, Consultation
+from tests.factories import ClientFactory
+
+pytestmark = pytest.mark.django_db
+CONFLICT = "ほかの人がこの記録を保存しました"
+
+
+def test_second_save_of_a_client_is_refused_not_overwriting(
+    client, counsellor, make_user
+):
+    person = ClientFactory(display_name="元の名前", version=1)
+    url = reverse("consultations:client_update", args=[person.pk])
+    other = make_user("counsellor", username="other")
+    # Both open the form at version 1 ...
+    client.force_login(counsellor)
+    assert (
+        f'name="version" value="{person.version}"' in client.get(url).content.decode()
+    )
+    # ... the other counsellor saves first,
+    services.client_update(client=person, by=other, expected_version=1, area="北部")
+    # then this one saves: refused, with a message and a reload link.
+    response = client.post(url, {"display_name": "上書き", "version": 1})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert CONFLICT in body
+    assert "最新の内容を読み込む" in body
+    person.refresh_from_db()
+    assert person.display_name == "元の名前" and person.area == "北部"
+    assert person.version == 2
+
+
+def test_second_save_of_a_consultation_is_refused(client_as, counsellor):
+    person = ClientFactory()
+    consultation = services.consultation_create(
+        by=counsellor,
+        counsellor=counsellor,
+        channel="phone",
+        client=person,
+        started_at=timezone.make_aware(dt.datetime(2021, 10, 5, 10)),
+        summary="最初",
+    )
+    url = reverse("consultations:consultation_update", args=[consultation.pk])
+    form = {
+        "channel": "phone",
+        "started_at": "2021-10-05T10:00",
+        "version": 1,
+        "counsellor": counsellor.pk,
+        "client_code": person.code,
+    }
+    c = client_as(counsellor)
+    first = c.post(url, {**form, "summary": "一人目の修正"})
+    assert first.status_code == 302
+    second = c.post(url, {**form, "summary": "二人目の修正"})
+    assert second.status_code == 200
+    assert CONFLICT in second.content.decode()
+    consultation.refresh_from_db()
+    assert consultation.summary == "一人目の修正" and consultation.version == 2
+
+
+def test_closing_a_case_uses_the_version_too(client_as, counsellor):
+    person = ClientFactory(version=3)
+    c = client_as(counsellor)
+    response = c.post(
+        reverse("consultations:client_close", args=[person.pk]),
+        {"version": 2},
+        follow=True,
+    )
+    assert CONFLICT in response.content.decode()
+    assert Client.objects.get(pk=person.pk).status == "open"
+    response = c.post(
+        reverse("consultations:client_close", args=[person.pk]),
+        {"version": 3},
+        follow=True,
+    )
+    assert "ケースを終結しました" in response.content.decode()
+    assert Client.objects.get(pk=person.pk).status == "closed"
+    assert not Consultation.objects.exists()
