@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Client
+from .models import Client, PartnerAgency, Topic
 
 
 @admin.register(Client)
@@ -16,3 +16,16 @@ class ClientAdmin(admin.ModelAdmin):
     search_fields = ("code",)
     readonly_fields = ("code", "created_at", "updated_at")
     exclude = ("search_text",)
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ("name", "order", "active")
+    list_editable = ("order", "active")
+
+
+@admin.register(PartnerAgency)
+class PartnerAgencyAdmin(admin.ModelAdmin):
+    list_display = ("name", "category", "active")
+    list_filter = ("category", "active")
+    search_fields = ("name",)

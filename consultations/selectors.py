@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 import jpdates
@@ -34,8 +34,11 @@ def client_lookup(*, fetched_by, query: str, limit: int = 10) -> list[dict]:
         return []
     return list(
         Client.objects.filter(search_text__contains=text)
+        .annotate(
+            has_consultations=Exists(Consultation.objects.filter(client=OuterRef("pk")))
+        )
         .order_by("status", "-id")
-        .values("code", "display_name", "status")[:limit]
+        .values("code", "display_name", "status", "has_consultations")[:limit]
     )
 
 

@@ -57,3 +57,17 @@ def test_client_list_filters_by_status_counsellor_and_household(
         },
     )
     assert list(response.context["page"]) == [mine]
+
+
+def test_the_client_picker_returns_code_name_and_whether_they_consulted(client_as,
+                                                                        counsellor):
+    from consultations.tests.factories import ConsultationFactory
+
+    before = _make("C-000101", "山田 綾", kana="やまだ あや")
+    _make("C-000102", "山田 千尋", kana="ヤマダ チヒロ")
+    ConsultationFactory(client=before)
+    response = client_as(counsellor).get("/clients/lookup/", {"q": "ﾔﾏﾀﾞ"})
+    results = response.json()["results"]
+    assert [(r["code"], r["has_consultations"]) for r in results] == [
+        ("C-000102", False), ("C-000101", True)]
+    assert set(results[0]) == {"code", "display_name", "status", "has_consultations"}

@@ -8,7 +8,15 @@
   var code = form.querySelector("[name=client_code]");
   var list = document.getElementById("client-options");
   var isNew = form.querySelector("[name=is_new]");
+  var status = document.getElementById("client-status");
+  var known = {};
   var timer = null;
+
+  function syncStatus() {
+    var match = known[code.value.trim().toUpperCase()];
+    if (match === undefined) return;
+    status.textContent = match ? "" : status.dataset.firstText;
+  }
 
   function syncNew() {
     var anonymous = code.value.trim() === "";
@@ -24,17 +32,20 @@
       .then(function (data) {
         list.innerHTML = "";
         data.results.forEach(function (c) {
+          known[c.code] = c.has_consultations;
           var opt = document.createElement("option");
           opt.value = c.code;
           opt.label = c.code + " " + c.display_name;
           opt.textContent = c.code + " " + c.display_name;
           list.appendChild(opt);
         });
+        syncStatus();
       });
   }
 
   code.addEventListener("input", function () {
     syncNew();
+    status.textContent = "";
     clearTimeout(timer);
     timer = setTimeout(lookup, 200);
   });
