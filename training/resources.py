@@ -130,10 +130,13 @@ class SurveyResponseResource(RowImportResource):
                 )
             else:
                 instance.event = event
-        score = errors.read("満足度", parse_count_cell, row.get("満足度"), maximum=5)
-        if score is not None:
-            if score < 1:
-                errors.add("満足度", _("must be a whole number from 1 to 5"))
-            else:
+        try:
+            score = parse_count_cell(row.get("満足度"), maximum=10000)
+        except ValueError as exc:
+            errors.add("満足度", str(exc))
+        else:
+            if 1 <= score <= 5:
                 instance.satisfaction = score
+            else:
+                errors.add("満足度", _("must be a whole number from 1 to 5"))
         instance.comment = cell_text(row.get("感想"))
