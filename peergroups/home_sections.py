@@ -4,11 +4,11 @@ from django.utils.translation import gettext as _
 
 import jpdates
 
-from .selectors import session_totals
+from .selectors import fiscal_year_to_show, session_totals
 
 
 def facilitator(user) -> dict:
-    fy = jpdates.fiscal_year(timezone.localdate())
+    fy = fiscal_year_to_show(today=timezone.localdate())
     start, end = jpdates.fiscal_year_range(fy)
     totals = session_totals(start=start, end=end)
     return {
@@ -18,7 +18,7 @@ def facilitator(user) -> dict:
             (_("Participants"), totals.participants),
         ],
         "links": [
-            (_("Sessions"), reverse("peergroups:session_list")),
+            (_("Session list"), reverse("peergroups:session_list")),
             (_("New session"), reverse("peergroups:session_create")),
             (_("New series"), reverse("peergroups:series_create")),
         ],

@@ -22,6 +22,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+import jpdates
+
 from .models import Attendance, Group, Session
 
 
@@ -54,6 +56,21 @@ def _named_count_subquery():
         ),
         0,
     )
+
+
+def fiscal_year_to_show(*, today: date) -> int:
+    """The fiscal year a page opens on: this one if it has sessions (or if
+    there are none at all), otherwise the latest earlier year that has (so in
+    April the year just closed is shown until the new one starts). One
+    query."""
+    current = jpdates.fiscal_year(today)
+    latest = (
+        Session.objects.filter(date__lte=jpdates.fiscal_year_range(current)[1])
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    return current if latest is None else jpdates.fiscal_year(latest)
 
 
 def session_list(

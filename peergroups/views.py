@@ -62,7 +62,9 @@ class SessionListView(FacilitatorMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         form = FiscalYearForm(self.request.GET or None)
         filters = form.cleaned_data if form.is_valid() else {}
-        fy = filters.get("fy") or jpdates.fiscal_year(timezone.localdate())
+        fy = filters.get("fy") or selectors.fiscal_year_to_show(
+            today=timezone.localdate()
+        )
         group = filters.get("group")
         start, end = jpdates.fiscal_year_range(fy)
         sessions = selectors.session_list(start=start, end=end, group=group)
@@ -247,7 +249,13 @@ class SeriesCreateView(FacilitatorMixin, FormView):
             if "create" not in self.request.POST:
                 planned = services.series_plan(**rule)
                 return self.render_to_response(
-                    self.get_context_data(form=form, planned=planned)
+                    self.get_context_data(
+                        form=form,
+                        planned=planned,
+                        held_count=sum(not p.skipped for p in planned),
+                        skipped_count=sum(p.skipped for p in planned),
+                        moved_count=sum(p.moved for p in planned),
+                    )
                 )
             series = services.series_create(
                 by=self.request.user,

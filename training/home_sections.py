@@ -4,11 +4,11 @@ from django.utils.translation import gettext as _
 
 import jpdates
 
-from .selectors import training_totals
+from .selectors import fiscal_year_to_show, training_totals
 
 
 def facilitator(user) -> dict:
-    fy = jpdates.fiscal_year(timezone.localdate())
+    fy = fiscal_year_to_show(today=timezone.localdate())
     start, end = jpdates.fiscal_year_range(fy)
     totals = training_totals(start=start, end=end)
     return {
@@ -19,7 +19,7 @@ def facilitator(user) -> dict:
             (_("Participants"), totals.participants),
         ],
         "links": [
-            (_("Events"), reverse("training:event_list")),
+            (_("Event list"), reverse("training:event_list")),
             (_("New event"), reverse("training:event_create")),
         ],
     }

@@ -20,6 +20,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+import jpdates
+
 from .models import SATISFIED_FROM, Event, Speaker, SurveyResponse
 from .satisfaction import Satisfaction
 
@@ -45,6 +47,19 @@ def with_survey_counts(events: QuerySet[Event]) -> QuerySet[Event]:
         ),
         speaker_count=_count_subquery(Speaker.objects.filter(event=OuterRef("pk"))),
     )
+
+
+def fiscal_year_to_show(*, today: date) -> int:
+    """This fiscal year if it has events (or there are none at all),
+    otherwise the latest earlier year that has. One query."""
+    current = jpdates.fiscal_year(today)
+    latest = (
+        Event.objects.filter(date__lte=jpdates.fiscal_year_range(current)[1])
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    return current if latest is None else jpdates.fiscal_year(latest)
 
 
 def event_list(*, start: date, end: date) -> QuerySet[Event]:

@@ -56,8 +56,8 @@ class EventListView(FacilitatorMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = FiscalYearForm(self.request.GET or None)
-        fy = (form.is_valid() and form.cleaned_data.get("fy")) or jpdates.fiscal_year(
-            timezone.localdate()
+        fy = (form.is_valid() and form.cleaned_data.get("fy")) or (
+            selectors.fiscal_year_to_show(today=timezone.localdate())
         )
         start, end = jpdates.fiscal_year_range(fy)
         context.update(

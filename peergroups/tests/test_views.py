@@ -231,3 +231,19 @@ def test_deleting_a_session_removes_it_and_its_attendance(client_as, facilitator
     )
     assert not Session.objects.exists()
     assert "削除しました" in response.content.decode()
+
+
+def test_list_opens_on_the_latest_year_with_sessions(client_as, facilitator):
+    """In the demo (data for 令和3年度) the page opens on 令和3年度, not on an
+    empty current year; a year with sessions opens on itself."""
+    from peergroups.selectors import fiscal_year_to_show
+
+    assert fiscal_year_to_show(today=dt.date(2026, 11, 24)) == 2026  # no data
+    SessionFactory(date=dt.date(2022, 1, 18))
+    assert fiscal_year_to_show(today=dt.date(2026, 11, 24)) == 2021
+    SessionFactory(date=dt.date(2026, 5, 1))
+    assert fiscal_year_to_show(today=dt.date(2026, 11, 24)) == 2026
+    SessionFactory(date=dt.date(2027, 2, 1))  # planned later this year
+    assert fiscal_year_to_show(today=dt.date(2026, 11, 24)) == 2026
+    SessionFactory(date=dt.date(2027, 5, 1))  # next year's plan is ignored
+    assert fiscal_year_to_show(today=dt.date(2026, 11, 24)) == 2026
