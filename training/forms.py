@@ -82,7 +82,9 @@ class SurveyRowForm(forms.Form):
         label=_("comment"),
         required=False,
         max_length=2000,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "placeholder": _("Comment (optional)")}
+        ),
     )
 
     def clean(self):

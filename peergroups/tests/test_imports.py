@@ -4,6 +4,7 @@ unknown group name creates the group; a file is imported whole or not at all."""
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from peergroups import selectors
@@ -92,3 +93,38 @@ def test_command_line_import_exits_1_on_a_bad_row(tmp_path, facilitator):
     path.write_text(HEADER + "2021-10-15,,G,12,\n2021-10-16,,G,1,\n", "utf-8")
     call_command("import_records", "peer_sessions", str(path))
     assert Session.objects.count() == 2
+
+
+def test_browser_import_checks_then_writes(client_as, facilitator, tmp_path, settings):
+    settings.IMPORT_UPLOAD_DIR = str(tmp_path)
+    web = client_as(facilitator)
+    upload = SimpleUploadedFile(
+        "sessions.csv",
+        (HEADER + "令和3年10月15日,,ピアサポートグループ,12,近況\n").encode(),
+        content_type="text/csv",
+    )
+    preview = web.post("/reports/import/", {"kind": "peer_sessions", "file": upload})
+    assert preview.status_code == 200
+    assert not Session.objects.exists()
+    token = preview.context["token"]
+    done = web.post("/reports/import/", {"confirm": "1", "token": token}, follow=True)
+    assert Session.objects.get().date == dt.date(2021, 10, 15)
+    assert "ピアサポートグループ開催を1行取り込みました" in done.content.decode()
+
+
+def test_browser_import_of_a_bad_file_lists_the_rows_and_offers_no_confirm(
+    client_as, facilitator, tmp_path, settings
+):
+    settings.IMPORT_UPLOAD_DIR = str(tmp_path)
+    upload = SimpleUploadedFile(
+        "sessions.csv",
+        (HEADER + "2021-10-15,,G,12,\n2021-10-16,,G,abc,\n").encode(),
+        content_type="text/csv",
+    )
+    page = client_as(facilitator).post(
+        "/reports/import/", {"kind": "peer_sessions", "file": upload}
+    )
+    body = page.content.decode()
+    assert "参加者数" in body and "abc" in body
+    assert 'name="confirm"' not in body
+    assert not Session.objects.exists()
