@@ -153,17 +153,27 @@ class SessionUpdateView(FacilitatorMixin, FormView):
         kwargs = super().get_form_kwargs()
         kwargs["instance"] = self.object
         if self.request.method == "GET":
-            kwargs["attendees"] = [
+            self.attendees = [
                 a.client
                 for a in self.object.attendances.select_related("client").order_by(
                     "client__code"
                 )
             ]
+            kwargs["attendees"] = self.attendees
         return kwargs
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         audit(user=request.user, action=Action.VIEW, obj=self.object)
+        codes = [c.code for c in getattr(self, "attendees", [])]
+        if codes:
+            audit_many(
+                user=request.user,
+                action=Action.VIEW,
+                object_type="peergroups.attendance",
+                client_codes=codes,
+                detail=f"session {self.object.pk}",
+            )
         return response
 
     def get_context_data(self, **kwargs):

@@ -247,3 +247,16 @@ def test_list_opens_on_the_latest_year_with_sessions(client_as, facilitator):
     assert fiscal_year_to_show(today=dt.date(2026, 11, 24)) == 2026
     SessionFactory(date=dt.date(2027, 5, 1))  # next year's plan is ignored
     assert fiscal_year_to_show(today=dt.date(2026, 11, 24)) == 2026
+
+
+def test_session_edit_form_shows_the_head_count_and_codes_and_audits(
+    client_as, facilitator
+):
+    attendance = AttendanceFactory(session=SessionFactory(anonymous_count=4))
+    page = client_as(facilitator).get(f"/groups/sessions/{attendance.session.pk}/edit/")
+    form = page.context["form"]
+    assert form.initial["head_count"] == 5
+    assert form.initial["client_codes"] == attendance.client.code
+    assert AuditEntry.objects.filter(
+        action="view", client_code=attendance.client.code
+    ).exists()

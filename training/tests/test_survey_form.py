@@ -102,3 +102,14 @@ def test_survey_form_runs_the_same_queries_for_5_and_50_responses(
     add(45)
     with_50 = queries_for(lambda: web.get(f"/training/{event.pk}/survey/?rows=50"))
     assert len(with_50) == len(with_5) <= 8, "\n".join(with_50)
+
+
+def test_a_tampered_or_missing_row_count_is_a_message_not_a_500(client_as, facilitator):
+    event = EventFactory()
+    web = client_as(facilitator)
+    missing = web.post(f"/training/{event.pk}/survey/", {"r-0-satisfaction": "5"})
+    assert missing.status_code == 200
+    too_many = rows((5, ""))
+    too_many["r-TOTAL_FORMS"] = "5000"
+    assert web.post(f"/training/{event.pk}/survey/", too_many).status_code == 200
+    assert not SurveyResponse.objects.exists()
