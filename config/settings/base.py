@@ -196,6 +196,8 @@ LOGGING = {
         # Django's request logger would print the URL; our URLs carry ids only,
         # never names or phone numbers.
         "django.db.backends": {"level": "WARNING"},
+        # django-axes logs every start and login at INFO; keep its warnings.
+        "axes": {"level": "WARNING"},
     },
 }
 
