@@ -20,3 +20,7 @@ class ConsultationsConfig(AppConfig):
         )
         home.register(home.Section((Role.COUNSELLOR,), home_sections.counsellor, 10))
         demo.register(demo.Seeder("clients", consultations_demo.seed_clients, 10))
+
+        from .line import setup as line_setup
+
+        line_setup.register()
