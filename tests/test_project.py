@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from accounts.models import User
-from consultations.models import Client
+from consultations.models import Client, Consultation, LineUser
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,6 +124,9 @@ def test_seed_demo_is_the_same_every_time():
     """The same seed gives the same data: compare with a known fingerprint."""
     call_command("seed_demo")
     names = list(Client.objects.order_by("code").values_list("display_name", flat=True))
+    # Records that refer to clients go first (consultations protect them).
+    LineUser.objects.all().delete()
+    Consultation.objects.all().delete()
     Client.objects.all().delete()
     # Audit entries protect the users from deletion: rename them instead.
     for user in User.objects.all():

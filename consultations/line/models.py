@@ -26,7 +26,7 @@ class LineUser(models.Model):
     is_following = models.BooleanField(_("following"), default=True)
     # The time of the newest message either way: the inbox is ordered by it.
     last_event_at = models.DateTimeField(_("last activity"), default=timezone.now)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    first_contact_at = models.DateTimeField(_("first contact"), default=timezone.now)
 
     class Meta:
         verbose_name = _("LINE user")
@@ -173,7 +173,8 @@ class LineMessage(models.Model):
     def display_text(self) -> str:
         """The text, or a placeholder such as 「画像」 for what is not text."""
         if self.unsent:
-            return f"「{_('Withdrawn by the sender')}」"
+            withdrawn = _("Withdrawn by the sender")
+            return f"「{withdrawn}」"
         if self.kind == self.Kind.TEXT:
             return self.text
         return f"「{self.get_kind_display()}」"

@@ -45,23 +45,23 @@ def line_events_store(*, events: Iterable[IncomingEvent]) -> int:
         by_id.setdefault(event.webhook_event_id, event)
     if not by_id:
         return 0
-    user_ids = {e.line_user_id for e in by_id.values()}
+    first_seen = {}
+    for event in by_id.values():
+        uid = event.line_user_id
+        first_seen[uid] = min(first_seen.get(uid, event.sent_at), event.sent_at)
     LineUser.objects.bulk_create(
         [
-            LineUser(
-                line_user_id=uid,
-                last_event_at=min(
-                    e.sent_at for e in by_id.values() if e.line_user_id == uid
-                ),
-            )
-            for uid in user_ids
+            LineUser(line_user_id=uid, first_contact_at=at, last_event_at=at)
+            for uid, at in first_seen.items()
         ],
         ignore_conflicts=True,
     )
     # Locked, so that concurrent deliveries for one person update in turn.
     users = {
         u.line_user_id: u
-        for u in LineUser.objects.select_for_update().filter(line_user_id__in=user_ids)
+        for u in LineUser.objects.select_for_update().filter(
+            line_user_id__in=first_seen
+        )
     }
     known = set(
         LineMessage.objects.filter(webhook_event_id__in=by_id).values_list(

@@ -205,7 +205,11 @@ def record(request, pk):
                 duration_minutes=data["duration_minutes"],
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            # The state changed (recorded by someone else, link removed):
+            # say so on the fresh page rather than on a stale form.
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect(line_user)
         else:
             messages.success(
                 request,
