@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -105,6 +105,8 @@ def _refresh_users(users: dict, fresh: list[IncomingEvent]) -> None:
     """Bring each person's last activity and following state up to date.
     Events may arrive out of order, so the following state is that of the
     latest follow or unfollow stored."""
+    # A withdrawal changes an old message; it is no new activity.
+    fresh = [e for e in fresh if e.kind != UNSEND]
     touched = {e.line_user_id for e in fresh}
     if not touched:
         return
@@ -163,14 +165,14 @@ def line_user_create_client(*, line_user: LineUser, by, display_name: str) -> Cl
     return client
 
 
-@transaction.atomic
 def line_user_refresh_profile(*, line_user: LineUser, by) -> LineUser:
-    """Fetch the LINE display name. Raises messaging.LineApiError."""
-    line_user.display_name = messaging.display_name(
-        line_user_id=line_user.line_user_id
-    )[:100]
-    line_user.save(update_fields=["display_name"])
-    audit(user=by, action=Action.CHANGE, obj=line_user, detail="display_name")
+    """Fetch the LINE display name (outside any transaction, like replies).
+    Raises messaging.LineApiError."""
+    name = messaging.display_name(line_user_id=line_user.line_user_id)
+    with transaction.atomic():
+        line_user.display_name = name[:100]
+        line_user.save(update_fields=["display_name"])
+        audit(user=by, action=Action.CHANGE, obj=line_user, detail="display_name")
     return line_user
 
 
@@ -274,7 +276,6 @@ def line_reply_send(
     return line_reply_store(line_user=line_user, by=by, text=text, retry_key=retry_key)
 
 
-@transaction.atomic
 def line_reply_store(
     *,
     line_user: LineUser,
@@ -283,7 +284,9 @@ def line_reply_store(
     retry_key: uuid.UUID | None = None,
     sent_at: dt.datetime | None = None,
 ) -> LineMessage:
-    """Store a reply that went out (``sent_at`` defaults to now)."""
+    """Store a reply that went out (``sent_at`` defaults to now). If the same
+    retry key was stored meanwhile (a form sent twice at once), that message
+    is returned: the database's unique retry key decides."""
     sent_at = sent_at or timezone.now()
     message = LineMessage(
         line_user=line_user,
@@ -294,10 +297,17 @@ def line_reply_store(
         sent_by=by,
         retry_key=retry_key,
     )
-    message.full_clean()
-    message.save()
-    LineUser.objects.filter(pk=line_user.pk, last_event_at__lt=sent_at).update(
-        last_event_at=sent_at
-    )
-    audit(user=by, action=Action.CREATE, obj=message)
+    message.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            message.save()
+            LineUser.objects.filter(pk=line_user.pk, last_event_at__lt=sent_at).update(
+                last_event_at=sent_at
+            )
+            audit(user=by, action=Action.CREATE, obj=message)
+    except IntegrityError:
+        existing = retry_key and LineMessage.objects.filter(retry_key=retry_key).first()
+        if existing:
+            return existing
+        raise
     return message

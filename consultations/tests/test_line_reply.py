@@ -218,3 +218,14 @@ def test_a_failed_profile_fetch_is_reported(client_as, counsellor, line_api):
         reverse("line:refresh_profile", args=[person.pk]), follow=True
     )
     assert "LINEのプロフィールを取得できませんでした" in response.content.decode()
+
+
+def test_storing_one_retry_key_twice_keeps_the_first_message(counsellor, person):
+    """Two submissions racing past the first check meet the unique key."""
+    from consultations.line.services import line_reply_store
+
+    key = uuid.uuid4()
+    first = line_reply_store(line_user=person, by=counsellor, text=TEXT, retry_key=key)
+    again = line_reply_store(line_user=person, by=counsellor, text=TEXT, retry_key=key)
+    assert again.pk == first.pk
+    assert LineMessage.objects.count() == 1

@@ -11,6 +11,7 @@ import socket
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
 
 from consultations.models import LineMessage, LineUser
@@ -361,3 +362,36 @@ def test_the_webhook_runs_the_same_queries_for_3_or_30_messages(
     with django_assert_num_queries(len(few.captured_queries)):
         post(client, large, sign(large))
     assert LineMessage.objects.count() == 36
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the in-memory SQLite test database locks whole tables across threads",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_deliveries_of_one_event_at_the_same_time_store_it_once():
+    """LINE may redeliver while the first delivery is still being handled."""
+    import threading
+
+    from django.test import Client
+
+    body = payload(text_event("01H8X0A1RACE000000000000AA", HANAKO, "同時", "1"))
+    signature = sign(body)
+    statuses = []
+    start = threading.Barrier(2)
+
+    def deliver():
+        try:
+            start.wait()
+            statuses.append(post(Client(), body, signature).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200, 200]
+    assert LineMessage.objects.count() == 1
+    assert LineUser.objects.count() == 1
