@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry
-from accounts.roles import Role
+from accounts.roles import Role, has_role
 from consultations.models import (
     Channel,
     Client,
@@ -452,3 +452,18 @@ def test_a_record_without_summary_is_refused_with_a_message(
     assert response.status_code == 200
     assert "このフィールドは必須です" in response.content.decode()
     assert not Consultation.objects.exists()
+
+
+def test_the_client_timeline_links_to_the_line_conversation(
+    counsellor, make_user, linked, django_assert_num_queries
+):
+    from consultations.timeline import entries_for
+
+    conversation_with(linked, (at(4, "21:15"), "in", "a"), (at(4, "21:20"), "in", "b"))
+    assert has_role(counsellor, Role.COUNSELLOR)  # roles are read once per request
+    with django_assert_num_queries(1):
+        entries = [e for e in entries_for(linked.client, counsellor) if e.url]
+    assert [e.url for e in entries] == [reverse("line:conversation", args=[linked.pk])]
+    assert entries[0].title == "LINEメッセージ 2 件（未記録 2 件）"
+    assert entries[0].when == at(4, "21:20")
+    assert entries_for(linked.client, make_user(Role.COORDINATOR)) == []
