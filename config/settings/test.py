@@ -25,3 +25,16 @@ WHITENOISE_USE_FINDERS = True
 import tempfile  # noqa: E402
 
 IMPORT_UPLOAD_DIR = tempfile.mkdtemp(prefix="ibasho-test-imports-")
+
+# SQLite: the test database is a file, as the demo's is, rather than shared
+# memory. Threads in the concurrency tests then each open their own connection
+# and wait for the write lock (IMMEDIATE mode, `timeout`), as they would in
+# use; with shared memory they fail at once with "database table is locked".
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import os  # noqa: E402
+
+    DATABASES["default"].setdefault("TEST", {})  # noqa: F405
+    DATABASES["default"]["TEST"].setdefault(  # noqa: F405
+        "NAME",
+        os.path.join(tempfile.gettempdir(), f"ibasho-test-{os.getpid()}.sqlite3"),
+    )
