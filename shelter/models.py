@@ -375,7 +375,7 @@ class UnmetRequest(models.Model):
     client = models.ForeignKey(
         "consultations.Client",
         verbose_name=_("client"),
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="unmet_stay_requests",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 
@@ -122,13 +123,15 @@ def test_seed_demo_creates_users_per_role_and_is_deterministic(capsys):
 
 def test_seed_demo_is_the_same_every_time():
     """The same seed gives the same data: compare with a known fingerprint."""
-    call_command("seed_demo")
-    names = list(Client.objects.order_by("code").values_list("display_name", flat=True))
-    Client.objects.all().delete()
-    # Audit entries protect the users from deletion: rename them instead.
-    for user in User.objects.all():
-        user.username = f"old-{user.username}"
-        user.save()
+    # Seed, read, and roll back (other apps' records protect the clients from
+    # deletion), then seed again from the same empty database.
+    with transaction.atomic():
+        call_command("seed_demo")
+        names = list(
+            Client.objects.order_by("code").values_list("display_name", flat=True)
+        )
+        transaction.set_rollback(True)
+    assert not Client.objects.exists()
     call_command("seed_demo")
     again = list(Client.objects.order_by("code").values_list("display_name", flat=True))
     assert again == names

@@ -113,7 +113,7 @@ class Migration(migrations.Migration):
                 ('wanted', models.CharField(choices=[('overnight', 'Overnight stay'), ('day_rest', 'Day rest')], default='overnight', max_length=10, verbose_name='wanted')),
                 ('note', models.CharField(blank=True, help_text='Short, and without names.', max_length=200, verbose_name='note')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='unmet_stay_requests', to='consultations.client', verbose_name='client')),
+                ('client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='unmet_stay_requests', to='consultations.client', verbose_name='client')),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
             ],
             options={
