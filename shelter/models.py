@@ -584,7 +584,7 @@ class CalendarException(models.Model):
     """A one-off change: a closure on a usual day, or an extra open day."""
 
     class Kind(models.TextChoices):
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("opening", "Closed")
         OPEN = "open", _("Extra open day")
 
     calendar = models.ForeignKey(

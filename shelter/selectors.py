@@ -178,6 +178,10 @@ class Day:
     def weekend(self) -> bool:
         return self.date.weekday() >= 5
 
+    @property
+    def sunday(self) -> bool:
+        return self.date.weekday() == 6
+
 
 @dataclass
 class MonthCalendar:

@@ -5,7 +5,7 @@ from . import views
 app_name = "shelter"
 
 urlpatterns = [
-    path("", views.StayCalendarView.as_view(), name="calendar"),
+    path("calendar/", views.StayCalendarView.as_view(), name="calendar"),
     path("stays/", views.StayListView.as_view(), name="stay_list"),
     path("stays/new/", views.stay_create, name="stay_create"),
     path("stays/<int:pk>/", views.StayDetailView.as_view(), name="stay_detail"),

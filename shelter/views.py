@@ -91,6 +91,7 @@ class StayCalendarView(CoordinatorMixin, TemplateView):
         unmet_date = today if month <= today <= calendar.last else month
         context.update(
             calendar=calendar,
+            today=today,
             wareki=_wareki_month(month),
             previous=_month_param(calendar.previous),
             next=_month_param(calendar.next),
