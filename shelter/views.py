@@ -139,10 +139,11 @@ def _booking_initial(request) -> dict:
     for name in ("start", "end"):
         with contextlib.suppress(ValueError):
             initial[f"{name}_date"] = dt.date.fromisoformat(params.get(name, ""))
-    if "start_date" in initial and "end_date" not in initial:
-        initial["end_date"] = initial["start_date"] + dt.timedelta(days=1)
     if params.get("kind") in Stay.Kind.values:
         initial["kind"] = params["kind"]
+    overnight = initial.get("kind", Stay.Kind.OVERNIGHT) == Stay.Kind.OVERNIGHT
+    if overnight and "start_date" in initial and "end_date" not in initial:
+        initial["end_date"] = initial["start_date"] + dt.timedelta(days=1)
     if params.get("client"):
         initial["client"] = params["client"][:20]
     return initial

@@ -463,3 +463,43 @@ def test_the_calendar_page_query_count_does_not_grow_with_the_stays(
     with django_assert_num_queries(len(empty.captured_queries)):
         response = c.get("/shelter/calendar/?month=2021-10")
     assert response.content.decode().count('class="stay reserved') == 93
+
+
+def test_the_home_page_shows_coordinators_today_at_the_shelter(
+    client_as, coordinator, counsellor, rooms
+):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    StayFactory(room=rooms[0], start_date=today, end_date=today + dt.timedelta(2))
+    StayFactory(
+        room=rooms[1],
+        start_date=today - dt.timedelta(1),
+        end_date=today + dt.timedelta(1),
+        status=Stay.Status.CHECKED_IN,
+    )
+    page = client_as(coordinator).get("/").content.decode()
+    assert "居場所（シェルター・サロン）" in page
+    assert re.search(r"<dt>宿泊中</dt><dd>1</dd>", page)
+    assert re.search(r"<dt>本日の入所予定</dt><dd>1</dd>", page)
+    page = client_as(counsellor).get("/").content.decode()
+    assert "本日の入所予定" not in page
+
+
+def test_admins_keep_facilities_and_rooms_in_the_django_admin(
+    client_as, admin_user, stay
+):
+    admin_user.is_staff = True
+    admin_user.save()
+    c = client_as(admin_user)
+    for url in (
+        "/admin/shelter/facility/",
+        "/admin/shelter/facility/add/",
+        f"/admin/shelter/facility/{stay.room.facility_id}/change/",
+        "/admin/shelter/room/",
+        "/admin/shelter/room/add/",
+        "/admin/shelter/stay/",
+    ):
+        assert c.get(url).status_code == 200, url
+    # Stays are read-only there: bookings follow the rules in the app.
+    assert c.get("/admin/shelter/stay/add/").status_code == 403
