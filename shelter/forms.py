@@ -64,10 +64,16 @@ class ClientCodeField(forms.CharField):
         super().__init__(**kwargs)
 
     def clean(self, value):
-        code = super().clean(value).strip().upper()
+        code = super().clean(value).strip()
         if not code:
             return None
-        client = Client.objects.only(*BOOKING_FIELDS).filter(code=code).first()
+        found = {
+            c.code: c
+            for c in Client.objects.only(*BOOKING_FIELDS).filter(
+                code__in={code, code.upper()}
+            )
+        }
+        client = found.get(code) or found.get(code.upper())
         if client is None:
             raise ValidationError(
                 _("No client has the code %(code)s."),

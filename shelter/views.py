@@ -588,9 +588,10 @@ class OpeningCalendarView(CoordinatorMixin, TemplateView):
                     return redirect(here)
             return self.render_to_response(self.get_context_data(week_form=form))
         if "remove" in request.POST:
+            remove = request.POST.get("remove", "")
             exception = get_object_or_404(
                 CalendarException,
-                pk=request.POST.get("remove"),
+                pk=int(remove) if remove.isdigit() else 0,
                 calendar__service=service,
             )
             services.calendar_exception_remove(exception=exception, by=request.user)

@@ -503,3 +503,11 @@ def test_admins_keep_facilities_and_rooms_in_the_django_admin(
         assert c.get(url).status_code == 200, url
     # Stays are read-only there: bookings follow the rules in the app.
     assert c.get("/admin/shelter/stay/add/").status_code == 403
+
+
+def test_removing_an_unknown_change_is_a_404_not_a_500(client_as, coordinator):
+    url = reverse("shelter:opening_calendar", args=["salon"])
+    c = client_as(coordinator)
+    assert c.post(url, {"remove": "abc"}).status_code == 404
+    assert c.post(url, {"remove": "999"}).status_code == 404
+    assert c.get(reverse("shelter:opening_calendar", args=["nope"])).status_code == 404
