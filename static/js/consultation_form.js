@@ -51,6 +51,15 @@
   });
   syncNew();
 
+  // Start where the work is: on the first field with an error, else on the
+  // channel buttons, so Tab walks the form at once and 1-6 still pick.
+  var first = form.querySelector(
+    ".has-error input:not([type=hidden]):not([disabled]), .has-error select, .has-error textarea");
+  if (!first) {
+    first = form.querySelector("[name=channel]:checked") || form.querySelector("[name=channel]");
+  }
+  if (first) first.focus();
+
   document.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();

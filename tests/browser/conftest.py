@@ -1,0 +1,179 @@
+"""Browser tests: Playwright drives Debian's Chromium against Django's live
+server (pytest-django's ``live_server``, a thread of this process).
+
+Chromium comes from Debian's packages (``bin/test`` installs it when it is
+missing and it can); Playwright never downloads a browser here. Where
+``/usr/bin/chromium`` is missing every browser test skips, saying so.
+
+One browser serves the whole session; each test gets a fresh context (its
+own cookies), Japanese locale and Tokyo time, as the staff's browsers have.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.urls import NoReverseMatch, reverse
+
+from accounts.roles import Role
+from tests.factories import UserFactory
+
+CHROMIUM = Path(os.environ.get("IBASHO_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+PASSWORD = "browser-test-pw-2021"  # noqa: S105 - test users only
+TABLET = {"width": 768, "height": 1024}
+DESKTOP = {"width": 1280, "height": 900}
+# Anything slower than this is a bug in the page or the test, not a slow machine.
+TIMEOUT_MS = 10_000
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark every test in this folder ``browser`` and run them last: the
+    Playwright driver keeps an event loop in this thread from the first browser
+    test to the end of the session, so nothing else should run after it."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+# Browser ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(
+            f"browser tests skipped: Chromium is not installed at {CHROMIUM} and "
+            "could not be installed here (bin/test installs Debian's 'chromium' "
+            "package with apt-get when run as root)"
+        )
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def _django_allows_sync_calls_under_playwright() -> Iterator[None]:
+    """Playwright's sync API runs an asyncio event loop in this thread, and
+    Django then refuses ORM calls from the test ("async unsafe"). The
+    Playwright and Django docs recommend this switch for such tests."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def playwright(chromium_path, _django_allows_sync_calls_under_playwright):
+    """pytest-playwright's driver, started only when Chromium is there."""
+    from playwright.sync_api import sync_playwright
+
+    driver = sync_playwright().start()
+    yield driver
+    driver.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(chromium_path) -> dict:
+    return {
+        "executable_path": str(chromium_path),
+        "headless": True,
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args) -> dict:
+    return {
+        **browser_context_args,
+        "locale": "ja-JP",
+        "timezone_id": "Asia/Tokyo",
+        "viewport": DESKTOP,
+        "accept_downloads": True,
+    }
+
+
+@pytest.fixture
+def page(page, live_server):
+    """A page of a fresh context, its paths relative to the live server."""
+    page.set_default_timeout(TIMEOUT_MS)
+    page.set_default_navigation_timeout(TIMEOUT_MS)
+    page.base = live_server.url
+    return page
+
+
+# Data ---------------------------------------------------------------------
+# The live server sees only committed rows, so these tests use a transactional
+# database; serialized_rollback restores what the data migrations made (the
+# role groups, topics, partner agencies) after each flush.
+
+browser_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def users() -> dict:
+    """One user per role, password ``PASSWORD``, with a display name."""
+    names = {
+        Role.ADMIN: ("b_admin", "管理", "花子"),
+        Role.COUNSELLOR: ("b_counsellor", "相談", "由美"),
+        Role.COORDINATOR: ("b_coordinator", "調整", "恵"),
+        Role.FACILITATOR: ("b_facilitator", "進行", "真理"),
+        Role.CITY_STAFF: ("b_city", "市役", "直子"),
+    }
+    made = {}
+    for role, (username, last, first) in names.items():
+        user = UserFactory(
+            username=username,
+            password=PASSWORD,
+            roles=(role,),
+            last_name=last,
+            first_name=first,
+        )
+        made[role] = user
+    return made
+
+
+def url_of(name: str, *args) -> str | None:
+    """The path of a URL name, or None while the app that serves it is not
+    on this branch yet."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def log_in(page, user, password: str = PASSWORD) -> None:
+    """Sign in through the real login form and land on the home page."""
+    page.goto(page.base + reverse("accounts:login"))
+    page.get_by_label(re.compile("ユーザー名")).fill(user.username)
+    page.get_by_label(re.compile("パスワード")).fill(password)
+    page.locator("button[type=submit].primary").click()
+    page.wait_for_url(page.base + reverse("home"))
+
+
+def open_path(page, path: str):
+    """Go to a path of the live server; returns the response."""
+    response = page.goto(page.base + path)
+    page.wait_for_load_state("load")
+    return response
+
+
+def menu_paths(page) -> list[str]:
+    return page.locator("nav .menu a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )

@@ -1,0 +1,94 @@
+"""A coordinator books a stay from the room calendar, then is refused an
+overlapping booking with the conflict message."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from accounts.roles import Role
+from shelter.models import Stay
+from shelter.tests.factories import RoomFactory
+from tests.factories import ClientFactory
+
+from .conftest import browser_db, log_in, open_path, url_of
+
+pytestmark = browser_db
+
+
+def next_month() -> dt.date:
+    """The first of next month: every day of it is in the future."""
+    today = timezone.localdate()
+    return (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+@pytest.fixture
+def coordinator(page, users):
+    log_in(page, users[Role.COORDINATOR])
+    return users[Role.COORDINATOR]
+
+
+def free_cell(page, room, day: dt.date):
+    return page.locator(
+        f"td.free a[href*='room={room.pk}&start={day:%Y-%m-%d}']"
+    )
+
+
+def test_coordinator_books_a_stay_in_the_calendar_then_gets_the_conflict_message(
+    page, coordinator
+):
+    room = RoomFactory(name="1号室")
+    RoomFactory(name="2号室", facility=room.facility)
+    first, second = ClientFactory(code="C-200001"), ClientFactory(code="C-200002")
+    month = next_month()
+    arrive, leave = month.replace(day=10), month.replace(day=13)
+
+    page.get_by_role("navigation", name="メインメニュー").get_by_role(
+        "link", name="居室カレンダー"
+    ).click()
+    page.get_by_role("textbox", name="月").fill(f"{month:%Y-%m}")
+    page.get_by_role("button", name="表示").click()
+    expect(page.locator("h1 .subtitle")).to_contain_text(f"{month.year}年{month.month}月")
+
+    # Click the free cell of room 1 on the 10th: the form opens on that room and day.
+    free_cell(page, room, arrive).click()
+    expect(page.get_by_role("heading", name="居室を予約")).to_be_visible()
+    expect(page.get_by_label("開始日")).to_have_value(f"{arrive:%Y-%m-%d}")
+    expect(page.get_by_label("居室")).to_have_value(str(room.pk))
+    page.get_by_label("相談者コード").fill(first.code)
+    page.get_by_label("終了日").fill(f"{leave:%Y-%m-%d}")
+    page.get_by_role("button", name="予約する").click()
+
+    # Back on the calendar of that month, the stay fills the 10th to the 12th.
+    expect(page.locator(".message.success")).to_contain_text(first.code)
+    stay_cell = page.locator("td.stay.reserved", has_text=first.display_name)
+    expect(stay_cell).to_have_attribute("colspan", "3")
+    expect(free_cell(page, room, arrive)).to_have_count(0)
+
+    # An overlapping booking from the 8th to the 11th is refused, saying why.
+    free_cell(page, room, month.replace(day=8)).click()
+    page.get_by_label("相談者コード").fill(second.code)
+    page.get_by_label("終了日").fill(f"{month.replace(day=11):%Y-%m-%d}")
+    page.get_by_role("button", name="予約する").click()
+
+    error = page.get_by_role("alert")
+    expect(error).to_contain_text("1号室は")
+    expect(error).to_contain_text(f"{arrive:%Y-%m-%d}")
+    expect(error).to_contain_text("予約が入っています。別の日か別の居室を選んでください。")
+    expect(page.get_by_label("相談者コード")).to_have_value(second.code)
+    assert list(Stay.objects.values_list("client__code", flat=True)) == [first.code]
+
+    # The same days in the other room are free.
+    page.get_by_label("居室").select_option(label="やどかりハウス 2号室")
+    page.get_by_role("button", name="予約する").click()
+    expect(page.locator(".message.success")).to_contain_text(second.code)
+    assert Stay.objects.count() == 2
+    assert url_of("shelter:calendar") in page.url
+
+
+def test_the_calendar_of_this_month_opens_from_the_menu(page, coordinator):
+    RoomFactory(name="1号室")
+    open_path(page, url_of("shelter:calendar"))
+    today = timezone.localdate()
+    expect(page.locator("table.occupancy th.today .dom")).to_have_text(str(today.day))
