@@ -83,8 +83,14 @@ class ClientDetailView(CounsellorMixin, AuditedObjectMixin, DetailView):
         context.update(
             timeline=timeline.entries_for(client, user),
             contact_visible=client.contact_visible_to(user),
-            close_form=CloseClientForm(initial={"version": client.version}),
-            reopen_form=ReopenClientForm(initial={"version": client.version}),
+            # Own id prefixes: the page holds several forms, and the urgency
+            # form has a "reason" field too (one id, one label each).
+            close_form=CloseClientForm(
+                initial={"version": client.version}, auto_id="close_%s"
+            ),
+            reopen_form=ReopenClientForm(
+                initial={"version": client.version}, auto_id="reopen_%s"
+            ),
             urgency_form=UrgencyForm(initial={"urgency": client.urgency}),
             urgency_changes=client.urgency_changes.select_related("changed_by")[:20],
             follow_ups=client.follow_ups.select_related("owner").order_by(
@@ -99,7 +105,8 @@ class ClientDetailView(CounsellorMixin, AuditedObjectMixin, DetailView):
                 initial={
                     "version": client.version,
                     "counsellor": client.assigned_counsellor_id,
-                }
+                },
+                auto_id="reassign_%s",
             )
         return context
 

@@ -31,7 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-PASSWORD = "browser-test-pw-2021"  # noqa: S105 - test users only
+PASSWORD = "browser-test-pw-2021"  # test users only
 TABLET = {"width": 768, "height": 1024}
 DESKTOP = {"width": 1280, "height": 900}
 # Anything slower than this is a bug in the page or the test, not a slow machine.

@@ -30,9 +30,7 @@ def coordinator(page, users):
 
 
 def free_cell(page, room, day: dt.date):
-    return page.locator(
-        f"td.free a[href*='room={room.pk}&start={day:%Y-%m-%d}']"
-    )
+    return page.locator(f"td.free a[href*='room={room.pk}&start={day:%Y-%m-%d}']")
 
 
 def test_coordinator_books_a_stay_in_the_calendar_then_gets_the_conflict_message(
@@ -49,7 +47,9 @@ def test_coordinator_books_a_stay_in_the_calendar_then_gets_the_conflict_message
     ).click()
     page.get_by_role("textbox", name="月").fill(f"{month:%Y-%m}")
     page.get_by_role("button", name="表示").click()
-    expect(page.locator("h1 .subtitle")).to_contain_text(f"{month.year}年{month.month}月")
+    expect(page.locator("h1 .subtitle")).to_contain_text(
+        f"{month.year}年{month.month}月"
+    )
 
     # Click the free cell of room 1 on the 10th: the form opens on that room and day.
     free_cell(page, room, arrive).click()
@@ -75,7 +75,9 @@ def test_coordinator_books_a_stay_in_the_calendar_then_gets_the_conflict_message
     error = page.get_by_role("alert")
     expect(error).to_contain_text("1号室は")
     expect(error).to_contain_text(f"{arrive:%Y-%m-%d}")
-    expect(error).to_contain_text("予約が入っています。別の日か別の居室を選んでください。")
+    expect(error).to_contain_text(
+        "予約が入っています。別の日か別の居室を選んでください。"
+    )
     expect(page.get_by_label("相談者コード")).to_have_value(second.code)
     assert list(Stay.objects.values_list("client__code", flat=True)) == [first.code]
 

@@ -37,9 +37,7 @@ def focused_name(page) -> str:
     )
 
 
-def test_counsellor_records_a_phone_consultation_for_a_new_client_and_finds_it_on_the_timeline(  # noqa: E501
-    page, counsellor
-):
+def test_a_phone_consultation_for_a_new_client_shows_on_its_timeline(page, counsellor):
     # Register the client from the home page.
     page.get_by_role("link", name="相談者を登録").first.click()
     expect(page.get_by_role("heading", name="相談者を登録")).to_be_visible()
@@ -199,9 +197,7 @@ def test_ctrl_shift_enter_saves_and_opens_a_new_form_on_the_same_channel(
     )
 
 
-def test_errors_are_shown_in_japanese_and_focus_goes_to_the_first_one(
-    page, counsellor
-):
+def test_errors_are_shown_in_japanese_and_focus_goes_to_the_first_one(page, counsellor):
     open_path(page, url_of(NEW_FORM))
     page.get_by_label("相談者", exact=True).fill("C-999999")
     page.keyboard.press("Control+Enter")

@@ -46,9 +46,7 @@ def expected_menu(role: str) -> list[str]:
     "role",
     [Role.ADMIN, Role.COUNSELLOR, Role.COORDINATOR, Role.FACILITATOR, Role.CITY_STAFF],
 )
-def test_each_role_logs_in_through_the_form_and_sees_only_its_menu(
-    page, users, role
-):
+def test_each_role_logs_in_through_the_form_and_sees_only_its_menu(page, users, role):
     user = users[role]
     log_in(page, user)
 
@@ -63,7 +61,9 @@ def test_each_role_logs_in_through_the_form_and_sees_only_its_menu(
     # Every entry opens for this role (no 403 behind a menu link).
     for path in shown:
         response = open_path(page, path)
-        assert response.status == 200, f"{role}: menu link {path} answered {response.status}"
+        assert response.status == 200, (
+            f"{role}: menu link {path} answered {response.status}"
+        )
 
 
 def test_a_wrong_password_is_refused_with_a_japanese_message(page, users):
