@@ -12,15 +12,15 @@ own cookies), Japanese locale and Tokyo time, as the staff's browsers have.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.urls import NoReverseMatch, reverse
 
 from accounts.roles import Role
 from tests.factories import UserFactory
+
+from .helpers import DESKTOP, PASSWORD
 
 CHROMIUM = Path(os.environ.get("IBASHO_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -31,9 +31,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-PASSWORD = "browser-test-pw-2021"  # test users only
-TABLET = {"width": 768, "height": 1024}
-DESKTOP = {"width": 1280, "height": 900}
 # Anything slower than this is a bug in the page or the test, not a slow machine.
 TIMEOUT_MS = 10_000
 
@@ -118,11 +115,6 @@ def page(page, live_server):
 
 
 # Data ---------------------------------------------------------------------
-# The live server sees only committed rows, so these tests use a transactional
-# database; serialized_rollback restores what the data migrations made (the
-# role groups, topics, partner agencies) after each flush.
-
-browser_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
@@ -146,34 +138,3 @@ def users() -> dict:
         )
         made[role] = user
     return made
-
-
-def url_of(name: str, *args) -> str | None:
-    """The path of a URL name, or None while the app that serves it is not
-    on this branch yet."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
-def log_in(page, user, password: str = PASSWORD) -> None:
-    """Sign in through the real login form and land on the home page."""
-    page.goto(page.base + reverse("accounts:login"))
-    page.get_by_label(re.compile("ユーザー名")).fill(user.username)
-    page.get_by_label(re.compile("パスワード")).fill(password)
-    page.locator("button[type=submit].primary").click()
-    page.wait_for_url(page.base + reverse("home"))
-
-
-def open_path(page, path: str):
-    """Go to a path of the live server; returns the response."""
-    response = page.goto(page.base + path)
-    page.wait_for_load_state("load")
-    return response
-
-
-def menu_paths(page) -> list[str]:
-    return page.locator("nav .menu a").evaluate_all(
-        "links => links.map(a => a.getAttribute('href'))"
-    )

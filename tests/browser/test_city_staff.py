@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from accounts.roles import Role
 from tests.factories import ClientFactory
 
-from .conftest import browser_db, log_in, open_path, url_of
+from .helpers import browser_db, log_in, open_path, url_of
 
 pytestmark = browser_db
 

@@ -12,7 +12,7 @@ from shelter.models import Stay
 from shelter.tests.factories import RoomFactory
 from tests.factories import ClientFactory
 
-from .conftest import browser_db, log_in, open_path, url_of
+from .helpers import browser_db, log_in, url_of
 
 pytestmark = browser_db
 
@@ -91,6 +91,9 @@ def test_coordinator_books_a_stay_in_the_calendar_then_gets_the_conflict_message
 
 def test_the_calendar_of_this_month_opens_from_the_menu(page, coordinator):
     RoomFactory(name="1号室")
-    open_path(page, url_of("shelter:calendar"))
+    page.get_by_role("navigation", name="メインメニュー").get_by_role(
+        "link", name="居室カレンダー"
+    ).click()
+    assert page.url == page.base + url_of("shelter:calendar")
     today = timezone.localdate()
     expect(page.locator("table.occupancy th.today .dom")).to_have_text(str(today.day))

@@ -11,7 +11,7 @@ from accounts.roles import Role
 from consultations.models import Channel, Consultation
 from tests.factories import ClientFactory
 
-from .conftest import browser_db, log_in, open_path, url_of
+from .helpers import browser_db, log_in, open_path, url_of
 
 pytestmark = browser_db
 

@@ -7,7 +7,7 @@ from accounts.roles import Role
 from training.models import SurveyResponse
 from training.tests.factories import EventFactory
 
-from .conftest import browser_db, log_in
+from .helpers import browser_db, log_in
 
 pytestmark = browser_db
 

@@ -4,7 +4,7 @@ import pytest
 
 from accounts.roles import Role
 
-from .conftest import browser_db, log_in, menu_paths, open_path, url_of
+from .helpers import browser_db, log_in, menu_paths, open_path, url_of
 
 pytestmark = browser_db
 

@@ -13,7 +13,7 @@ from peergroups.tests.factories import AttendanceFactory
 from shelter.tests.factories import StayFactory
 from training.tests.factories import SurveyResponseFactory
 
-from .conftest import TABLET, browser_db, log_in, open_path, url_of
+from .helpers import TABLET, browser_db, log_in, open_path, url_of
 
 pytestmark = browser_db
 
