@@ -17,7 +17,7 @@ from pathlib import Path
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
-PASSWORD = "ibasho-demo-2021"  # the demo users' password (seed_demo)
+PASSWORD = "ibasho-demo-2021"  # noqa: S105 - the demo users' (seed_demo)
 WIDTH, HEIGHT = 1280, 860
 MAX_HEIGHT = 1500  # longer pages are cut here
 ARGS = [
@@ -64,7 +64,9 @@ def counsellor(page, base, out):
     page.fill("#id_client_code", "C-000001")
     page.check("#id_topics_1")
     page.fill("#id_duration_minutes", "30")
-    page.fill("#id_summary", "夕方に電話。家計と住まいの相談。次回は面談で書類を確認する。")
+    page.fill(
+        "#id_summary", "夕方に電話。家計と住まいの相談。次回は面談で書類を確認する。"
+    )
     page.locator("#id_summary").blur()
     save(page, out / "consultation-form.png", full=True)
 

@@ -37,13 +37,9 @@ TIMEOUT_MS = 10_000
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Mark every test in this folder ``browser`` and run them last: the
-    Playwright driver keeps an event loop in this thread from the first browser
-    test to the end of the session, so nothing else should run after it."""
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.browser)
+    """Run the browser tests last: the Playwright driver keeps an event loop
+    in this thread from the first browser test to the end of the session, so
+    nothing else should run after it."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
@@ -92,6 +88,12 @@ def browser_type_launch_args(chromium_path) -> dict:
         "headless": True,
         "args": CHROMIUM_ARGS,
     }
+
+
+@pytest.fixture(scope="session")
+def base_url() -> None:
+    """Pages go to ``page.base`` (the live server) + a path."""
+    return None
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from tests.factories import ClientFactory
 
 from .helpers import browser_db, log_in, open_path, url_of
 
-pytestmark = browser_db
+pytestmark = [pytest.mark.browser, browser_db]
 
 ANNUAL = "reports:annual"
 

@@ -14,7 +14,7 @@ from tests.factories import ClientFactory
 
 from .helpers import browser_db, log_in, url_of
 
-pytestmark = browser_db
+pytestmark = [pytest.mark.browser, browser_db]
 
 
 def next_month() -> dt.date:

@@ -9,7 +9,7 @@ from training.tests.factories import EventFactory
 
 from .helpers import browser_db, log_in
 
-pytestmark = browser_db
+pytestmark = [pytest.mark.browser, browser_db]
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from accounts.roles import Role
 
 from .helpers import browser_db, log_in, menu_paths, open_path, url_of
 
-pytestmark = browser_db
+pytestmark = [pytest.mark.browser, browser_db]
 
 # The menu of each role, by URL name, in the order shown. Entries whose app is
 # not on this branch yet (the annual report) are left out by url_of.

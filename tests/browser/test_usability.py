@@ -15,7 +15,7 @@ from training.tests.factories import SurveyResponseFactory
 
 from .helpers import TABLET, browser_db, log_in, open_path, url_of
 
-pytestmark = browser_db
+pytestmark = [pytest.mark.browser, browser_db]
 
 # What a page must hold, checked in the browser: the page body fits the
 # window, every visible form control has a label (or an aria-label), and
