@@ -16,13 +16,24 @@ from accounts.roles import Role
 
 pytestmark = pytest.mark.django_db
 LOGIN = "login"
-ROLES = ("anonymous", Role.COUNSELLOR, Role.COORDINATOR, Role.FACILITATOR,
-         Role.CITY_STAFF, Role.ADMIN)
+ROLES = (
+    "anonymous",
+    Role.COUNSELLOR,
+    Role.COORDINATOR,
+    Role.FACILITATOR,
+    Role.CITY_STAFF,
+    Role.ADMIN,
+)
 
 
 def row(anonymous, counsellor, coordinator, facilitator, city_staff, admin):
-    return dict(zip(ROLES, (anonymous, counsellor, coordinator, facilitator,
-                            city_staff, admin), strict=True))
+    return dict(
+        zip(
+            ROLES,
+            (anonymous, counsellor, coordinator, facilitator, city_staff, admin),
+            strict=True,
+        )
+    )
 
 
 # Profiles: who may open what.
@@ -168,47 +179,81 @@ def world(counsellor):
     )
 
     person = ClientFactory()
-    action = services.support_action_create(by=counsellor, client=person,
-                                            kind="interview", date=dt.date(2021, 10, 1),
-                                            staff=counsellor)
-    step = services.follow_up_create(by=counsellor, client=person, kind="call_back",
-                                     due_date=dt.date(2021, 10, 2), owner=counsellor)
+    action = services.support_action_create(
+        by=counsellor,
+        client=person,
+        kind="interview",
+        date=dt.date(2021, 10, 1),
+        staff=counsellor,
+    )
+    step = services.follow_up_create(
+        by=counsellor,
+        client=person,
+        kind="call_back",
+        due_date=dt.date(2021, 10, 2),
+        owner=counsellor,
+    )
     group = GroupFactory()
     session = SessionFactory(group=group)
-    series = series_create(by=counsellor, group=group, frequency="weekly", weekday=1,
-                           week_of_month=None, first_date=dt.date(2021, 10, 5),
-                           last_date=dt.date(2021, 10, 26), holiday_policy="skip")
+    series = series_create(
+        by=counsellor,
+        group=group,
+        frequency="weekly",
+        weekday=1,
+        week_of_month=None,
+        first_date=dt.date(2021, 10, 5),
+        last_date=dt.date(2021, 10, 26),
+        holiday_policy="skip",
+    )
     event = EventFactory()
     return {
-        "client": person, "consultation": ConsultationFactory(client=person),
-        "action": action, "step": step, "line_user": LineUserFactory(client=person),
-        "stay": StayFactory(client=person), "unmet": UnmetRequestFactory(client=person),
-        "visit": SalonVisitFactory(), "group": group, "session": session,
-        "series": series, "event": event, "speaker": SpeakerFactory(event=event),
+        "client": person,
+        "consultation": ConsultationFactory(client=person),
+        "action": action,
+        "step": step,
+        "line_user": LineUserFactory(client=person),
+        "stay": StayFactory(client=person),
+        "unmet": UnmetRequestFactory(client=person),
+        "visit": SalonVisitFactory(),
+        "group": group,
+        "session": session,
+        "series": series,
+        "event": event,
+        "speaker": SpeakerFactory(event=event),
         "response": SurveyResponseFactory(event=event),
     }
 
 
 def url_for(name, world):
     pk_of = {
-        "consultations:client_detail": "client", "consultations:client_update": "client",
-        "consultations:client_close": "client", "consultations:client_reopen": "client",
-        "consultations:client_urgency": "client", "consultations:client_reassign": "client",
+        "consultations:client_detail": "client",
+        "consultations:client_update": "client",
+        "consultations:client_close": "client",
+        "consultations:client_reopen": "client",
+        "consultations:client_urgency": "client",
+        "consultations:client_reassign": "client",
         "consultations:follow_up_create": "client",
         "consultations:client_anonymise": "client",
         "consultations:follow_up_done": "step",
         "consultations:support_action_update": "action",
         "consultations:consultation_update": "consultation",
         "consultations:consultation_delete": "consultation",
-        "shelter:stay_detail": "stay", "shelter:stay_update": "stay",
-        "shelter:client_stays": "client", "shelter:unmet_delete": "unmet",
+        "shelter:stay_detail": "stay",
+        "shelter:stay_update": "stay",
+        "shelter:client_stays": "client",
+        "shelter:unmet_delete": "unmet",
         "shelter:salon_update": "visit",
-        "peergroups:group_update": "group", "peergroups:session_detail": "session",
-        "peergroups:session_update": "session", "peergroups:session_delete": "session",
+        "peergroups:group_update": "group",
+        "peergroups:session_detail": "session",
+        "peergroups:session_update": "session",
+        "peergroups:session_delete": "session",
         "peergroups:series_detail": "series",
-        "training:event_detail": "event", "training:event_update": "event",
-        "training:event_delete": "event", "training:survey": "event",
-        "training:speaker_create": "event", "training:speaker_delete": "speaker",
+        "training:event_detail": "event",
+        "training:event_update": "event",
+        "training:event_delete": "event",
+        "training:survey": "event",
+        "training:speaker_create": "event",
+        "training:speaker_delete": "speaker",
         "training:response_delete": "response",
     }
     if name == "admin-login":
@@ -239,9 +284,12 @@ def test_each_role_gets_the_declared_answer_everywhere(client, make_user, world,
         response = client.get(url, follow=name == "admin:index")
         got = response.status_code
         chain = getattr(response, "redirect_chain", [])
-        if got == 302 and response["Location"].startswith("/accounts/login/"):
-            got = LOGIN
-        elif chain and chain[-1][0].startswith("/accounts/login/"):
+        if (
+            got == 302
+            and response["Location"].startswith("/accounts/login/")
+            or chain
+            and chain[-1][0].startswith("/accounts/login/")
+        ):
             got = LOGIN
         if got != expected:
             wrong.append(f"{name} ({url}): expected {expected}, got {got}")
