@@ -1,6 +1,7 @@
 """The main pages of each role at tablet width (768 px): no sideways scrolling
 of the page, every form control labelled, no id used twice, Japanese page
-language. Wide tables scroll inside their own box, not the page."""
+language and no untranslated English. Wide tables scroll inside their own
+box, not the page."""
 
 import datetime as dt
 
@@ -39,6 +40,34 @@ PAGE_PROBLEMS = """() => {
   }
   if (document.documentElement.lang !== "ja") problems.push("page language is not ja");
   return problems;
+}"""
+
+
+# Words in Latin letters a Japanese page may show: the product name, channel
+# and file-format names, key names, the language switch (compared in lower
+# case); and the test users' names (b_admin, b_facilitator...), which are data.
+LATIN_ALLOWED = {
+    "ibasho", "line", "sns", "dv", "ctrl", "enter", "shift", "english",
+    "csv", "excel", "pdf", "xlsx", "json", "utf-",
+    "admin", "counsellor", "coordinator", "facilitator", "city",
+}  # fmt: skip
+LATIN_WORDS = r"""() => {
+  const words = new Set();
+  const latin = /[A-Za-z][A-Za-z-]{2,}/g;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (node.parentElement.closest("script, style, noscript, .account .who")) continue;
+    for (const word of node.textContent.match(latin) || []) words.add(word);
+  }
+  const attributes = ["placeholder", "title", "aria-label"];
+  for (const el of document.querySelectorAll("[placeholder], [title], [aria-label]")) {
+    for (const name of attributes) {
+      const text = el.getAttribute(name) || "";
+      for (const word of text.match(latin) || []) words.add(word);
+    }
+  }
+  return [...words];
 }"""
 
 
@@ -112,7 +141,9 @@ def main_pages(role, records) -> list[str]:
     "role",
     [Role.COUNSELLOR, Role.COORDINATOR, Role.FACILITATOR, Role.CITY_STAFF, Role.ADMIN],
 )
-def test_main_pages_fit_a_tablet_and_label_every_field(page, users, records, role):
+def test_main_pages_fit_a_tablet_label_every_field_and_speak_japanese(
+    page, users, records, role
+):
     page.set_viewport_size(TABLET)
     log_in(page, users[role])
     problems = {}
@@ -123,6 +154,11 @@ def test_main_pages_fit_a_tablet_and_label_every_field(page, users, records, rol
         response = open_path(page, path)
         assert response.status == 200, f"{path}: {response.status}"
         found = page.evaluate(PAGE_PROBLEMS)
+        english = {
+            w for w in page.evaluate(LATIN_WORDS) if w.lower() not in LATIN_ALLOWED
+        }
+        if english:
+            found.append(f"not in Japanese: {sorted(english)}")
         if found:
             problems[path] = found
     assert problems == {}
