@@ -11,6 +11,7 @@ own cookies), Japanese locale and Tokyo time, as the staff's browsers have.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,8 +120,24 @@ def page(page, live_server):
 # Data ---------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db) -> None:
+    """What the data migrations made (role groups with their permissions,
+    topics, partner agencies): gone after any transactional test's flush, so
+    made again, idempotently, by the migrations' own code."""
+    from django.apps import apps
+
+    from accounts.roles import sync_role_permissions
+
+    sync_role_permissions()
+    seed = importlib.import_module(
+        "consultations.migrations.0003_seed_topics_and_agencies"
+    ).seed
+    seed(apps, None)
+
+
 @pytest.fixture
-def users() -> dict:
+def users(reference_data) -> dict:
     """One user per role, password ``PASSWORD``, with a display name."""
     names = {
         Role.ADMIN: ("b_admin", "管理", "花子"),

@@ -12,10 +12,9 @@ TABLET = {"width": 768, "height": 1024}
 DESKTOP = {"width": 1280, "height": 900}
 
 # The live server sees only committed rows, so these tests use a transactional
-# database; serialized_rollback restores what the data migrations made (the
-# role groups, topics, partner agencies) after each flush.
-
-browser_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# database (emptied after each test; conftest's reference_data puts back what
+# the data migrations made).
+browser_db = pytest.mark.django_db(transaction=True)
 
 
 def url_of(name: str, *args) -> str | None:
