@@ -13,7 +13,8 @@ from .roles import has_role
 @dataclass(frozen=True)
 class Section:
     roles: tuple[str, ...]
-    # build(user) -> {title, figures: [(label, value)], links: [(label, url)]}
+    # build(user) -> {title, figures: [(label, value)], links: [(label, url)]};
+    # or {template: "app/x.html", ...} to render a section of its own
     build: Callable
     order: int = 50
 

@@ -32,3 +32,4 @@ class ConsultationsConfig(AppConfig):
         demo.register(
             demo.Seeder("consultations", consultations_demo.seed_consultations, 20)
         )
+        demo.register(demo.Seeder("casework", consultations_demo.seed_casework, 90))

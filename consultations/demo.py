@@ -83,6 +83,9 @@ def seed_clients(ctx) -> str:
             area=rng.choice(AREAS),
             assigned_counsellor=counsellors[i % 2],
             status=Client.Status.CLOSED if i % 9 == 8 else Client.Status.OPEN,
+            closure_reason=rng.choice(["resolved", "referred", "moved_away"])
+            if i % 9 == 8
+            else "",
         )
     return "40 clients"
 
@@ -166,3 +169,67 @@ def seed_consultations(ctx) -> str:
         )
         actions += 1
     return f"{count} consultations, {actions} support actions"
+
+
+def seed_casework(ctx) -> str:
+    """Recent casework relative to today, so the worklist has something to show:
+    a few recent consultations, next steps due around today, urgent cases and
+    safety flags."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .models import FollowUp
+    from .services import client_set_urgency, consultation_create, follow_up_create
+
+    rng = ctx.rng
+    today = timezone.localdate()
+    # The demo clients came in during the demo fiscal year, not today.
+    Client.objects.update(
+        created_at=timezone.make_aware(dt.datetime.combine(ctx.start, dt.time(9)))
+    )
+    me, colleague = ctx.users["counsellor"], ctx.users["counsellor2"]
+    open_clients = list(Client.objects.filter(status=Client.Status.OPEN).order_by("id"))
+    recent = open_clients[:14]
+    for i, client in enumerate(recent):
+        day = today - dt.timedelta(days=rng.randint(0, 20) if i % 4 else 10)
+        consultation_create(
+            by=me,
+            counsellor=client.assigned_counsellor or me,
+            channel=rng.choice(["line", "phone", "face_to_face"]),
+            started_at=timezone.make_aware(dt.datetime.combine(day, dt.time(11, 0))),
+            client=client,
+            summary="近況の確認。",
+        )
+    kinds = [k for k, _ in FollowUp.Kind.choices]
+    for offset in (-4, -2, -1, 0, 0, 1, 3, 7):
+        client = rng.choice(recent)
+        follow_up_create(
+            by=me,
+            client=client,
+            kind=rng.choice(kinds[:3]),
+            due_date=today + dt.timedelta(days=offset),
+            owner=me if offset != 1 else colleague,
+            note=rng.choice(
+                ["夕方以降に電話", "面談の日程調整", "ハローワークへ同行", ""]
+            ),
+        )
+    for client, reason in zip(
+        open_clients[2:6],
+        [
+            "パートナーからの暴力が続いている",
+            "住まいを失うおそれ",
+            "体調の悪化",
+            "連絡が途絶えがち",
+        ],
+        strict=True,
+    ):
+        client_set_urgency(client=client, by=me, urgency="high", reason=reason)
+    flagged = open_clients[3]
+    flagged.address_confidential = True
+    flagged.no_phone_or_mail = True
+    flagged.save(update_fields=["address_confidential", "no_phone_or_mail"])
+    line_only = open_clients[7]
+    line_only.line_only = True
+    line_only.save(update_fields=["line_only"])
+    return "14 recent consultations, 8 next steps, 4 urgent cases, 2 flagged"

@@ -3,10 +3,18 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import Role
+from accounts.roles import Role, has_role
 from jpdates import fiscal_year
 
-from .models import Channel, Client, Consultation, PartnerAgency, SupportAction, Topic
+from .models import (
+    Channel,
+    Client,
+    Consultation,
+    FollowUp,
+    PartnerAgency,
+    SupportAction,
+    Topic,
+)
 
 
 def counsellors():
@@ -52,14 +60,33 @@ class ClientForm(VersionedForm):
             "area",
             "assigned_counsellor",
             "notes",
+            "no_phone_or_mail",
+            "address_confidential",
+            "line_only",
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
         field_classes = {"assigned_counsellor": StaffChoiceField}
-        help_texts = {"display_name": _("A nickname is fine.")}
+        help_texts = {
+            "display_name": _("A nickname is fine."),
+            "address_confidential": _(
+                "Under a DV support measure: contact details are then shown only "
+                "to the assigned counsellor and admins."
+            ),
+        }
 
-    def __init__(self, *args, **kwargs):
+    CONTACT_FIELDS = ("phone", "email", "area")
+
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assigned_counsellor"].queryset = counsellors()
+        if self.instance.pk and user is not None:
+            if not self.instance.contact_visible_to(user):
+                # A flagged client's contact details are not this user's to see.
+                for name in self.CONTACT_FIELDS:
+                    del self.fields[name]
+            if not has_role(user, Role.ADMIN):
+                # Handing a case to someone else is a supervisor's decision.
+                del self.fields["assigned_counsellor"]
 
 
 class ClientFilterForm(forms.Form):
@@ -233,3 +260,79 @@ class SupportActionForm(forms.ModelForm):
 
 class CloseClientForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.ChoiceField(
+        label=_("Closure reason"),
+        choices=[("", "---------"), *Client.ClosureReason.choices],
+    )
+
+
+class ReopenClientForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class UrgencyForm(forms.Form):
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Client.Urgency.choices)
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"size": 40}),
+    )
+
+
+class ReassignForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    counsellor = StaffChoiceField(label=_("Assign to"), queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["counsellor"].queryset = counsellors()
+
+
+class FollowUpForm(forms.ModelForm):
+    """A next step: what, when, who."""
+
+    class Meta:
+        model = FollowUp
+        fields = ["kind", "due_date", "owner", "note"]
+        widgets = {
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        }
+        field_classes = {"owner": StaffChoiceField}
+
+    def __init__(self, *args, user=None, optional=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = counsellors()
+        if user is not None:
+            self.fields["owner"].initial = user.pk
+        self.optional = optional
+        if optional:
+            # On the consultation and support forms the next step may be left out.
+            for field in self.fields.values():
+                field.required = False
+            self.fields["kind"].choices = [
+                ("", _("No next step")),
+                *FollowUp.Kind.choices,
+            ]
+
+    def wanted(self) -> bool:
+        return bool(self.cleaned_data.get("kind"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.optional and cleaned.get("kind"):
+            for name in ("due_date", "owner"):
+                if not cleaned.get(name):
+                    self.add_error(name, _("Needed for a next step."))
+        return cleaned
+
+    def _post_clean(self):
+        if not self.optional or self.cleaned_data.get("kind"):
+            super()._post_clean()
+
+
+class FollowUpDoneForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("What happened"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -29,6 +29,18 @@ class Client(models.Model):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
+    class Urgency(models.TextChoices):
+        HIGH = "high", _("High")
+        MEDIUM = "medium", _("Medium")
+        LOW = "low", _("Low")
+
+    class ClosureReason(models.TextChoices):
+        RESOLVED = "resolved", _("Resolved")
+        REFERRED = "referred", _("Referred elsewhere")
+        MOVED_AWAY = "moved_away", _("Moved away")
+        LOST_CONTACT = "lost_contact", _("Lost contact")
+        OTHER = "other", _("Other")
+
     code = models.CharField(
         _("client code"), max_length=20, unique=True, editable=False
     )
@@ -61,6 +73,20 @@ class Client(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
     notes = models.TextField(_("notes"), blank=True)
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.MEDIUM
+    )
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=20, choices=ClosureReason.choices, blank=True
+    )
+    # Safety flags (DV and stalking cases): shown wherever contact details are.
+    no_phone_or_mail = models.BooleanField(
+        _("do not contact by phone or mail"), default=False
+    )
+    address_confidential = models.BooleanField(
+        _("address must not be disclosed (DV support measure)"), default=False
+    )
+    line_only = models.BooleanField(_("reply only in LINE"), default=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     search_text = models.TextField(editable=False, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -84,6 +110,16 @@ class Client(models.Model):
                 condition=models.Q(status__in=["open", "closed"]),
                 name="client_status_valid",
             ),
+            # A closed case has a closure reason; an open one has none.
+            models.CheckConstraint(
+                condition=(models.Q(status="closed") & ~models.Q(closure_reason=""))
+                | (models.Q(status="open") & models.Q(closure_reason="")),
+                name="client_closure_reason_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(urgency__in=["high", "medium", "low"]),
+                name="client_urgency_valid",
+            ),
         ]
 
     def __str__(self):
@@ -101,6 +137,19 @@ class Client(models.Model):
     @property
     def audit_client_code(self) -> str:
         return self.code
+
+    @property
+    def has_safety_flag(self) -> bool:
+        return self.no_phone_or_mail or self.address_confidential or self.line_only
+
+    def contact_visible_to(self, user) -> bool:
+        """Contact details of a flagged client: only the assigned counsellor
+        and admins see them."""
+        from accounts.roles import Role, has_role
+
+        if not (self.no_phone_or_mail or self.address_confidential):
+            return True
+        return self.assigned_counsellor_id == user.pk or has_role(user, Role.ADMIN)
 
     def compute_search_text(self) -> str:
         return normalise(
@@ -290,6 +339,126 @@ class SupportAction(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.date:%Y-%m-%d}"
+
+    @property
+    def audit_client_code(self) -> str:
+        return self.client.code
+
+
+class UrgencyChange(models.Model):
+    """The history of a case's urgency (緊急度), with the reason for each change."""
+
+    client = models.ForeignKey(
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        related_name="urgency_changes",
+    )
+    old = models.CharField(_("from"), max_length=10, choices=Client.Urgency.choices)
+    new = models.CharField(_("to"), max_length=10, choices=Client.Urgency.choices)
+    reason = models.TextField(_("reason"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("urgency change")
+        verbose_name_plural = _("urgency changes")
+        ordering = ["-changed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="urgency_change_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(old=models.F("new")), name="urgency_change_changes"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.old} → {self.new}"
+
+    @property
+    def audit_client_code(self) -> str:
+        return self.client.code
+
+
+class FollowUp(models.Model):
+    """A next step with a due date and an owner: call back, interview,
+    accompany. Completing it records what happened."""
+
+    class Kind(models.TextChoices):
+        CALL_BACK = "call_back", _("Call back")
+        INTERVIEW = "interview", _("Interview")
+        ACCOMPANY = "accompany", _("Accompany")
+        OTHER = "other", _("Other")
+
+    client = models.ForeignKey(
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+    )
+    consultation = models.ForeignKey(
+        Consultation,
+        verbose_name=_("consultation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+    )
+    support_action = models.ForeignKey(
+        SupportAction,
+        verbose_name=_("support action"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+    )
+    kind = models.CharField(_("next step"), max_length=20, choices=Kind.choices)
+    due_date = models.DateField(_("due date"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    outcome = models.TextField(_("what happened"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["due_date", "id"]
+        constraints = [
+            # Done means what happened is written down.
+            models.CheckConstraint(
+                condition=models.Q(done_at__isnull=True, outcome="")
+                | (models.Q(done_at__isnull=False) & ~models.Q(outcome="")),
+                name="follow_up_done_has_outcome",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["owner", "due_date"],
+                name="followup_owner_due",
+                condition=models.Q(done_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.due_date:%Y-%m-%d}"
 
     @property
     def audit_client_code(self) -> str:

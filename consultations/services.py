@@ -8,12 +8,20 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import Action, audit
 from accounts.locking import lock_for_update
 
-from .models import Client, CodeSequence, Consultation, SupportAction
+from .models import (
+    Client,
+    CodeSequence,
+    Consultation,
+    FollowUp,
+    SupportAction,
+    UrgencyChange,
+)
 from .resources import consultation_refresh_new
 
 CLIENT_CODE_FORMAT = "C-{:06d}"
@@ -65,10 +73,113 @@ def client_update(
     return client
 
 
-def client_set_status(*, client: Client, by, status: str, expected_version: int):
+def client_close(*, client: Client, by, reason: str, expected_version: int) -> Client:
+    """Close a case with a reason from Client.ClosureReason."""
     return client_update(
-        client=client, by=by, expected_version=expected_version, status=status
+        client=client,
+        by=by,
+        expected_version=expected_version,
+        status=Client.Status.CLOSED,
+        closure_reason=reason,
     )
+
+
+def client_reopen(*, client: Client, by, expected_version: int) -> Client:
+    return client_update(
+        client=client,
+        by=by,
+        expected_version=expected_version,
+        status=Client.Status.OPEN,
+        closure_reason="",
+    )
+
+
+@transaction.atomic
+def client_set_urgency(*, client: Client, by, urgency: str, reason: str) -> Client:
+    """Change a case's urgency; the reason and the old value are kept."""
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    if urgency == client.urgency:
+        raise ValidationError(
+            {"urgency": _("The case already has this urgency.")}, code="unchanged"
+        )
+    change = UrgencyChange(
+        client=client,
+        old=client.urgency,
+        new=urgency,
+        reason=reason.strip(),
+        changed_by=by,
+    )
+    change.full_clean()
+    change.save()
+    Client.objects.filter(pk=client.pk).update(
+        urgency=urgency, version=F("version") + 1
+    )
+    client.refresh_from_db()
+    audit(user=by, action=Action.CHANGE, obj=client, detail=f"urgency {change}")
+    return client
+
+
+@transaction.atomic
+def client_reassign(*, client: Client, by, counsellor, expected_version: int) -> Client:
+    """A supervisor hands a case to another counsellor (audited with user ids)."""
+    old = client.assigned_counsellor_id
+    client = client_update(
+        client=client,
+        by=by,
+        expected_version=expected_version,
+        assigned_counsellor=counsellor,
+    )
+    new = counsellor.pk if counsellor else None
+    audit(
+        user=by,
+        action=Action.CHANGE,
+        obj=client,
+        detail=f"reassigned user#{old} -> user#{new}",
+    )
+    return client
+
+
+@transaction.atomic
+def follow_up_create(
+    *,
+    by,
+    client: Client,
+    kind: str,
+    due_date: dt.date,
+    owner,
+    note: str = "",
+    consultation=None,
+    support_action=None,
+) -> FollowUp:
+    follow_up = FollowUp(
+        client=client,
+        kind=kind,
+        due_date=due_date,
+        owner=owner,
+        note=note,
+        consultation=consultation,
+        support_action=support_action,
+        created_by=by,
+    )
+    follow_up.full_clean()
+    follow_up.save()
+    audit(user=by, action=Action.CREATE, obj=follow_up)
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_complete(*, follow_up: FollowUp, by, outcome: str) -> FollowUp:
+    """Mark a next step done, recording what happened."""
+    follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    if follow_up.done_at is not None:
+        raise ValidationError(_("This follow-up is already done."), code="done")
+    if not outcome.strip():
+        raise ValidationError({"outcome": _("Write what happened.")}, code="required")
+    follow_up.outcome = outcome.strip()
+    follow_up.done_at = timezone.now()
+    follow_up.save(update_fields=["outcome", "done_at"])
+    audit(user=by, action=Action.CHANGE, obj=follow_up, detail="completed")
+    return follow_up
 
 
 def _check_new_flag(client, is_new: bool) -> None:

@@ -1,7 +1,6 @@
 from django.urls import path, re_path
 
 from . import views
-from .models import Client
 
 app_name = "consultations"
 
@@ -14,15 +13,34 @@ urlpatterns = [
         "clients/<int:pk>/edit/", views.ClientFormView.as_view(), name="client_update"
     ),
     path(
-        "clients/<int:pk>/close/",
-        views.ClientStatusView.as_view(status=Client.Status.CLOSED),
-        name="client_close",
+        "clients/<int:pk>/close/", views.ClientCloseView.as_view(), name="client_close"
     ),
     path(
         "clients/<int:pk>/reopen/",
-        views.ClientStatusView.as_view(status=Client.Status.OPEN),
+        views.ClientReopenView.as_view(),
         name="client_reopen",
     ),
+    path(
+        "clients/<int:pk>/urgency/",
+        views.ClientUrgencyView.as_view(),
+        name="client_urgency",
+    ),
+    path(
+        "clients/<int:pk>/reassign/",
+        views.ClientReassignView.as_view(),
+        name="client_reassign",
+    ),
+    path(
+        "clients/<int:pk>/follow-ups/new/",
+        views.FollowUpCreateView.as_view(),
+        name="follow_up_create",
+    ),
+    path(
+        "follow-ups/<int:pk>/done/",
+        views.FollowUpDoneView.as_view(),
+        name="follow_up_done",
+    ),
+    path("team/", views.TeamWorklistView.as_view(), name="team_worklist"),
     path(
         "clients/<int:client_pk>/support/new/",
         views.SupportActionFormView.as_view(),

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,18 +12,24 @@ from django.views.generic import DetailView, TemplateView
 
 from accounts.audit import Action, AuditedObjectMixin, audit, audit_many
 from accounts.locking import EditConflict
-from accounts.roles import Role, RoleRequiredMixin
+from accounts.roles import Role, RoleRequiredMixin, has_role
 
-from . import selectors, services, timeline
+from . import casework, selectors, services, timeline
+from .casework import local_today
 from .forms import (
     ClientFilterForm,
     ClientForm,
     CloseClientForm,
     ConsultationFilterForm,
     ConsultationForm,
+    FollowUpDoneForm,
+    FollowUpForm,
+    ReassignForm,
+    ReopenClientForm,
     SupportActionForm,
+    UrgencyForm,
 )
-from .models import Client, Consultation, SupportAction
+from .models import Client, Consultation, FollowUp, SupportAction
 from .resources import ConsultationExportResource, export_bytes
 
 PAGE_SIZE = 50
@@ -72,10 +79,28 @@ class ClientDetailView(CounsellorMixin, AuditedObjectMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["timeline"] = timeline.entries_for(self.object, self.request.user)
-        context["close_form"] = CloseClientForm(
-            initial={"version": self.object.version}
+        client, user = self.object, self.request.user
+        context.update(
+            timeline=timeline.entries_for(client, user),
+            contact_visible=client.contact_visible_to(user),
+            close_form=CloseClientForm(initial={"version": client.version}),
+            reopen_form=ReopenClientForm(initial={"version": client.version}),
+            urgency_form=UrgencyForm(initial={"urgency": client.urgency}),
+            urgency_changes=client.urgency_changes.select_related("changed_by")[:20],
+            follow_ups=client.follow_ups.select_related("owner").order_by(
+                F("done_at").desc(nulls_first=True), "due_date"
+            )[:30],
+            follow_up_form=FollowUpForm(user=user, initial={"due_date": local_today()}),
+            follow_up_done_form=FollowUpDoneForm(),
+            today=local_today(),
         )
+        if has_role(user, Role.ADMIN):
+            context["reassign_form"] = ReassignForm(
+                initial={
+                    "version": client.version,
+                    "counsellor": client.assigned_counsellor_id,
+                }
+            )
         return context
 
 
@@ -89,11 +114,13 @@ class ClientFormView(CounsellorMixin, View):
         client = get_object_or_404(Client, pk=pk) if pk else None
         if client:
             audit(user=request.user, action=Action.VIEW, obj=client)
-        return self.render(request, ClientForm(instance=client), client)
+        return self.render(
+            request, ClientForm(instance=client, user=request.user), client
+        )
 
     def post(self, request, pk=None):
         client = get_object_or_404(Client, pk=pk) if pk else None
-        form = ClientForm(request.POST, instance=client)
+        form = ClientForm(request.POST, instance=client, user=request.user)
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
             try:
@@ -126,30 +153,135 @@ class ClientFormView(CounsellorMixin, View):
         return render(request, self.template_name, {"form": form, "object": client})
 
 
-class ClientStatusView(CounsellorMixin, View):
-    """Close or reopen a client (POST)."""
-
-    status = Client.Status.CLOSED
+class ClientCloseView(CounsellorMixin, View):
+    """Close a case (POST), with a closure reason."""
 
     def post(self, request, pk):
         client = get_object_or_404(Client, pk=pk)
         form = CloseClientForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a closure reason to close the case."))
+            return redirect(client)
+        try:
+            services.client_close(
+                client=client,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except EditConflict as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, _("The case was closed."))
+        return redirect(client)
+
+
+class ClientReopenView(CounsellorMixin, View):
+    def post(self, request, pk):
+        client = get_object_or_404(Client, pk=pk)
+        form = ReopenClientForm(request.POST)
         if form.is_valid():
             try:
-                services.client_set_status(
+                services.client_reopen(
                     client=client,
                     by=request.user,
-                    status=self.status,
                     expected_version=form.cleaned_data["version"],
                 )
             except EditConflict as error:
                 messages.error(request, error.messages[0])
             else:
-                if self.status == Client.Status.CLOSED:
-                    messages.success(request, _("The case was closed."))
-                else:
-                    messages.success(request, _("The case was reopened."))
+                messages.success(request, _("The case was reopened."))
         return redirect(client)
+
+
+class ClientUrgencyView(CounsellorMixin, View):
+    def post(self, request, pk):
+        client = get_object_or_404(Client, pk=pk)
+        form = UrgencyForm(request.POST)
+        if form.is_valid():
+            try:
+                services.client_set_urgency(
+                    client=client, by=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("The urgency was changed."))
+        else:
+            messages.error(request, _("Give a reason for changing the urgency."))
+        return redirect(client)
+
+
+class ClientReassignView(RoleRequiredMixin, View):
+    """Supervisors (admins) hand a case to another counsellor."""
+
+    roles = (Role.ADMIN,)
+
+    def post(self, request, pk):
+        client = get_object_or_404(Client, pk=pk)
+        form = ReassignForm(request.POST)
+        if form.is_valid():
+            try:
+                services.client_reassign(
+                    client=client,
+                    by=request.user,
+                    counsellor=form.cleaned_data["counsellor"],
+                    expected_version=form.cleaned_data["version"],
+                )
+            except EditConflict as error:
+                messages.error(request, error.messages[0])
+            else:
+                messages.success(request, _("The case was reassigned."))
+        return redirect(request.POST.get("next") or client.get_absolute_url())
+
+
+class FollowUpCreateView(CounsellorMixin, View):
+    def post(self, request, pk):
+        client = get_object_or_404(Client, pk=pk)
+        form = FollowUpForm(request.POST, user=request.user)
+        if form.is_valid():
+            services.follow_up_create(
+                by=request.user, client=client, **form.cleaned_data
+            )
+            messages.success(request, _("The next step was added."))
+        else:
+            messages.error(
+                request, _("The next step needs a kind, a due date and an owner.")
+            )
+        return redirect(client.get_absolute_url() + "#follow-ups")
+
+
+class FollowUpDoneView(CounsellorMixin, View):
+    def post(self, request, pk):
+        follow_up = get_object_or_404(FollowUp.objects.select_related("client"), pk=pk)
+        form = FollowUpDoneForm(request.POST)
+        if form.is_valid():
+            try:
+                services.follow_up_complete(
+                    follow_up=follow_up,
+                    by=request.user,
+                    outcome=form.cleaned_data["outcome"],
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("The follow-up was marked done."))
+        else:
+            messages.error(request, _("Write what happened to mark it done."))
+        return redirect(follow_up.client.get_absolute_url() + "#follow-ups")
+
+
+class TeamWorklistView(RoleRequiredMixin, TemplateView):
+    """The supervisor's view: every counsellor's worklist, with reassignment."""
+
+    roles = (Role.ADMIN,)
+    template_name = "consultations/team_worklist.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["worklist"] = casework.worklist(user=None)
+        context["reassign_form"] = ReassignForm()
+        return context
 
 
 class ClientLookupView(CounsellorMixin, View):
@@ -186,18 +318,34 @@ class ConsultationFormView(CounsellorMixin, View):
         form = ConsultationForm(
             instance=consultation, user=request.user, initial=initial
         )
-        return self.render(request, form, consultation)
+        return self.render(request, form, consultation, self.next_step_form(request))
 
     def post(self, request, pk=None):
         consultation = self.get_object(pk)
         form = ConsultationForm(request.POST, instance=consultation, user=request.user)
-        if form.is_valid():
+        next_step = self.next_step_form(request)
+        if (
+            next_step
+            and next_step.is_valid()
+            and next_step.wanted()
+            and form.is_valid()
+            and form.cleaned_data.get("client_code") is None
+        ):
+            next_step.add_error("kind", _("A next step needs a client."))
+        if form.is_valid() and (next_step is None or next_step.is_valid()):
             data = dict(form.cleaned_data)
             data["client"] = data.pop("client_code")
             version = data.pop("version")
             try:
                 if consultation is None:
                     consultation = services.consultation_create(by=request.user, **data)
+                    if next_step and next_step.wanted():
+                        services.follow_up_create(
+                            by=request.user,
+                            client=consultation.client,
+                            consultation=consultation,
+                            **next_step.cleaned_data,
+                        )
                     messages.success(request, _("The consultation was recorded."))
                 else:
                     consultation = services.consultation_update(
@@ -220,14 +368,21 @@ class ConsultationFormView(CounsellorMixin, View):
                 if consultation.client_id:
                     return redirect(consultation.client)
                 return redirect("consultations:consultation_list")
-        return self.render(request, form, consultation)
+        return self.render(request, form, consultation, next_step)
+
+    def next_step_form(self, request):
+        """The optional next step, offered when a consultation is recorded."""
+        if self.kwargs.get("pk"):
+            return None
+        data = request.POST if request.method == "POST" else None
+        return FollowUpForm(data, prefix="next", user=request.user, optional=True)
 
     def get_object(self, pk):
         if pk is None:
             return None
         return get_object_or_404(Consultation.objects.select_related("client"), pk=pk)
 
-    def render(self, request, form, consultation):
+    def render(self, request, form, consultation, next_step=None):
         first_for_client = None
         if consultation is None:
             client = form["client_code"].value()
@@ -242,6 +397,7 @@ class ConsultationFormView(CounsellorMixin, View):
                 "form": form,
                 "object": consultation,
                 "first_for_client": first_for_client,
+                "next_step": next_step,
             },
         )
 
@@ -331,6 +487,8 @@ class ConsultationExportView(CounsellorMixin, View):
 
 
 class SupportActionFormView(CounsellorMixin, View):
+    """Record (or edit) a support action; a new one may set the next step."""
+
     template_name = "consultations/supportaction_form.html"
 
     def get(self, request, client_pk=None, pk=None):
@@ -338,21 +496,25 @@ class SupportActionFormView(CounsellorMixin, View):
         if action:
             audit(user=request.user, action=Action.VIEW, obj=action)
         form = SupportActionForm(instance=action, user=request.user)
-        return render(
-            request,
-            self.template_name,
-            {"form": form, "client": client, "object": action},
-        )
+        return self.render(request, form, client, action, self.next_step_form(request))
 
     def post(self, request, client_pk=None, pk=None):
         action, client = self.get_objects(client_pk, pk)
         form = SupportActionForm(request.POST, instance=action, user=request.user)
-        if form.is_valid():
+        next_step = self.next_step_form(request)
+        if form.is_valid() and (next_step is None or next_step.is_valid()):
             try:
                 if action is None:
-                    services.support_action_create(
+                    action = services.support_action_create(
                         by=request.user, client=client, **form.cleaned_data
                     )
+                    if next_step.wanted():
+                        services.follow_up_create(
+                            by=request.user,
+                            client=client,
+                            support_action=action,
+                            **next_step.cleaned_data,
+                        )
                     messages.success(request, _("The support action was recorded."))
                 else:
                     services.support_action_update(
@@ -365,10 +527,24 @@ class SupportActionFormView(CounsellorMixin, View):
                 form.add_error(None, error)
             else:
                 return redirect(client)
+        return self.render(request, form, client, action, next_step)
+
+    def next_step_form(self, request):
+        if self.kwargs.get("pk"):
+            return None
+        data = request.POST if request.method == "POST" else None
+        return FollowUpForm(data, prefix="next", user=request.user, optional=True)
+
+    def render(self, request, form, client, action, next_step):
         return render(
             request,
             self.template_name,
-            {"form": form, "client": client, "object": action},
+            {
+                "form": form,
+                "client": client,
+                "object": action,
+                "next_step": next_step,
+            },
         )
 
     def get_objects(self, client_pk, pk):

@@ -72,14 +72,14 @@ def test_closing_a_case_uses_the_version_too(client_as, counsellor):
     c = client_as(counsellor)
     response = c.post(
         reverse("consultations:client_close", args=[person.pk]),
-        {"version": 2},
+        {"version": 2, "reason": "resolved"},
         follow=True,
     )
     assert CONFLICT in response.content.decode()
     assert Client.objects.get(pk=person.pk).status == "open"
     response = c.post(
         reverse("consultations:client_close", args=[person.pk]),
-        {"version": 3},
+        {"version": 3, "reason": "resolved"},
         follow=True,
     )
     assert "ケースを終結しました" in response.content.decode()

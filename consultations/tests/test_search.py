@@ -46,7 +46,10 @@ def test_client_list_filters_by_status_counsellor_and_household(
     mine = ClientFactory(assigned_counsellor=counsellor, household_type="single_mother")
     ClientFactory(assigned_counsellor=other, household_type="single_mother")
     ClientFactory(
-        assigned_counsellor=counsellor, household_type="single", status="closed"
+        assigned_counsellor=counsellor,
+        household_type="single",
+        status="closed",
+        closure_reason="resolved",
     )
     response = client_as(counsellor).get(
         "/clients/",
@@ -59,8 +62,9 @@ def test_client_list_filters_by_status_counsellor_and_household(
     assert list(response.context["page"]) == [mine]
 
 
-def test_the_client_picker_returns_code_name_and_whether_they_consulted(client_as,
-                                                                        counsellor):
+def test_the_client_picker_returns_code_name_and_whether_they_consulted(
+    client_as, counsellor
+):
     from consultations.tests.factories import ConsultationFactory
 
     before = _make("C-000101", "山田 綾", kana="やまだ あや")
@@ -69,5 +73,7 @@ def test_the_client_picker_returns_code_name_and_whether_they_consulted(client_a
     response = client_as(counsellor).get("/clients/lookup/", {"q": "ﾔﾏﾀﾞ"})
     results = response.json()["results"]
     assert [(r["code"], r["has_consultations"]) for r in results] == [
-        ("C-000102", False), ("C-000101", True)]
+        ("C-000102", False),
+        ("C-000101", True),
+    ]
     assert set(results[0]) == {"code", "display_name", "status", "has_consultations"}

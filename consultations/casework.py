@@ -1,0 +1,130 @@
+"""The counsellor's worklist: follow-ups due, and cases that have gone quiet.
+
+Day rules, all in local time (Asia/Tokyo):
+* a follow-up is *due today* when its due date is today, *overdue* when its
+  due date is before today, until it is done;
+* a case has had *no contact in N days* when nothing happened on any of the
+  last N days, today included: no consultation, no support action, and it was
+  not registered, on or after the local date today − (N − 1). With N = 7 and
+  today 10 October, contact on 3 October still counts; contact on 2 October
+  does not.
+Each list is one query, whatever the number of cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from .models import Client, Consultation, FollowUp, SupportAction
+
+HIGH_URGENCY_QUIET_DAYS = 7
+QUIET_DAYS = 30
+LIST_LIMIT = 100
+
+
+def local_today(now: dt.datetime | None = None) -> dt.date:
+    return timezone.localdate(now or timezone.now())
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def follow_ups_due(*, owner=None, now=None) -> QuerySet[FollowUp]:
+    """Open follow-ups due today or earlier (all owners when owner is None)."""
+    follow_ups = FollowUp.objects.filter(
+        done_at__isnull=True, due_date__lte=local_today(now)
+    )
+    if owner is not None:
+        follow_ups = follow_ups.filter(owner=owner)
+    return follow_ups.select_related("client", "owner").order_by("due_date", "id")
+
+
+def quiet_cases(
+    *, days: int, counsellor=None, now=None, urgency: str | None = None
+) -> QuerySet[Client]:
+    """Open cases with no contact in ``days`` days, quietest first, each with
+    its last consultation time and last support action date."""
+    since = local_today(now) - dt.timedelta(days=days - 1)
+    since_at = _local_midnight(since)
+    recent = Exists(
+        Consultation.objects.filter(client=OuterRef("pk"), started_at__gte=since_at)
+    ) | Exists(SupportAction.objects.filter(client=OuterRef("pk"), date__gte=since))
+    cases = (
+        Client.objects.filter(status=Client.Status.OPEN, created_at__lt=since_at)
+        .exclude(recent)
+        .annotate(
+            last_consultation=Subquery(
+                Consultation.objects.filter(client=OuterRef("pk"))
+                .order_by("-started_at")
+                .values("started_at")[:1]
+            ),
+            last_support=Subquery(
+                SupportAction.objects.filter(client=OuterRef("pk"))
+                .order_by("-date")
+                .values("date")[:1]
+            ),
+        )
+        .select_related("assigned_counsellor")
+    )
+    if urgency:
+        cases = cases.filter(urgency=urgency)
+    if counsellor is not None:
+        cases = cases.filter(assigned_counsellor=counsellor)
+    return cases.order_by(F("last_consultation").asc(nulls_first=True), "id")
+
+
+@dataclass
+class Worklist:
+    overdue: list
+    due_today: list
+    high_quiet: list
+    quiet: list
+    today: dt.date
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.overdue or self.due_today or self.high_quiet or self.quiet)
+
+
+def worklist(*, user=None, now=None) -> Worklist:
+    """My worklist (user given) or the team's (user None): three queries."""
+    today = local_today(now)
+    due = list(follow_ups_due(owner=user, now=now)[:LIST_LIMIT])
+    high_quiet = list(
+        quiet_cases(
+            days=HIGH_URGENCY_QUIET_DAYS,
+            counsellor=user,
+            now=now,
+            urgency=Client.Urgency.HIGH,
+        )[:LIST_LIMIT]
+    )
+    quiet = list(quiet_cases(days=QUIET_DAYS, counsellor=user, now=now)[:LIST_LIMIT])
+    for case in (*high_quiet, *quiet):
+        case.last_contact = last_contact(case)
+    return Worklist(
+        overdue=[f for f in due if f.due_date < today],
+        due_today=[f for f in due if f.due_date == today],
+        high_quiet=high_quiet,
+        quiet=quiet,
+        today=today,
+    )
+
+
+def last_contact(client) -> dt.date | None:
+    """The later of an annotated case's last consultation and support action."""
+    dates = [
+        d
+        for d in (
+            timezone.localdate(client.last_consultation)
+            if client.last_consultation
+            else None,
+            client.last_support,
+        )
+        if d
+    ]
+    return max(dates) if dates else None
