@@ -44,6 +44,9 @@ def target_actual_svg(indicators: list[dict]) -> SafeString:
         return mark_safe("")  # noqa: S308 - empty
     height = TOP + ROW_HEIGHT * len(indicators) + 8
     title = _("Targets and actual figures")
+    target_label = _("Target")
+    achieved_label = _("Actual (achieved)")
+    missed_label = _("Actual (not achieved)")
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="target-chart" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
@@ -52,14 +55,13 @@ def target_actual_svg(indicators: list[dict]) -> SafeString:
         f"<title>{escape(title)}</title>",
         # legend
         f'<rect x="{BAR_LEFT}" y="6" width="12" height="12" fill="{TARGET_FILL}"/>',
-        f'<text x="{BAR_LEFT + 16}" y="16">{escape(_("Target"))}</text>',
+        f'<text x="{BAR_LEFT + 16}" y="16">{escape(target_label)}</text>',
         f'<rect x="{BAR_LEFT + 70}" y="6" width="12" height="12" '
         f'fill="{ACHIEVED_FILL}"/>',
-        f'<text x="{BAR_LEFT + 86}" y="16">{escape(_("Actual (achieved)"))}</text>',
+        f'<text x="{BAR_LEFT + 86}" y="16">{escape(achieved_label)}</text>',
         f'<rect x="{BAR_LEFT + 200}" y="6" width="12" height="12" '
         f'fill="{MISSED_FILL}"/>',
-        f'<text x="{BAR_LEFT + 216}" y="16">{escape(_("Actual (not achieved)"))}'
-        "</text>",
+        f'<text x="{BAR_LEFT + 216}" y="16">{escape(missed_label)}</text>',
     ]
     for row, indicator in enumerate(indicators):
         y = TOP + row * ROW_HEIGHT

@@ -110,7 +110,7 @@ def tables(data: dict) -> list[Table]:
     total = data["consultations_total"]
     channels = Table(
         _("Consultations by channel"),
-        [_("Channel"), _("Consultations"), _("of which new")],
+        [_("Channel"), _("Cases"), _("of which new")],
         [[r["label"], r["count"], r["new"]] for r in data["consultations_by_channel"]]
         + [[_("Total"), total["count"], total["new"]]],
     )

@@ -214,7 +214,7 @@ def _satisfaction_by_event(f: YearFigures) -> list:
 _METRICS = [
     Metric(
         "consultations_total",
-        _("Consultations"),
+        _("Number of consultations"),
         UNIT_CASES,
         Kind.COUNT,
         lambda f: f.consultations_total["count"],

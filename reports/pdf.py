@@ -22,14 +22,18 @@ def render_html(data: dict) -> str:
     return render_to_string("reports/annual_report_print.html", context)
 
 
-def _fetch_only_the_font(url: str, *args, **kwargs):
+def _font_only_fetcher():
     """The report needs no file but its font: anything else it might name
     (even through text typed into a programme) is refused."""
-    from weasyprint.urls import default_url_fetcher
+    from weasyprint.urls import URLFetcher
 
-    if url != FONT_FILE.as_uri():
-        raise ValueError("the report loads no resource but its font")
-    return default_url_fetcher(url, *args, **kwargs)
+    class FontOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url != FONT_FILE.as_uri():
+                raise ValueError("the report loads no resource but its font")
+            return super().fetch(url, headers)
+
+    return FontOnlyFetcher(allowed_protocols=("file",))
 
 
 def to_pdf(data: dict) -> bytes:
@@ -37,5 +41,5 @@ def to_pdf(data: dict) -> bytes:
 
     html = render_html(data)
     return HTML(
-        string=html, base_url=FONT_DIR.as_uri() + "/", url_fetcher=_fetch_only_the_font
+        string=html, base_url=FONT_DIR.as_uri() + "/", url_fetcher=_font_only_fetcher()
     ).write_pdf()
