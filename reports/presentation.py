@@ -4,6 +4,8 @@ when published, and the target lines of the municipal summary
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.utils.translation import gettext as _
 
 import jpdates
@@ -19,6 +21,8 @@ def number(value) -> str:
         return NO_VALUE
     if isinstance(value, str):
         return value
+    if isinstance(value, Decimal):
+        value = int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, float):
         return f"{value:,.1f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
     return f"{value:,}"

@@ -21,3 +21,9 @@ def figure_unit(value, unit):
 @register.filter
 def pct(value):
     return presentation.percent(value)
+
+
+@register.filter
+def fiscal_year(value):
+    """2021 -> 令和3年度."""
+    return presentation.year_label(value)
