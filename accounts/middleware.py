@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.middleware.locale import LocaleMiddleware
+from django.urls import reverse
 from django.utils import translation
 
 from .audit import audit_context
@@ -28,3 +30,43 @@ class JapaneseFirstLocaleMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
+
+
+class NoStoreMiddleware:
+    """Pages for signed-in users may show personal data: browsers and proxies
+    must not keep them (Cache-Control: no-store)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            response["Cache-Control"] = "no-store, private"
+        return response
+
+
+class TwoFactorMiddleware:
+    """With OTP_REQUIRED, a signed-in user who has not passed the second factor
+    in this session may only reach the two-factor pages and log out."""
+
+    ALLOWED_URL_NAMES = {"otp", "logout"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if not settings.OTP_REQUIRED or user is None or not user.is_authenticated:
+            return None
+        if user.is_verified():
+            return None
+        match = request.resolver_match
+        if match and match.url_name in self.ALLOWED_URL_NAMES:
+            return None
+        if getattr(view_func, "login_required", True) is False:
+            return None  # public views (health check, webhook)
+        return redirect_to_login(request.get_full_path(), reverse("accounts:otp"))

@@ -26,6 +26,7 @@ urlpatterns = [
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("", include("consultations.urls")),
+    path("line/", include("consultations.line.urls")),
     path("shelter/", include("shelter.urls")),
     path("groups/", include("peergroups.urls")),
     path("training/", include("training.urls")),

@@ -33,3 +33,7 @@ class ConsultationsConfig(AppConfig):
             demo.Seeder("consultations", consultations_demo.seed_consultations, 20)
         )
         demo.register(demo.Seeder("casework", consultations_demo.seed_casework, 90))
+
+        from .line import setup as line_setup
+
+        line_setup.register()

@@ -463,3 +463,8 @@ class FollowUp(models.Model):
     @property
     def audit_client_code(self) -> str:
         return self.client.code
+
+
+# LINE intake lives in its own package; importing it here registers its models
+# with this app.
+from .line.models import LineMessage, LineUser  # noqa: E402, F401

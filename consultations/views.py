@@ -478,7 +478,6 @@ class ConsultationExportView(CounsellorMixin, View):
         response["Content-Disposition"] = (
             f'attachment; filename="consultations-{stamp}.{fmt}"'
         )
-        response["Cache-Control"] = "no-store"
         return response
 
 

@@ -95,7 +95,11 @@ def test_login_logout_and_password_change(client, make_user):
     response = client.post(reverse("accounts:logout"))
     assert response.status_code == 302
     assert client.get("/").status_code == 302
-    assert client.login(username="yumi", password="a-much-longer-pass-42")
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": "yumi", "password": "a-much-longer-pass-42"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/"
 
 
 def test_non_admin_is_refused_by_the_django_admin_without_a_redirect_loop(

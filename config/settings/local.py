@@ -12,3 +12,6 @@ SEED_DEMO_ALLOWED = True
 # Serve static files from the app folders, without collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# The demo runs without two-factor authentication (set OTP_REQUIRED=True to try it).
+OTP_REQUIRED = env.bool("OTP_REQUIRED", default=False)

@@ -25,3 +25,6 @@ WHITENOISE_USE_FINDERS = True
 import tempfile  # noqa: E402
 
 IMPORT_UPLOAD_DIR = tempfile.mkdtemp(prefix="ibasho-test-imports-")
+
+# Two-factor is tested on its own (tests/test_security.py).
+OTP_REQUIRED = False

@@ -1,0 +1,255 @@
+# ruff: noqa: E501 - the fictional message texts read best one per line.
+"""Fictional demo conversations for `manage.py seed_demo`: a few people who
+wrote to the programme's LINE account near the end of the demo fiscal year.
+Incoming messages go through the same service as the webhook; some
+conversations are linked to a demo client and partly recorded already."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from ..models import Client, Topic
+from . import selectors, services
+from .models import LineMessage, LineUser
+from .webhook import IncomingEvent
+
+Kind = LineMessage.Kind
+
+# who: "in" (the person), "out" (a counsellor), or an event kind
+# (follow, unfollow, image, sticker). days: days before the end of the year.
+CONVERSATIONS = [
+    {
+        "name": "ゆうママ",
+        "link": True,
+        "record_first_day": True,
+        "topics": ["生活困窮"],
+        "days": [
+            (
+                9,
+                [
+                    ("21:12", "follow", ""),
+                    (
+                        "21:15",
+                        "in",
+                        "夜分にすみません。給料日まであと10日あるのに生活費が残り3千円しかありません。",
+                    ),
+                    (
+                        "21:16",
+                        "in",
+                        "子どもが2人いて、食費だけでもなんとかしたいです。",
+                    ),
+                    (
+                        "21:40",
+                        "out",
+                        "ご連絡ありがとうございます。お子さんの食事のこと、ご心配ですね。社会福祉協議会の緊急小口資金や、市内のフードバンクをご案内できます。",
+                    ),
+                    (
+                        "21:52",
+                        "in",
+                        "フードバンクは初めてです。どこに行けばいいですか？",
+                    ),
+                    (
+                        "22:05",
+                        "out",
+                        "明日、受け取り場所と時間をお知らせします。よろしければ一度お電話でもお話を伺えますか。",
+                    ),
+                ],
+            ),
+            (
+                2,
+                [
+                    (
+                        "08:47",
+                        "in",
+                        "先日はありがとうございました。食料を受け取れました。",
+                    ),
+                    ("08:49", "in", "小口資金の申請に必要な書類を教えてもらえますか。"),
+                ],
+            ),
+        ],
+    },
+    {
+        "name": "はる",
+        "link": False,
+        "topics": [],
+        "days": [
+            (
+                1,
+                [
+                    ("13:02", "follow", ""),
+                    (
+                        "13:05",
+                        "in",
+                        "はじめまして。3歳の子の育児でいっぱいいっぱいです。",
+                    ),
+                    (
+                        "13:06",
+                        "in",
+                        "夜泣きが続いて眠れず、つい怒鳴ってしまいます。誰にも相談できなくて。",
+                    ),
+                    ("13:30", "sticker", ""),
+                ],
+            ),
+        ],
+    },
+    {
+        "name": "みかん",
+        "link": True,
+        "record_first_day": False,
+        "topics": ["住まい"],
+        "days": [
+            (
+                5,
+                [
+                    (
+                        "10:20",
+                        "in",
+                        "アパートの契約更新を断られました。来月末までに出ないといけません。",
+                    ),
+                    (
+                        "10:21",
+                        "in",
+                        "子どもの学校を変えたくないので、同じ学区で探したいです。",
+                    ),
+                    (
+                        "11:02",
+                        "out",
+                        "大変な状況ですね。市営住宅の募集時期と、住居確保給付金についてお調べしてお伝えします。",
+                    ),
+                ],
+            ),
+            (
+                0,
+                [
+                    ("09:15", "in", "不動産屋さんで言われた初期費用の見積もりです。"),
+                    ("09:15", "image", ""),
+                    ("09:18", "in", "この金額はとても払えそうにありません。"),
+                ],
+            ),
+        ],
+    },
+    {
+        "name": "ひまわり",
+        "link": False,
+        "topics": [],
+        "days": [
+            (
+                3,
+                [
+                    ("19:40", "follow", ""),
+                    ("19:44", "in", "サロンは子ども連れでも行けますか？"),
+                    (
+                        "20:01",
+                        "out",
+                        "はい、お子さん連れでどうぞ。火曜と金曜の10時から15時まで開いています。",
+                    ),
+                    ("20:03", "in", "ありがとうございます。金曜に行ってみます。"),
+                ],
+            ),
+        ],
+    },
+    {
+        "name": "さくらんぼ",
+        "link": True,
+        "record_first_day": True,
+        "topics": ["就労"],
+        "days": [
+            (
+                15,
+                [
+                    (
+                        "12:10",
+                        "in",
+                        "パートのシフトを減らされて、収入が半分になりました。",
+                    ),
+                    (
+                        "12:35",
+                        "out",
+                        "ハローワークのマザーズコーナーで、子育て中の方向けの求人を一緒に探すこともできます。",
+                    ),
+                    ("12:41", "in", "同行してもらえるなら行ってみたいです。"),
+                ],
+            ),
+            (7, [("18:00", "unfollow", "")]),
+        ],
+    },
+]
+
+
+def _event_id(rng) -> str:
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    return "".join(rng.choice(alphabet) for _ in range(26))
+
+
+def seed_conversations(ctx) -> str:
+    rng = ctx.rng
+    tz = timezone.get_current_timezone()
+    counsellor = ctx.users["counsellor"]
+    topics = {t.name: t for t in Topic.objects.all()}
+    clients = list(Client.objects.filter(status=Client.Status.OPEN).order_by("pk"))
+    recorded = messages = 0
+    for script in CONVERSATIONS:
+        line_user_id = f"U{rng.getrandbits(128):032x}"
+        incoming: list[IncomingEvent] = []
+        replies = []
+        for days_before, lines in script["days"]:
+            day = ctx.end - dt.timedelta(days=days_before)
+            for hhmm, who, text in lines:
+                at = dt.datetime.combine(day, dt.time.fromisoformat(hhmm), tzinfo=tz)
+                if who == "out":
+                    replies.append((at, text))
+                    continue
+                kind = Kind.TEXT if who == "in" else who
+                incoming.append(
+                    IncomingEvent(
+                        webhook_event_id=_event_id(rng),
+                        line_user_id=line_user_id,
+                        kind=kind,
+                        sent_at=at,
+                        text=text,
+                        line_message_id=str(rng.randrange(10**17, 10**18))
+                        if kind not in (Kind.FOLLOW, Kind.UNFOLLOW)
+                        else "",
+                    )
+                )
+        messages += services.line_events_store(events=incoming)
+        line_user = LineUser.objects.get(line_user_id=line_user_id)
+        line_user.display_name = script["name"]
+        line_user.save(update_fields=["display_name"])
+        for at, text in replies:
+            services.line_reply_store(
+                line_user=line_user, by=counsellor, text=text, sent_at=at
+            )
+            messages += 1
+        if script["link"] and clients:
+            services.line_user_link_client(
+                line_user=line_user, client=rng.choice(clients), by=counsellor
+            )
+        if replies:
+            # What came before the last reply has been read.
+            LineMessage.objects.filter(
+                line_user=line_user,
+                direction=LineMessage.Direction.INCOMING,
+                sent_at__lt=replies[-1][0],
+            ).update(read_at=replies[-1][0])
+        if script.get("record_first_day"):
+            first_day = ctx.end - dt.timedelta(days=script["days"][0][0])
+            day_messages = list(
+                selectors.day_unrecorded(line_user=line_user, day=first_day)
+            )
+            services.consultation_record_from_line(
+                line_user=line_user,
+                by=counsellor,
+                day=first_day,
+                up_to_message_id=max(m.pk for m in day_messages),
+                started_at=day_messages[0].sent_at,
+                summary=selectors.day_summary(day_messages),
+                topics=[topics[n] for n in script["topics"] if n in topics],
+            )
+            recorded += 1
+    return (
+        f"{len(CONVERSATIONS)} LINE conversations, {messages} messages, "
+        f"{recorded} recorded as consultations"
+    )

@@ -1,0 +1,77 @@
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Client, Topic
+from .messaging import TEXT_MAX_LENGTH
+
+
+class LinkClientForm(forms.Form):
+    code = forms.CharField(
+        label=_("Client code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"placeholder": "C-000123", "size": 12}),
+    )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip().upper()
+        client = Client.objects.filter(code=code).first()
+        if client is None:
+            raise forms.ValidationError(
+                _("No client has the code %(code)s."),
+                code="unknown_client",
+                params={"code": code},
+            )
+        self.cleaned_data["client"] = client
+        return code
+
+
+class NewClientForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("Display name of the new client"),
+        max_length=100,
+        help_text=_("A nickname is fine."),
+    )
+
+
+class RecordConsultationForm(forms.Form):
+    day = forms.DateField(widget=forms.HiddenInput)
+    up_to = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    started_at = forms.DateTimeField(
+        label=_("Date and time"),
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+        ),
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"), required=False, min_value=1, max_value=1440
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Topics"),
+        queryset=Topic.objects.filter(active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    summary = forms.CharField(
+        label=_("Summary"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("The day's messages; shorten or edit them as needed."),
+    )
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label=_("Reply"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    retry_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("retry_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+
+
+class InboxFilterForm(forms.Form):
+    unread = forms.BooleanField(label=_("Unread only"), required=False)

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "line"
+
+urlpatterns = [
+    path("webhook/", views.webhook, name="webhook"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:pk>/", views.conversation, name="conversation"),
+    path("inbox/<int:pk>/link/", views.link_client, name="link_client"),
+    path("inbox/<int:pk>/new-client/", views.create_client, name="create_client"),
+    path("inbox/<int:pk>/record/", views.record, name="record"),
+    path("inbox/<int:pk>/reply/", views.reply, name="reply"),
+    path("inbox/<int:pk>/profile/", views.refresh_profile, name="refresh_profile"),
+]

@@ -1,0 +1,283 @@
+"""The webhook (public, signed) and the counsellors' inbox and conversation
+pages. Views parse input and call one service or selector."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.audit import Action, audit
+from accounts.roles import Role, role_required
+
+from . import messaging, selectors, services
+from .forms import (
+    InboxFilterForm,
+    LinkClientForm,
+    NewClientForm,
+    RecordConsultationForm,
+    ReplyForm,
+)
+from .models import LineUser
+from .webhook import PayloadError, parse_payload, signature_is_valid
+
+logger = logging.getLogger(__name__)
+
+counsellors_only = role_required(Role.COUNSELLOR)
+
+
+# WEBHOOK
+# ------------------------------------------------------------------------------
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+@transaction.non_atomic_requests
+def webhook(request):
+    """LINE posts events here. The signature is checked over the raw body
+    before anything is read; the answer comes without any outgoing call."""
+    body = request.body
+    if not signature_is_valid(body, request.headers.get("X-Line-Signature")):
+        logger.warning("LINE webhook: refused a request with a bad or no signature")
+        return HttpResponseBadRequest("invalid signature", content_type="text/plain")
+    try:
+        events = parse_payload(body)
+    except PayloadError as exc:
+        logger.warning("LINE webhook: refused a signed but malformed body (%s)", exc)
+        return HttpResponseBadRequest("malformed payload", content_type="text/plain")
+    stored = services.line_events_store(events=events)
+    logger.info("LINE webhook: %d events received, %d stored", len(events), stored)
+    return HttpResponse("OK", content_type="text/plain")
+
+
+# INBOX
+# ------------------------------------------------------------------------------
+
+
+@counsellors_only
+@require_GET
+def inbox(request):
+    form = InboxFilterForm(request.GET or None)
+    unread_only = form.is_valid() and form.cleaned_data["unread"]
+    users = selectors.inbox(fetched_by=request.user, unread_only=unread_only)
+    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    selectors.attach_last_messages(page.object_list)
+    return render(
+        request,
+        "consultations/line_inbox.html",
+        {"page": page, "form": form, "unread_only": unread_only},
+    )
+
+
+# CONVERSATION
+# ------------------------------------------------------------------------------
+
+
+def _line_user(pk) -> LineUser:
+    return get_object_or_404(LineUser.objects.select_related("client"), pk=pk)
+
+
+def _record_form(line_user: LineUser, day_param: str | None, days: list[dict]):
+    """The "record as consultation" form for the chosen day (by default the
+    oldest day still to record), filled with that day's messages."""
+    if line_user.client_id is None or not days:
+        return None, None
+    chosen = parse_date(day_param) if day_param else None
+    if chosen not in {d["day"] for d in days}:
+        chosen = days[0]["day"]
+    day_messages = list(
+        selectors.day_unrecorded(line_user=line_user, day=chosen).select_related(
+            "sent_by"
+        )
+    )
+    if not day_messages:
+        return None, chosen
+    form = RecordConsultationForm(
+        initial={
+            "day": chosen,
+            "up_to": max(m.pk for m in day_messages),
+            "started_at": timezone.localtime(day_messages[0].sent_at),
+            "summary": selectors.day_summary(day_messages),
+        }
+    )
+    return form, chosen
+
+
+def _render_conversation(request, line_user: LineUser, **forms):
+    """The conversation page. Opening it marks the person's messages read and
+    is audited like opening a client record."""
+    services.line_messages_mark_read(line_user=line_user)
+    conversation, has_older = selectors.conversation(line_user=line_user)
+    days = selectors.unrecorded_days(line_user=line_user)
+    record_form, chosen_day = forms.pop("record_form", None), None
+    if record_form is None:
+        record_form, chosen_day = _record_form(line_user, request.GET.get("day"), days)
+    else:
+        chosen_day = record_form["day"].value()
+    context = {
+        "line_user": line_user,
+        "conversation": conversation,
+        "has_older": has_older,
+        "limit": selectors.CONVERSATION_LIMIT,
+        "days": days,
+        "chosen_day": chosen_day,
+        "record_form": record_form,
+        "link_form": forms.pop("link_form", None) or LinkClientForm(),
+        "new_client_form": forms.pop("new_client_form", None)
+        or NewClientForm(initial={"display_name": line_user.display_name}),
+        "reply_form": forms.pop("reply_form", None) or ReplyForm(),
+    }
+    audit(user=request.user, action=Action.VIEW, obj=line_user)
+    return render(request, "consultations/line_conversation.html", context)
+
+
+@counsellors_only
+@require_GET
+def conversation(request, pk):
+    return _render_conversation(request, _line_user(pk))
+
+
+@counsellors_only
+@require_POST
+def link_client(request, pk):
+    line_user = _line_user(pk)
+    form = LinkClientForm(request.POST)
+    if not form.is_valid():
+        return _render_conversation(request, line_user, link_form=form)
+    client = form.cleaned_data["client"]
+    services.line_user_link_client(line_user=line_user, client=client, by=request.user)
+    messages.success(
+        request,
+        _("The LINE user is now linked to client %(code)s.") % {"code": client.code},
+    )
+    return redirect(line_user)
+
+
+@counsellors_only
+@require_POST
+def create_client(request, pk):
+    line_user = _line_user(pk)
+    form = NewClientForm(request.POST)
+    if not form.is_valid():
+        return _render_conversation(request, line_user, new_client_form=form)
+    client = services.line_user_create_client(
+        line_user=line_user,
+        by=request.user,
+        display_name=form.cleaned_data["display_name"],
+    )
+    messages.success(
+        request,
+        _("Client %(code)s was created and linked to the LINE user.")
+        % {"code": client.code},
+    )
+    return redirect(line_user)
+
+
+@counsellors_only
+@require_POST
+def record(request, pk):
+    line_user = _line_user(pk)
+    form = RecordConsultationForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            consultation = services.consultation_record_from_line(
+                line_user=line_user,
+                by=request.user,
+                day=data["day"],
+                up_to_message_id=data["up_to"],
+                started_at=data["started_at"],
+                summary=data["summary"],
+                topics=data["topics"],
+                duration_minutes=data["duration_minutes"],
+            )
+        except ValidationError as exc:
+            # The state changed (recorded by someone else, link removed):
+            # say so on the fresh page rather than on a stale form.
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect(line_user)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The messages of %(day)s were recorded as a LINE consultation "
+                    "for client %(code)s."
+                )
+                % {
+                    "day": data["day"].strftime("%Y-%m-%d"),
+                    "code": consultation.client.code,
+                },
+            )
+            return redirect(line_user)
+    return _render_conversation(request, line_user, record_form=form)
+
+
+@counsellors_only
+@require_POST
+@transaction.non_atomic_requests
+def reply(request, pk):
+    """Send a reply through the Messaging API. Not inside the request's
+    transaction: no database lock is held while LINE answers."""
+    line_user = _line_user(pk)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _render_conversation(request, line_user, reply_form=form)
+    try:
+        services.line_reply_send(
+            line_user=line_user,
+            by=request.user,
+            text=form.cleaned_data["text"],
+            retry_key=form.cleaned_data["retry_key"],
+        )
+    except messaging.LineApiError as exc:
+        messages.error(request, _reply_error(exc))
+        return _render_conversation(request, line_user, reply_form=form)
+    messages.success(request, _("The reply was sent."))
+    return redirect(reverse("line:conversation", args=[pk]) + "#reply")
+
+
+def _reply_error(exc: messaging.LineApiError) -> str:
+    if exc.not_configured:
+        return _("LINE is not set up (no access token). The reply was not sent.")
+    if exc.status is None:
+        return _(
+            "LINE could not be reached. The reply was not sent; "
+            "your text is kept below, try again in a moment."
+        )
+    return _(
+        "LINE refused the reply (error %(status)s). The reply was not sent; "
+        "your text is kept below."
+    ) % {"status": exc.status}
+
+
+@counsellors_only
+@require_POST
+@transaction.non_atomic_requests
+def refresh_profile(request, pk):
+    line_user = _line_user(pk)
+    try:
+        services.line_user_refresh_profile(line_user=line_user, by=request.user)
+    except messaging.LineApiError as exc:
+        logger.warning(
+            "LINE profile of LINE user #%s not fetched (HTTP status %s)",
+            line_user.pk,
+            exc.status,
+        )
+        messages.error(request, _("The LINE profile could not be fetched."))
+    else:
+        messages.success(request, _("The LINE display name was updated."))
+    return redirect(line_user)

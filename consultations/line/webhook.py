@@ -1,0 +1,151 @@
+"""Reading what LINE posts to the webhook: the signature check and the payload.
+
+LINE signs the raw request body with the channel secret (HMAC-SHA256,
+base64) and sends the result in ``X-Line-Signature``; line-bot-sdk's
+``SignatureValidator`` recomputes it and compares in constant time. The
+payload is read from plain JSON rather than the SDK's typed models, so that a
+message type newer than the SDK is still stored (as a placeholder) instead of
+being lost.
+
+Nothing here logs a message text or a LINE user id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from linebot.v3.webhook import SignatureValidator
+
+from .models import LineMessage
+
+logger = logging.getLogger(__name__)
+
+Kind = LineMessage.Kind
+
+# LINE message types and how they are stored; any other type is stored as
+# "other" with its message id.
+MESSAGE_KINDS = {
+    "text": Kind.TEXT,
+    "image": Kind.IMAGE,
+    "video": Kind.VIDEO,
+    "audio": Kind.AUDIO,
+    "file": Kind.FILE,
+    "location": Kind.LOCATION,
+    "sticker": Kind.STICKER,
+}
+ID_MAX_LENGTH = 64
+
+
+class PayloadError(ValueError):
+    """The body is not a LINE webhook payload (bad JSON or the wrong shape)."""
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    """One event worth storing, in the app's own terms."""
+
+    webhook_event_id: str
+    line_user_id: str
+    kind: str  # a LineMessage.Kind, or UNSEND
+    sent_at: dt.datetime
+    text: str = ""
+    line_message_id: str = ""  # for UNSEND: the message withdrawn
+
+
+UNSEND = "unsend"
+
+
+def signature_is_valid(body: bytes, signature: str | None) -> bool:
+    """True if ``signature`` is the channel secret's HMAC-SHA256 of ``body``.
+    Without a configured secret every request is refused: an empty key would
+    let anyone sign."""
+    secret = settings.LINE_CHANNEL_SECRET
+    if not secret:
+        logger.error("LINE webhook refused: LINE_CHANNEL_SECRET is not set")
+        return False
+    if not signature:
+        return False
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return SignatureValidator(secret).validate(text, signature)
+
+
+def _id(value) -> str:
+    """An id field: a non-empty string of sensible length, else ''."""
+    if isinstance(value, str) and 0 < len(value) <= ID_MAX_LENGTH:
+        return value
+    return ""
+
+
+def _timestamp(value) -> dt.datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _event(raw: dict) -> IncomingEvent | None:
+    """The event to store, or None for one that is not ours to keep (another
+    event type, a group chat) or lacks what we need."""
+    event_type = raw.get("type")
+    source = raw.get("source") if isinstance(raw.get("source"), dict) else {}
+    event_id = _id(raw.get("webhookEventId"))
+    user_id = _id(source.get("userId"))
+    sent_at = _timestamp(raw.get("timestamp"))
+    label = str(event_type)[:30]
+    if source.get("type") != "user":
+        # The account is for one-to-one counselling; group chats are ignored.
+        logger.info("LINE webhook: ignored a %s event from a group or room", label)
+        return None
+    if not (event_id and user_id and sent_at):
+        logger.warning("LINE webhook: skipped a %s event lacking ids or time", label)
+        return None
+    common = {"webhook_event_id": event_id, "line_user_id": user_id, "sent_at": sent_at}
+    if event_type == "message":
+        message = raw.get("message")
+        if not isinstance(message, dict):
+            logger.warning("LINE webhook: skipped a message event without a message")
+            return None
+        kind = MESSAGE_KINDS.get(message.get("type"), Kind.OTHER)
+        text = message.get("text") if kind == Kind.TEXT else ""
+        return IncomingEvent(
+            kind=kind,
+            text=text if isinstance(text, str) else "",
+            line_message_id=_id(message.get("id")),
+            **common,
+        )
+    if event_type in ("follow", "unfollow"):
+        return IncomingEvent(kind=event_type, **common)
+    if event_type == "unsend":
+        unsend = raw.get("unsend") if isinstance(raw.get("unsend"), dict) else {}
+        message_id = _id(unsend.get("messageId"))
+        if message_id:
+            return IncomingEvent(kind=UNSEND, line_message_id=message_id, **common)
+        return None
+    logger.info("LINE webhook: ignored a %s event", label)
+    return None
+
+
+def parse_payload(body: bytes) -> list[IncomingEvent]:
+    """The events of a (signed) webhook body that the app stores.
+
+    Raises PayloadError when the body is not JSON or not shaped like a
+    webhook payload; single events the app does not keep are skipped.
+    """
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError("not JSON") from exc
+    if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
+        raise PayloadError("no events list")
+    if not all(isinstance(raw, dict) for raw in payload["events"]):
+        raise PayloadError("an event is not an object")
+    return [e for e in map(_event, payload["events"]) if e is not None]

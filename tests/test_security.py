@@ -1,0 +1,173 @@
+"""Login, sessions, two-factor, headers and deployment checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import connection, transaction
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditEntry
+from accounts.roles import Role
+from tests.factories import ClientFactory
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
+LOGIN = "/accounts/login/"
+BAD_LOGIN = "正しいユーザー名とパスワードを入力してください"
+LOCKED = "ログインに続けて失敗したため"
+
+
+def post_login(client, username, password, ip="10.0.0.1"):
+    return client.post(
+        LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
+
+
+def test_unknown_user_and_wrong_password_get_the_same_message(client, make_user):
+    make_user(Role.COUNSELLOR, username="yumi")
+    wrong = post_login(client, "yumi", "wrong-password")
+    unknown = post_login(client, "nobody-here", "wrong-password")
+    assert BAD_LOGIN in wrong.content.decode() and BAD_LOGIN in unknown.content.decode()
+
+
+def test_repeated_failures_lock_the_login_for_known_and_unknown_users(
+    client, make_user
+):
+    make_user(Role.COUNSELLOR, username="yumi")
+    for username in ("yumi", "nobody-here"):
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            post_login(client, username, "wrong-password")
+        locked = post_login(client, username, "wrong-password")
+        assert locked.status_code == 429
+        assert LOCKED in locked.content.decode()
+    # Even the right password is refused while locked ...
+    assert LOCKED in post_login(client, "yumi", "test-password-123").content.decode()
+    # ... but only for that username from that address.
+    assert (
+        post_login(client, "yumi", "test-password-123", ip="10.0.0.2").status_code
+        == 302
+    )
+    assert settings.AXES_COOLOFF_TIME.total_seconds() > 0
+
+
+def test_login_gives_a_new_session_id(client, make_user):
+    make_user(Role.COUNSELLOR, username="yumi")
+    client.get(LOGIN)
+    session = client.session
+    session["probe"] = 1
+    session.save()
+    before = session.session_key
+    post_login(client, "yumi", "test-password-123")
+    assert client.session.session_key != before
+
+
+def test_sessions_expire_after_30_idle_minutes(client, make_user):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST  # the 30 minutes restart on each request
+    make_user(Role.COUNSELLOR, username="yumi")
+    post_login(client, "yumi", "test-password-123")
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.cookies["sessionid"]["max-age"] == 1800
+    # 31 minutes later, with no request in between, the session is gone.
+    Session.objects.update(expire_date=timezone.now() - timezone.timedelta(minutes=1))
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+
+
+@override_settings(OTP_REQUIRED=True, OTP_TOTP_THROTTLE_FACTOR=0)
+def test_two_factor_enrolment_then_verification(client, make_user):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    make_user(Role.COUNSELLOR, username="yumi")
+    post_login(client, "yumi", "test-password-123")
+    # Signed in with a password only: every page leads to the second factor.
+    response = client.get(reverse("consultations:client_list"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:otp"))
+    page = client.get(reverse("accounts:otp"))
+    assert "<svg" in page.content.decode()  # the QR code to scan
+    device = TOTPDevice.objects.get(user__username="yumi")
+    assert not device.confirmed
+    wrong = client.post(reverse("accounts:otp"), {"token": "000000", "next": "/"})
+    assert "コードが正しくありません" in wrong.content.decode()
+    good = f"{totp(device.bin_key):06d}"
+    response = client.post(
+        reverse("accounts:otp"), {"token": good, "next": "/clients/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/clients/"
+    assert client.get("/clients/").status_code == 200
+    device.refresh_from_db()
+    assert device.confirmed
+    # Next login: a code is asked, no new QR code.
+    client.post(reverse("accounts:logout"))
+    post_login(client, "yumi", "test-password-123")
+    page = client.get(reverse("accounts:otp")).content.decode()
+    assert "<svg" not in page
+
+
+def test_security_headers_on_a_page_with_personal_data(client_as, counsellor):
+    person = ClientFactory()
+    response = client_as(counsellor).get(
+        reverse("consultations:client_detail", args=[person.pk])
+    )
+    assert "no-store" in response["Cache-Control"]
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    )
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "onchange=" not in response.content.decode()  # no inline handlers under CSP
+
+
+def test_check_deploy_passes_with_the_production_settings():
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY="k7#Lq9!vX2@pR4$wZ8^mN1&bT6*yH3(sJ5)dF0_gC-uE+aQ=iO",
+        ALLOWED_HOSTS="ibasho.example.jp",
+        LINE_CHANNEL_SECRET="s",
+        LINE_CHANNEL_ACCESS_TOKEN="t",
+        DATABASE_URL=os.environ.get("DATABASE_URL", "sqlite:////tmp/ibasho-deploy.db"),
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL trigger")
+def test_postgresql_refuses_to_change_or_delete_audit_entries(counsellor):
+    from django.db import DatabaseError
+
+    from accounts.audit import audit
+
+    entry = audit(user=counsellor, action=AuditEntry.Action.VIEW, object_type="x")
+    for sql in (
+        "UPDATE accounts_auditentry SET detail = 'x' WHERE id = %s",
+        "DELETE FROM accounts_auditentry WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError),
+            transaction.atomic(),
+            connection.cursor() as c,
+        ):
+            c.execute(sql, [entry.pk])
+    assert AuditEntry.objects.filter(pk=entry.pk, detail="").exists()
