@@ -5,3 +5,26 @@ from django.utils.translation import gettext_lazy as _
 class ShelterConfig(AppConfig):
     name = "shelter"
     verbose_name = _("Places (shelter and salon)")
+
+    def ready(self):
+        from accounts import demo, home, navigation
+        from accounts.roles import Role
+        from consultations import timeline
+
+        from . import demo as shelter_demo
+        from . import home_sections
+        from . import timeline as shelter_timeline
+
+        coordinator = (Role.COORDINATOR,)
+        for label, url_name, order in (
+            (_("Room calendar"), "shelter:calendar", 30),
+            (_("Stays"), "shelter:stay_list", 31),
+            (_("Salon"), "shelter:salon_list", 32),
+            (_("Opening days"), "shelter:opening_days", 33),
+        ):
+            navigation.register(
+                navigation.MenuItem(label, url_name, coordinator, order)
+            )
+        home.register(home.Section(coordinator, home_sections.coordinator, 30))
+        demo.register(demo.Seeder("places", shelter_demo.seed_places, 30))
+        timeline.register(shelter_timeline.client_entries)

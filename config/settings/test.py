@@ -1,7 +1,10 @@
 """Settings for the test suite: fast hashing, in-memory cache and mail."""
 
+import os
+import tempfile
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASES, env
 
 DEBUG = False
 SECRET_KEY = env(
@@ -22,9 +25,18 @@ LINE_CHANNEL_ACCESS_TOKEN = "test-access-token"
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 
-import tempfile  # noqa: E402
-
 IMPORT_UPLOAD_DIR = tempfile.mkdtemp(prefix="ibasho-test-imports-")
 
 # Two-factor is tested on its own (tests/test_security.py).
 OTP_REQUIRED = False
+
+# SQLite: the test database is a file, as the demo's is, rather than shared
+# memory. Threads in the concurrency tests then each open their own connection
+# and wait for the write lock (IMMEDIATE mode, `timeout`), as they would in
+# use; with shared memory they fail at once with "database table is locked".
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("TEST", {})
+    DATABASES["default"]["TEST"].setdefault(
+        "NAME",
+        os.path.join(tempfile.gettempdir(), f"ibasho-test-{os.getpid()}.sqlite3"),
+    )

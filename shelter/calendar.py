@@ -1,0 +1,123 @@
+"""Open days of each service, computed from its opening calendar.
+
+A day is open when its weekday has opening hours, unless it is a public
+holiday or in the year-end break and the calendar closes on those; a one-off
+change (a closure or an extra open day) overrides everything for its date.
+The date rules themselves (holidays, the year-end break, fiscal years) come
+from jpdates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+
+import jpdates
+
+from .models import CalendarException, OpeningCalendar, OpeningHours, Service
+
+
+@dataclass(frozen=True)
+class DayStatus:
+    date: dt.date
+    open: bool
+    why: str = ""  # weekly, holiday, year_end, closure, extra
+    label: str = ""  # the holiday's name or the change's reason
+    opens: dt.time | None = None
+    closes: dt.time | None = None
+
+
+def calendars(
+    services: Iterable[str] | None = None,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> dict[str, OpeningCalendar]:
+    """Calendars by service with their hours and (from start to end) their
+    one-off changes: three queries, whatever the number of services."""
+    exceptions = CalendarException.objects.order_by("date")
+    if start and end:
+        exceptions = exceptions.filter(date__range=(start, end))
+    queryset = OpeningCalendar.objects.prefetch_related(
+        Prefetch("hours", queryset=OpeningHours.objects.order_by("weekday")),
+        Prefetch("exceptions", queryset=exceptions),
+    )
+    if services is not None:
+        queryset = queryset.filter(service__in=list(services))
+    return {c.service: c for c in queryset}
+
+
+def day_statuses(
+    calendar: OpeningCalendar | None, start: dt.date, end: dt.date
+) -> list[DayStatus]:
+    """Each day from start to end (inclusive), open or not and why. Uses the
+    calendar's prefetched hours and changes; no calendar means never open."""
+    if calendar is None:
+        return [DayStatus(day, False) for day in jpdates.days(start, end)]
+    hours = {h.weekday: h for h in calendar.hours.all()}
+    changes = {e.date: e for e in calendar.exceptions.all()}
+    holidays = (
+        jpdates.public_holidays(start, end)
+        if calendar.closed_on_public_holidays
+        else {}
+    )
+    out = []
+    for day in jpdates.days(start, end):
+        weekly = hours.get(day.weekday())
+        opens = weekly.opens if weekly else None
+        closes = weekly.closes if weekly else None
+        change = changes.get(day)
+        if change is not None:
+            is_open = change.kind == CalendarException.Kind.OPEN
+            why = "extra" if is_open else "closure"
+            out.append(DayStatus(day, is_open, why, change.reason, opens, closes))
+        elif weekly is None:
+            out.append(DayStatus(day, False))
+        elif day in holidays:
+            out.append(DayStatus(day, False, "holiday", holidays[day]))
+        elif calendar.closed_over_year_end and jpdates.is_year_end_break(day):
+            out.append(DayStatus(day, False, "year_end", str(_("Year-end break"))))
+        else:
+            out.append(DayStatus(day, True, "weekly", "", opens, closes))
+    return out
+
+
+def open_days(service: str, start: dt.date, end: dt.date) -> list[dt.date]:
+    """The days from start to end (inclusive) on which ``service`` is open."""
+    calendar = calendars([service], start=start, end=end).get(service)
+    return [s.date for s in day_statuses(calendar, start, end) if s.open]
+
+
+def open_day_count(service: str, start: dt.date, end: dt.date) -> int:
+    return len(open_days(service, start, end))
+
+
+def fiscal_year_months(fiscal_year: int) -> list[dt.date]:
+    """The first day of each month of a fiscal year, April to March."""
+    start, _end = jpdates.fiscal_year_range(fiscal_year)
+    return [
+        dt.date(
+            start.year + (start.month + i - 1) // 12, (start.month + i - 1) % 12 + 1, 1
+        )
+        for i in range(12)
+    ]
+
+
+def open_days_by_month(fiscal_year: int) -> dict[str, list[int]]:
+    """For every service, its open days in each month of the fiscal year
+    (April first), in three queries."""
+    start, end = jpdates.fiscal_year_range(fiscal_year)
+    by_service = calendars(start=start, end=end)
+    months = fiscal_year_months(fiscal_year)
+    table = {}
+    for service in Service.values:
+        counts = [0] * 12
+        for status in day_statuses(by_service.get(service), start, end):
+            if status.open:
+                counts[months.index(status.date.replace(day=1))] += 1
+        table[service] = counts
+    return table

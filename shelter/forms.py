@@ -1,0 +1,345 @@
+import datetime as dt
+import re
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consultations.models import Client
+
+from .models import (
+    CalendarException,
+    Facility,
+    Room,
+    SalonVisit,
+    Stay,
+    UnmetRequest,
+    Weekday,
+)
+from .selectors import BOOKING_FIELDS
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError, fields=None) -> None:
+    """Show a service's ValidationError on the form: errors about a model field
+    go to the form field of that name (or as ``fields`` maps it), the rest
+    above the form."""
+    fields = fields or {}
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.error_dict.items():
+        target = fields.get(name, name)
+        if target == NON_FIELD_ERRORS or target not in form.fields:
+            target = None
+        for error in errors:
+            form.add_error(target, error)
+
+
+class ClientCodeField(forms.CharField):
+    """A client picked by code; the coordinator sees code and display name
+    only."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Client code"))
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"placeholder": "C-000123", "autocomplete": "off"}),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        code = super().clean(value).strip()
+        if not code:
+            return None
+        found = {
+            c.code: c
+            for c in Client.objects.only(*BOOKING_FIELDS).filter(
+                code__in={code, code.upper()}
+            )
+        }
+        client = found.get(code) or found.get(code.upper())
+        if client is None:
+            raise ValidationError(
+                _("No client has the code %(code)s."),
+                code="unknown_client",
+                params={"code": code},
+            )
+        return client
+
+
+def shelter_rooms():
+    return (
+        Room.objects.filter(
+            active=True, facility__active=True, facility__kind=Facility.Kind.SHELTER
+        )
+        .select_related("facility")
+        .order_by("facility__name", "order", "name")
+    )
+
+
+class RoomChoiceField(forms.ModelChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(queryset=shelter_rooms(), label=_("Room"), **kwargs)
+
+    def label_from_instance(self, obj):
+        return f"{obj.facility.name} {obj.name}"
+
+
+class StayForm(forms.Form):
+    """Book a room (or change a booking): overnight with a departure day, or a
+    day rest on one date."""
+
+    client = ClientCodeField()
+    room = RoomChoiceField()
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=Stay.Kind.choices,
+        initial=Stay.Kind.OVERNIGHT,
+        widget=forms.RadioSelect,
+    )
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
+    end_date = forms.DateField(
+        label=_("End date"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("The day of departure. Leave blank for a day rest."),
+    )
+    children = forms.IntegerField(
+        label=_("Accompanying children"),
+        min_value=0,
+        max_value=Stay.MAX_CHILDREN,
+        initial=0,
+    )
+
+    def clean(self):
+        data = super().clean()
+        kind, start, end = (
+            data.get("kind"),
+            data.get("start_date"),
+            data.get("end_date"),
+        )
+        if kind == Stay.Kind.OVERNIGHT and start and not end:
+            self.add_error(
+                "end_date", _("Give the day of departure for an overnight stay.")
+            )
+        if kind == Stay.Kind.DAY_REST and start:
+            if end and end != start:
+                self.add_error(
+                    "end_date",
+                    _("A day rest is on one date: leave the end date blank."),
+                )
+            data["end_date"] = start
+        return data
+
+
+class StayUpdateForm(StayForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["client"]
+
+
+class StayFilterForm(forms.Form):
+    client = forms.CharField(
+        label=_("Client"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Code or name")}),
+    )
+    facility = forms.ModelChoiceField(
+        label=_("Facility"),
+        required=False,
+        queryset=Facility.objects.filter(kind=Facility.Kind.SHELTER),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", "---"), *Stay.Status.choices]
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", "---"), *Stay.Kind.choices]
+    )
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+
+class UnmetRequestForm(forms.Form):
+    date = forms.DateField(
+        label=_("Date"), widget=DateInput(), initial=timezone.localdate
+    )
+    reason = forms.ChoiceField(
+        label=_("Why they could not stay"),
+        choices=UnmetRequest.Reason.choices,
+        widget=forms.RadioSelect,
+    )
+    wanted = forms.ChoiceField(
+        label=_("Wanted"),
+        choices=Stay.Kind.choices,
+        initial=Stay.Kind.OVERNIGHT,
+    )
+    client = ClientCodeField(
+        required=False, help_text=_("Leave blank if the person is not a client.")
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=200,
+        help_text=_("Short, and without names."),
+    )
+
+
+def split_codes(text: str) -> list[str]:
+    return [c.strip().upper() for c in re.split(r"[\s,、，]+", text) if c.strip()]
+
+
+class SalonVisitForm(forms.Form):
+    facility = forms.ModelChoiceField(
+        label=_("Salon"),
+        queryset=Facility.objects.filter(kind=Facility.Kind.SALON, active=True),
+    )
+    date = forms.DateField(
+        label=_("Date"), widget=DateInput(), initial=timezone.localdate
+    )
+    visitors = forms.IntegerField(
+        label=_("Number of visitors"), min_value=0, max_value=SalonVisit.MAX_VISITORS
+    )
+    clients = forms.CharField(
+        label=_("Clients who came (optional)"),
+        required=False,
+        help_text=_("Client codes separated by spaces or commas."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        salons = list(self.fields["facility"].queryset)
+        if len(salons) == 1:
+            self.fields["facility"].initial = salons[0].pk
+
+    def clean_clients(self):
+        codes = split_codes(self.cleaned_data["clients"])
+        found = {
+            c.code: c
+            for c in Client.objects.only(*BOOKING_FIELDS).filter(code__in=codes)
+        }
+        missing = [c for c in codes if c not in found]
+        if missing:
+            raise ValidationError(
+                _("No client has the code %(codes)s."),
+                code="unknown_client",
+                params={"codes": "、".join(missing)},
+            )
+        return [found[c] for c in dict.fromkeys(codes)]
+
+
+class SalonVisitUpdateForm(SalonVisitForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].disabled = True
+        self.fields["date"].disabled = True
+
+
+class OpeningWeekForm(forms.Form):
+    """Weekly days and hours of one service, and whether it closes on public
+    holidays and over the year-end break."""
+
+    closed_on_public_holidays = forms.BooleanField(
+        label=_("Closed on public holidays"), required=False
+    )
+    closed_over_year_end = forms.BooleanField(
+        label=_("Closed over the year-end break (29 December – 3 January)"),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for value, label in Weekday.choices:
+            self.fields[f"open_{value}"] = forms.BooleanField(
+                label=label, required=False
+            )
+            self.fields[f"opens_{value}"] = forms.TimeField(
+                label=_("Opens"), required=False, widget=TimeInput()
+            )
+            self.fields[f"closes_{value}"] = forms.TimeField(
+                label=_("Closes"), required=False, widget=TimeInput()
+            )
+
+    @classmethod
+    def initial_for(cls, calendar) -> dict:
+        if calendar is None:
+            return {"closed_on_public_holidays": True, "closed_over_year_end": True}
+        initial = {
+            "closed_on_public_holidays": calendar.closed_on_public_holidays,
+            "closed_over_year_end": calendar.closed_over_year_end,
+        }
+        for hours in calendar.hours.all():
+            initial[f"open_{hours.weekday}"] = True
+            initial[f"opens_{hours.weekday}"] = hours.opens
+            initial[f"closes_{hours.weekday}"] = hours.closes
+        return initial
+
+    def rows(self):
+        return [
+            (
+                label,
+                self[f"open_{value}"],
+                self[f"opens_{value}"],
+                self[f"closes_{value}"],
+            )
+            for value, label in Weekday.choices
+        ]
+
+    def clean(self):
+        data = super().clean()
+        weekly = {}
+        for value, _label in Weekday.choices:
+            if not data.get(f"open_{value}"):
+                continue
+            opens, closes = data.get(f"opens_{value}"), data.get(f"closes_{value}")
+            if (opens is None) != (closes is None) or (
+                opens and closes and opens >= closes
+            ):
+                self.add_error(
+                    f"opens_{value}",
+                    _(
+                        "Give both hours, opening before closing, or neither "
+                        "(open all day)."
+                    ),
+                )
+            weekly[value] = (opens, closes)
+        data["weekly"] = weekly
+        return data
+
+
+class CalendarExceptionForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    kind = forms.ChoiceField(
+        label=_("Change"),
+        choices=CalendarException.Kind.choices,
+        widget=forms.RadioSelect,
+        initial=CalendarException.Kind.CLOSED,
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=100)
+
+
+def parse_month(text: str | None, default: dt.date) -> dt.date:
+    """'2021-10' -> 2021-10-01; anything else gives the default's month."""
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", (text or "").strip())
+    if match:
+        year, month = int(match[1]), int(match[2])
+        if 1900 < year < 2200 and 1 <= month <= 12:
+            return dt.date(year, month, 1)
+    return default.replace(day=1)

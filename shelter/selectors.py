@@ -1,0 +1,416 @@
+"""Reads with query discipline: the stay list and the occupancy calendar (a
+fixed number of queries whatever the number of stays), the client fields a
+coordinator may see, and the figures of the annual report, each one
+aggregate query.
+
+Counting rules (SPEC §2): a stay's nights count in the period each night
+falls in (the night of day d is the one starting on d); the stay itself
+counts once, in the period it starts in; cancelled stays count nowhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Greatest, Least
+
+import jpdates
+from consultations.models import Client
+
+from . import calendar as opening
+from .models import Facility, Room, SalonVisit, Service, Stay, UnmetRequest
+
+ONE_DAY = dt.timedelta(days=1)
+
+# CLIENTS, AS A COORDINATOR SEES THEM: code and display name, nothing else.
+# ------------------------------------------------------------------------------
+
+BOOKING_FIELDS = ("id", "code", "display_name")
+
+
+def clients_for_booking() -> QuerySet[Client]:
+    return Client.objects.only(*BOOKING_FIELDS).order_by("code")
+
+
+def client_search_for_booking(query: str, *, limit: int = 20) -> list[Client]:
+    """Clients whose code or display name contains ``query`` (never searched
+    by phone or other details a coordinator may not see)."""
+    query = query.strip()
+    if not query:
+        return []
+    return list(
+        clients_for_booking().filter(
+            Q(code__icontains=query) | Q(display_name__icontains=query)
+        )[:limit]
+    )
+
+
+# STAYS
+# ------------------------------------------------------------------------------
+
+
+def _with_related(stays: QuerySet[Stay]) -> QuerySet[Stay]:
+    return stays.select_related("room__facility", "client").only(
+        *(f"client__{name}" for name in BOOKING_FIELDS),
+        "room__name",
+        "room__facility__name",
+        "kind",
+        "start_date",
+        "end_date",
+        "children",
+        "status",
+        "version",
+        "checked_in_at",
+        "checked_out_at",
+        "cancelled_at",
+        "created_at",
+    )
+
+
+def stay_list(
+    *,
+    facility: Facility | None = None,
+    room: Room | None = None,
+    status: str = "",
+    kind: str = "",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    client: str = "",
+) -> QuerySet[Stay]:
+    """Stays, newest first. ``start``/``end`` keep the stays holding their room
+    on some day of that period (inclusive); ``client`` matches code or name."""
+    stays = _with_related(Stay.objects.all())
+    if facility:
+        stays = stays.filter(room__facility=facility)
+    if room:
+        stays = stays.filter(room=room)
+    if status:
+        stays = stays.filter(status=status)
+    if kind:
+        stays = stays.filter(kind=kind)
+    if start or end:
+        stays = stays.overlapping(
+            start or dt.date.min, (end + ONE_DAY) if end else dt.date.max
+        )
+    if client:
+        stays = stays.filter(
+            Q(client__code__icontains=client)
+            | Q(client__display_name__icontains=client)
+        )
+    return stays.order_by("-start_date", "-id")
+
+
+def stays_of_client(client: Client) -> QuerySet[Stay]:
+    return _with_related(Stay.objects.filter(client=client)).order_by(
+        "-start_date", "-id"
+    )
+
+
+def stay_detail(pk: int) -> Stay:
+    return _with_related(Stay.objects.all()).get(pk=pk)
+
+
+def unmet_requests(
+    *, start: dt.date | None = None, end: dt.date | None = None, client=None
+) -> QuerySet[UnmetRequest]:
+    requests = UnmetRequest.objects.select_related("client").only(
+        "date",
+        "reason",
+        "wanted",
+        "note",
+        "created_at",
+        *(f"client__{name}" for name in BOOKING_FIELDS),
+    )
+    if start:
+        requests = requests.filter(date__gte=start)
+    if end:
+        requests = requests.filter(date__lte=end)
+    if client is not None:
+        requests = requests.filter(client=client)
+    return requests.order_by("-date", "-id")
+
+
+# THE OCCUPANCY CALENDAR: rooms by days of one month
+# ------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """A run of days in one room's row: free (one day) or one stay."""
+
+    start: dt.date
+    days: int = 1
+    stay: Stay | None = None
+    continues_before: bool = False
+    continues_after: bool = False
+
+    @property
+    def free(self) -> bool:
+        return self.stay is None
+
+
+@dataclass
+class RoomRow:
+    room: Room
+    cells: list[Cell] = field(default_factory=list)
+    nights: int = 0
+
+
+@dataclass
+class Day:
+    date: dt.date
+    holiday: str = ""
+    shelter_open: bool = True
+    is_today: bool = False
+
+    @property
+    def weekend(self) -> bool:
+        return self.date.weekday() >= 5
+
+    @property
+    def sunday(self) -> bool:
+        return self.date.weekday() == 6
+
+
+@dataclass
+class MonthCalendar:
+    first: dt.date
+    last: dt.date
+    days: list[Day]
+    facilities: list[tuple[Facility, list[RoomRow]]]
+
+    @property
+    def previous(self) -> dt.date:
+        return (self.first - ONE_DAY).replace(day=1)
+
+    @property
+    def next(self) -> dt.date:
+        return self.last + ONE_DAY
+
+
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, following - ONE_DAY
+
+
+def stay_calendar(
+    month: dt.date, *, facility: Facility | None = None, today: dt.date | None = None
+) -> MonthCalendar:
+    """Occupancy of every active room in a month: one query for the rooms,
+    one for the stays, three for the shelter's opening calendar."""
+    first, last = month_bounds(month)
+    rooms = Room.objects.filter(
+        active=True, facility__active=True, facility__kind=Facility.Kind.SHELTER
+    ).select_related("facility")
+    if facility:
+        rooms = rooms.filter(facility=facility)
+    rooms = list(rooms.order_by("facility__name", "order", "name"))
+    stays = _with_related(
+        Stay.objects.counted()
+        .filter(room__in=[r.pk for r in rooms])
+        .overlapping(first, last + ONE_DAY)
+    ).order_by("start_date")
+    by_room: dict[int, list[Stay]] = {}
+    for stay in stays if rooms else []:
+        by_room.setdefault(stay.room_id, []).append(stay)
+
+    statuses = opening.day_statuses(
+        opening.calendars([Service.SHELTER], start=first, end=last).get(
+            Service.SHELTER
+        ),
+        first,
+        last,
+    )
+    shelter_has_calendar = any(s.open for s in statuses)
+    holidays = jpdates.public_holidays(first, last)
+    days = [
+        Day(
+            date=s.date,
+            holiday=holidays.get(s.date, ""),
+            shelter_open=s.open or not shelter_has_calendar,
+            is_today=s.date == today,
+        )
+        for s in statuses
+    ]
+
+    facilities: list[tuple[Facility, list[RoomRow]]] = []
+    for room in rooms:
+        row = RoomRow(room=room)
+        day = first
+        for stay in by_room.get(room.pk, []):
+            begin = max(stay.start_date, first)
+            until = min(stay.occupied_until, last + ONE_DAY)
+            while day < begin:
+                row.cells.append(Cell(day))
+                day += ONE_DAY
+            if until <= day:  # cannot happen without a double booking
+                continue
+            row.cells.append(
+                Cell(
+                    begin,
+                    (until - begin).days,
+                    stay,
+                    continues_before=stay.start_date < first,
+                    continues_after=stay.occupied_until > last + ONE_DAY,
+                )
+            )
+            if stay.kind == Stay.Kind.OVERNIGHT:
+                row.nights += (min(stay.end_date, last + ONE_DAY) - begin).days
+            day = until
+        while day <= last:
+            row.cells.append(Cell(day))
+            day += ONE_DAY
+        if facilities and facilities[-1][0].pk == room.facility_id:
+            facilities[-1][1].append(row)
+        else:
+            facilities.append((room.facility, [row]))
+    return MonthCalendar(first, last, days, facilities)
+
+
+# FIGURES FOR THE ANNUAL REPORT (each one aggregate query)
+# ------------------------------------------------------------------------------
+
+
+def _nights_expression(start: dt.date, end: dt.date):
+    """Nights of an overnight stay falling from start to end inclusive."""
+    upper = end + ONE_DAY
+    return ExpressionWrapper(
+        Least(F("end_date"), Value(upper)) - Greatest(F("start_date"), Value(start)),
+        output_field=DurationField(),
+    )
+
+
+def _in_period_nights(start: dt.date, end: dt.date) -> Q:
+    return Q(kind=Stay.Kind.OVERNIGHT, start_date__lte=end, end_date__gt=start)
+
+
+def _days(value) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, dt.timedelta):
+        return value.days
+    return int(value)
+
+
+def nights_in_period(start: dt.date, end: dt.date) -> int:
+    """Nights spent from start to end (inclusive): a stay from 30 March to
+    2 April gives 2 nights to a period ending 31 March, 1 to one starting
+    1 April."""
+    total = (
+        Stay.objects.counted()
+        .filter(_in_period_nights(start, end))
+        .aggregate(nights=Sum(_nights_expression(start, end)))["nights"]
+    )
+    return _days(total)
+
+
+def overnight_stays_started(start: dt.date, end: dt.date) -> int:
+    """Overnight stays that start in the period (each counts once)."""
+    return (
+        Stay.objects.counted()
+        .filter(kind=Stay.Kind.OVERNIGHT, start_date__range=(start, end))
+        .count()
+    )
+
+
+def day_uses(start: dt.date, end: dt.date) -> int:
+    """Day rests (一時利用) in the period."""
+    return (
+        Stay.objects.counted()
+        .filter(kind=Stay.Kind.DAY_REST, start_date__range=(start, end))
+        .count()
+    )
+
+
+def stay_figures(start: dt.date, end: dt.date) -> dict[str, int]:
+    """overnight_stays, nights and day_uses for a period, in one query."""
+    started = Q(start_date__range=(start, end))
+    figures = (
+        Stay.objects.counted()
+        .filter(start_date__lte=end, end_date__gte=start)
+        .aggregate(
+            overnight_stays=Count("pk", filter=started & Q(kind=Stay.Kind.OVERNIGHT)),
+            day_uses=Count("pk", filter=started & Q(kind=Stay.Kind.DAY_REST)),
+            nights=Sum(
+                _nights_expression(start, end), filter=_in_period_nights(start, end)
+            ),
+        )
+    )
+    return {
+        "overnight_stays": figures["overnight_stays"],
+        "nights": _days(figures["nights"]),
+        "day_uses": figures["day_uses"],
+    }
+
+
+def unmet_requests_by_reason(start: dt.date, end: dt.date) -> dict[str, int]:
+    """Unmet requests in the period by reason, every reason present (zeros
+    included), in one query."""
+    figures = UnmetRequest.objects.filter(date__range=(start, end)).aggregate(
+        **{
+            reason: Count("pk", filter=Q(reason=reason))
+            for reason in UnmetRequest.Reason.values
+        }
+    )
+    return {reason: figures[reason] for reason in UnmetRequest.Reason.values}
+
+
+def salon_visit_figures(
+    start: dt.date, end: dt.date, *, facility: Facility | None = None
+) -> dict[str, int]:
+    """visits: visitors in total (延べ人数); visit_days: days with at least one
+    visitor. One query."""
+    visits = SalonVisit.objects.filter(date__range=(start, end))
+    if facility:
+        visits = visits.filter(facility=facility)
+    figures = visits.aggregate(
+        visits=Sum("visitors"),
+        visit_days=Count("date", filter=Q(visitors__gt=0), distinct=True),
+    )
+    return {"visits": figures["visits"] or 0, "visit_days": figures["visit_days"]}
+
+
+def open_days_per_service(start: dt.date, end: dt.date) -> dict[str, int]:
+    """Open days of every service in the period (three queries in all)."""
+    by_service = opening.calendars(start=start, end=end)
+    return {
+        service: sum(
+            s.open for s in opening.day_statuses(by_service.get(service), start, end)
+        )
+        for service in Service.values
+    }
+
+
+def fiscal_year_figures(fiscal_year: int) -> dict:
+    """What the annual report needs from this app for one fiscal year, in the
+    shape of its JSON (SPEC §3)."""
+    start, end = jpdates.fiscal_year_range(fiscal_year)
+    stays = stay_figures(start, end)
+    unmet = unmet_requests_by_reason(start, end)
+    open_days = open_days_per_service(start, end)
+    return {
+        "shelter": {
+            **stays,
+            "unmet_requests": sum(unmet.values()),
+            "unmet_requests_by_reason": unmet,
+        },
+        "salon": salon_visit_figures(start, end),
+        "open_days": {
+            "consultation": open_days[Service.CONSULTATION_DESK],
+            "phone_line": open_days[Service.PHONE_LINE],
+            "salon": open_days[Service.SALON],
+            "shelter": open_days[Service.SHELTER],
+        },
+    }

@@ -1,0 +1,369 @@
+"""Writes that carry a rule: bookings and their life (check in, check out,
+cancel), unmet requests, salon visits and opening calendars. Each validates,
+writes inside a transaction and records the audit entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.audit import Action, audit, audit_many
+from accounts.locking import lock_for_update
+
+from .models import (
+    CalendarException,
+    Facility,
+    OpeningCalendar,
+    OpeningHours,
+    Room,
+    SalonVisit,
+    Stay,
+    UnmetRequest,
+    overlap_error,
+)
+
+OVERLAP_CONSTRAINT = "stay_no_overlap"
+
+
+def _user(by):
+    return by if getattr(by, "is_authenticated", False) else None
+
+
+def _is_overlap(exc: IntegrityError) -> bool:
+    """True if PostgreSQL's exclusion constraint refused the row."""
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    name = getattr(diag, "constraint_name", None) or ""
+    return name == OVERLAP_CONSTRAINT or OVERLAP_CONSTRAINT in str(exc)
+
+
+def _save_stay(stay: Stay, **save_kwargs) -> None:
+    """Save, turning the database's refusal of a clash into the same message
+    the check gives. (On PostgreSQL two bookings can pass the check at the
+    same moment; the exclusion constraint then refuses the second when the
+    first commits. On SQLite the write lock taken at BEGIN prevents that.)"""
+    try:
+        with transaction.atomic():
+            stay.save(**save_kwargs)
+    except IntegrityError as exc:
+        if not _is_overlap(exc):
+            raise
+        taken = list(stay.conflicts()[:5]) or [stay]
+        raise overlap_error(stay.room, taken) from exc
+
+
+# STAYS
+# ------------------------------------------------------------------------------
+
+
+def stay_book(
+    *,
+    by,
+    room: Room,
+    client,
+    start: dt.date,
+    end: dt.date | None = None,
+    kind: str = Stay.Kind.OVERNIGHT,
+    children: int = 0,
+) -> Stay:
+    """Book ``room`` for ``client``: overnight from ``start`` to ``end`` (the day
+    of departure) or, for a day rest, on ``start``. Refused with a message
+    naming the dates when another stay holds the room on one of those days."""
+    if kind == Stay.Kind.DAY_REST and end is None:
+        end = start
+    stay = Stay(
+        room=room,
+        client=client,
+        kind=kind,
+        start_date=start,
+        end_date=end,
+        children=children,
+        created_by=_user(by),
+    )
+    # The check (in full_clean) and the insert share one transaction: on
+    # SQLite it holds the write lock from BEGIN (IMMEDIATE mode).
+    with transaction.atomic():
+        stay.full_clean()
+        _save_stay(stay)
+        audit(user=by, action=Action.CREATE, obj=stay)
+    return stay
+
+
+def stay_update(*, stay: Stay, by, expected_version: int, **fields) -> Stay:
+    """Change the room, kind, dates or children of a stay that is still open,
+    refused if someone saved it in the meantime or if the new days clash."""
+    allowed = {"room", "kind", "start_date", "end_date", "children"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"stay_update cannot change {sorted(unknown)}")
+    with transaction.atomic():
+        fresh = lock_for_update(stay, expected_version)
+        if not fresh.is_open:
+            raise ValidationError(
+                _("A completed or cancelled stay cannot be changed."),
+                code="closed",
+            )
+        for name, value in fields.items():
+            setattr(fresh, name, value)
+        if fresh.kind == Stay.Kind.DAY_REST and "end_date" not in fields:
+            fresh.end_date = fresh.start_date
+        fresh.full_clean(exclude={"version"})
+        fresh.version = F("version") + 1
+        _save_stay(fresh)
+        fresh.refresh_from_db(fields=["version"])
+        audit(user=by, action=Action.CHANGE, obj=fresh, detail=",".join(sorted(fields)))
+    return fresh
+
+
+def _locked(stay: Stay) -> Stay:
+    return (
+        Stay.objects.select_for_update()
+        .select_related("client", "room")
+        .get(pk=stay.pk)
+    )
+
+
+def _refuse_unless(stay: Stay, *statuses: str, action) -> None:
+    if stay.status not in statuses:
+        raise ValidationError(
+            _("This stay cannot be %(action)s: it is %(status)s."),
+            code="status",
+            params={"action": action, "status": stay.get_status_display()},
+        )
+
+
+@transaction.atomic
+def stay_check_in(*, stay: Stay, by, today: dt.date | None = None) -> Stay:
+    today = today or timezone.localdate()
+    fresh = _locked(stay)
+    _refuse_unless(fresh, Stay.Status.RESERVED, action=_("checked in"))
+    if today < fresh.start_date:
+        raise ValidationError(
+            _("This stay starts on %(date)s; it cannot be checked in before then."),
+            code="too_early",
+            params={"date": fresh.start_date.isoformat()},
+        )
+    fresh.status = Stay.Status.CHECKED_IN
+    fresh.checked_in_at = timezone.now()
+    fresh.version = F("version") + 1
+    fresh.save(update_fields=["status", "checked_in_at", "version", "updated_at"])
+    fresh.refresh_from_db(fields=["version"])
+    audit(user=by, action=Action.CHANGE, obj=fresh, detail="check_in")
+    return fresh
+
+
+@transaction.atomic
+def stay_check_out(*, stay: Stay, by, today: dt.date | None = None) -> Stay:
+    """Complete a checked-in stay. Leaving before the planned day shortens the
+    stay to the nights spent, which frees the room for the rest."""
+    today = today or timezone.localdate()
+    fresh = _locked(stay)
+    _refuse_unless(fresh, Stay.Status.CHECKED_IN, action=_("checked out"))
+    fields = ["status", "checked_out_at", "version", "updated_at"]
+    if fresh.kind == Stay.Kind.OVERNIGHT and fresh.start_date < today < fresh.end_date:
+        fresh.end_date = today
+        fields.append("end_date")
+    fresh.status = Stay.Status.COMPLETED
+    fresh.checked_out_at = timezone.now()
+    fresh.version = F("version") + 1
+    fresh.save(update_fields=fields)
+    fresh.refresh_from_db(fields=["version"])
+    audit(user=by, action=Action.CHANGE, obj=fresh, detail="check_out")
+    return fresh
+
+
+@transaction.atomic
+def stay_cancel(*, stay: Stay, by) -> Stay:
+    fresh = _locked(stay)
+    _refuse_unless(fresh, Stay.Status.RESERVED, action=_("cancelled"))
+    fresh.status = Stay.Status.CANCELLED
+    fresh.cancelled_at = timezone.now()
+    fresh.version = F("version") + 1
+    fresh.save(update_fields=["status", "cancelled_at", "version", "updated_at"])
+    fresh.refresh_from_db(fields=["version"])
+    audit(user=by, action=Action.CHANGE, obj=fresh, detail="cancel")
+    return fresh
+
+
+# UNMET REQUESTS
+# ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def unmet_request_create(
+    *,
+    by,
+    date: dt.date,
+    reason: str,
+    client=None,
+    wanted: str = Stay.Kind.OVERNIGHT,
+    note: str = "",
+) -> UnmetRequest:
+    request = UnmetRequest(
+        date=date,
+        reason=reason,
+        client=client,
+        wanted=wanted,
+        note=note,
+        created_by=_user(by),
+    )
+    request.full_clean()
+    request.save()
+    audit(user=by, action=Action.CREATE, obj=request)
+    return request
+
+
+@transaction.atomic
+def unmet_request_delete(*, request: UnmetRequest, by) -> None:
+    audit(user=by, action=Action.DELETE, obj=request)
+    request.delete()
+
+
+# SALON VISITS
+# ------------------------------------------------------------------------------
+
+
+def _check_named(visitors: int | None, clients: list) -> None:
+    if visitors is not None and len(clients) > visitors:
+        raise ValidationError(
+            {
+                "visitors": _(
+                    "%(named)d clients are named but only %(visitors)d visitors "
+                    "are counted."
+                )
+                % {"named": len(clients), "visitors": visitors}
+            },
+            code="fewer_than_named",
+        )
+
+
+def _audit_visit(by, action, visit, clients) -> None:
+    audit(user=by, action=action, obj=visit)
+    if clients:
+        audit_many(
+            user=by,
+            action=action,
+            object_type="shelter.salonvisit",
+            client_codes=[c.code for c in clients],
+            detail=f"salon visit {visit.pk}",
+        )
+
+
+@transaction.atomic
+def salon_visit_record(
+    *,
+    by,
+    facility: Facility,
+    date: dt.date,
+    visitors: int,
+    clients: Iterable = (),
+) -> SalonVisit:
+    """The number of visitors at a salon on one day, optionally naming clients
+    (who are counted among the visitors)."""
+    clients = list(clients)
+    visit = SalonVisit(
+        facility=facility, date=date, visitors=visitors, created_by=_user(by)
+    )
+    _check_named(visitors, clients)
+    visit.full_clean()
+    visit.save()
+    visit.clients.set(clients)
+    _audit_visit(by, Action.CREATE, visit, clients)
+    return visit
+
+
+@transaction.atomic
+def salon_visit_update(
+    *, visit: SalonVisit, by, visitors: int, clients: Iterable = ()
+) -> SalonVisit:
+    clients = list(clients)
+    visit = SalonVisit.objects.select_for_update().get(pk=visit.pk)
+    visit.visitors = visitors
+    _check_named(visitors, clients)
+    visit.full_clean()
+    visit.save(update_fields=["visitors", "updated_at"])
+    visit.clients.set(clients)
+    _audit_visit(by, Action.CHANGE, visit, clients)
+    return visit
+
+
+@transaction.atomic
+def salon_visit_delete(*, visit: SalonVisit, by) -> None:
+    audit(user=by, action=Action.DELETE, obj=visit)
+    visit.delete()
+
+
+# OPENING CALENDARS
+# ------------------------------------------------------------------------------
+
+Hours = tuple[dt.time | None, dt.time | None]
+
+
+@transaction.atomic
+def opening_calendar_set(
+    *,
+    by,
+    service: str,
+    weekly: Mapping[int, Hours],
+    closed_on_public_holidays: bool = True,
+    closed_over_year_end: bool = True,
+) -> OpeningCalendar:
+    """Set a service's weekly days and hours: ``weekly`` maps each open weekday
+    (0 = Monday) to (opens, closes), both None for all day. Weekdays left out
+    are closed."""
+    calendar, _created = OpeningCalendar.objects.select_for_update().get_or_create(
+        service=service
+    )
+    calendar.closed_on_public_holidays = closed_on_public_holidays
+    calendar.closed_over_year_end = closed_over_year_end
+    calendar.full_clean()
+    calendar.save()
+    rows = []
+    errors = []
+    for weekday, (opens, closes) in sorted(weekly.items()):
+        row = OpeningHours(
+            calendar=calendar, weekday=weekday, opens=opens, closes=closes
+        )
+        if (opens is None) != (closes is None) or (
+            opens and closes and opens >= closes
+        ):
+            errors.append(
+                ValidationError(
+                    _("%(day)s: give both hours, opening before closing."),
+                    code="hours",
+                    params={"day": row.get_weekday_display()},
+                )
+            )
+        rows.append(row)
+    if errors:
+        raise ValidationError(errors)
+    OpeningHours.objects.filter(calendar=calendar).delete()
+    OpeningHours.objects.bulk_create(rows)
+    audit(user=by, action=Action.CHANGE, obj=calendar, detail="weekly")
+    return calendar
+
+
+@transaction.atomic
+def calendar_exception_add(
+    *, by, service: str, date: dt.date, kind: str, reason: str = ""
+) -> CalendarException:
+    calendar, _created = OpeningCalendar.objects.get_or_create(service=service)
+    exception = CalendarException(
+        calendar=calendar, date=date, kind=kind, reason=reason
+    )
+    exception.full_clean()
+    exception.save()
+    audit(user=by, action=Action.CREATE, obj=exception)
+    return exception
+
+
+@transaction.atomic
+def calendar_exception_remove(*, exception: CalendarException, by) -> None:
+    audit(user=by, action=Action.DELETE, obj=exception)
+    exception.delete()

@@ -1,0 +1,611 @@
+"""Pages for coordinators: the occupancy calendar, bookings, unmet requests,
+salon visits and opening calendars. Counsellors may read a stay (from the
+client timeline). Views parse input, call one service or selector, render."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
+
+import jpdates
+from accounts.audit import Action, audit
+from accounts.roles import Role, RoleRequiredMixin, has_role, role_required
+
+from . import calendar as opening
+from . import selectors, services
+from .forms import (
+    CalendarExceptionForm,
+    OpeningWeekForm,
+    SalonVisitForm,
+    SalonVisitUpdateForm,
+    StayFilterForm,
+    StayForm,
+    StayUpdateForm,
+    UnmetRequestForm,
+    add_service_errors,
+    parse_month,
+)
+from .models import (
+    CalendarException,
+    SalonVisit,
+    Service,
+    Stay,
+    UnmetRequest,
+)
+
+COORDINATOR = (Role.COORDINATOR,)
+
+
+class CoordinatorMixin(RoleRequiredMixin):
+    roles = COORDINATOR
+
+
+def _next_url(request, default: str) -> str:
+    """Where to go after a form: the page it came from, if it is ours."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _month_param(day: dt.date) -> str:
+    return f"{day:%Y-%m}"
+
+
+def _wareki_month(day: dt.date) -> str:
+    """令和3年10月"""
+    era, number = jpdates.era_year(day)
+    return f"{era}{jpdates.year_label(number)}年{day.month}月"
+
+
+# THE CALENDAR
+# ------------------------------------------------------------------------------
+
+
+class StayCalendarView(CoordinatorMixin, TemplateView):
+    """Rooms by days of one month. A free cell links to the booking form for
+    that room and day; a stay links to its page."""
+
+    template_name = "shelter/stay_calendar.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        month = parse_month(self.request.GET.get("month"), today)
+        calendar = selectors.stay_calendar(month, today=today)
+        unmet_date = today if month <= today <= calendar.last else month
+        context.update(
+            calendar=calendar,
+            today=today,
+            wareki=_wareki_month(month),
+            previous=_month_param(calendar.previous),
+            next=_month_param(calendar.next),
+            this_month=_month_param(today),
+            here=self.request.get_full_path(),
+            unmet_form=UnmetRequestForm(initial={"date": unmet_date}),
+            legend=Stay.Status.choices,
+        )
+        return context
+
+
+# STAYS
+# ------------------------------------------------------------------------------
+
+
+class StayListView(CoordinatorMixin, TemplateView):
+    template_name = "shelter/stay_list.html"
+    paginate_by = 50
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = StayFilterForm(self.request.GET or None)
+        filters = form.cleaned_data if form.is_valid() else {}
+        stays = selectors.stay_list(
+            facility=filters.get("facility"),
+            status=filters.get("status", ""),
+            kind=filters.get("kind", ""),
+            start=filters.get("start"),
+            end=filters.get("end"),
+            client=filters.get("client", ""),
+        )
+        context["form"] = form
+        context["page"] = Paginator(stays, self.paginate_by).get_page(
+            self.request.GET.get("page")
+        )
+        return context
+
+
+def _booking_initial(request) -> dict:
+    """Prefill from the calendar (room, start) or from a client search."""
+    initial = {}
+    params = request.GET
+    if params.get("room", "").isdigit():
+        initial["room"] = int(params["room"])
+    for name in ("start", "end"):
+        with contextlib.suppress(ValueError):
+            initial[f"{name}_date"] = dt.date.fromisoformat(params.get(name, ""))
+    if params.get("kind") in Stay.Kind.values:
+        initial["kind"] = params["kind"]
+    overnight = initial.get("kind", Stay.Kind.OVERNIGHT) == Stay.Kind.OVERNIGHT
+    if overnight and "start_date" in initial and "end_date" not in initial:
+        initial["end_date"] = initial["start_date"] + dt.timedelta(days=1)
+    if params.get("client"):
+        initial["client"] = params["client"][:20]
+    return initial
+
+
+@role_required(*COORDINATOR)
+def stay_create(request):
+    """Book a room. Without a client code yet, the page offers a search by code
+    or name (showing code and display name only)."""
+    if request.method == "POST":
+        form = StayForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                stay = services.stay_book(
+                    by=request.user,
+                    room=data["room"],
+                    client=data["client"],
+                    kind=data["kind"],
+                    start=data["start_date"],
+                    end=data["end_date"],
+                    children=data["children"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(room)s is booked for %(client)s: %(dates)s.")
+                    % {
+                        "room": stay.room,
+                        "client": stay.client.code,
+                        "dates": stay.dates_label,
+                    },
+                )
+                default = (
+                    reverse("shelter:calendar")
+                    + "?month="
+                    + _month_param(stay.start_date)
+                )
+                return redirect(_next_url(request, default))
+    else:
+        form = StayForm(initial=_booking_initial(request))
+    query = request.GET.get("q", "")
+    found = selectors.client_search_for_booking(query) if query else None
+    return render(
+        request,
+        "shelter/stay_form.html",
+        {
+            "form": form,
+            "query": query,
+            "found": found,
+            "next": _next_url(request, ""),
+            "search_params": {
+                k: v for k, v in request.GET.items() if k not in ("q", "client")
+            },
+        },
+    )
+
+
+class StayDetailView(RoleRequiredMixin, TemplateView):
+    """A stay. Counsellors read it (from the client timeline); coordinators
+    also act on it."""
+
+    roles = (Role.COORDINATOR, Role.COUNSELLOR)
+    template_name = "shelter/stay_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            stay = selectors.stay_detail(self.kwargs["pk"])
+        except Stay.DoesNotExist:
+            raise Http404 from None
+        audit(user=self.request.user, action=Action.VIEW, obj=stay)
+        context.update(
+            stay=stay,
+            can_act=has_role(self.request.user, Role.COORDINATOR),
+            today=timezone.localdate(),
+        )
+        return context
+
+
+@role_required(*COORDINATOR)
+def stay_update(request, pk):
+    stay = get_object_or_404(Stay.objects.select_related("room", "client"), pk=pk)
+    if not stay.is_open:
+        messages.error(request, _("A completed or cancelled stay cannot be changed."))
+        return redirect(stay)
+    if request.method == "POST":
+        form = StayUpdateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            changes = {
+                name: data[name]
+                for name in ("room", "kind", "start_date", "end_date", "children")
+            }
+            try:
+                stay = services.stay_update(
+                    stay=stay,
+                    by=request.user,
+                    expected_version=data["version"],
+                    **changes,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("The stay was saved: %(dates)s.") % {"dates": stay.dates_label},
+                )
+                return redirect(stay)
+    else:
+        audit(user=request.user, action=Action.VIEW, obj=stay)
+        form = StayUpdateForm(
+            initial={
+                "room": stay.room_id,
+                "kind": stay.kind,
+                "start_date": stay.start_date,
+                "end_date": stay.end_date if stay.kind == Stay.Kind.OVERNIGHT else None,
+                "children": stay.children,
+                "version": stay.version,
+            }
+        )
+    return render(request, "shelter/stay_form.html", {"form": form, "stay": stay})
+
+
+STAY_ACTIONS = {
+    "check-in": (services.stay_check_in, _("Checked in.")),
+    "check-out": (services.stay_check_out, _("Checked out.")),
+    "cancel": (services.stay_cancel, _("The booking was cancelled.")),
+}
+
+
+@require_POST
+@role_required(*COORDINATOR)
+def stay_action(request, pk, action):
+    if action not in STAY_ACTIONS:
+        raise Http404
+    stay = get_object_or_404(Stay, pk=pk)
+    service, done = STAY_ACTIONS[action]
+    try:
+        service(stay=stay, by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, str(done))
+    return redirect(_next_url(request, stay.get_absolute_url()))
+
+
+# A CLIENT, AS COORDINATORS SEE THEM
+# ------------------------------------------------------------------------------
+
+
+class ClientStaysView(CoordinatorMixin, TemplateView):
+    """A client's stays and unmet requests, with quick entry: what a
+    coordinator needs, and only the client's code and display name."""
+
+    template_name = "shelter/client_stays.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        client = get_object_or_404(
+            selectors.clients_for_booking(), pk=self.kwargs["pk"]
+        )
+        audit(
+            user=self.request.user,
+            action=Action.VIEW,
+            object_type="shelter.client_stays",
+            client_code=client.code,
+        )
+        context.update(
+            person=client,
+            stays=selectors.stays_of_client(client),
+            requests=selectors.unmet_requests(client=client),
+            unmet_form=UnmetRequestForm(initial={"client": client.code}),
+            here=self.request.get_full_path(),
+        )
+        return context
+
+
+# UNMET REQUESTS
+# ------------------------------------------------------------------------------
+
+
+class UnmetRequestListView(CoordinatorMixin, TemplateView):
+    template_name = "shelter/unmetrequest_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        fiscal_year = _fiscal_year_param(self.request)
+        start, end = jpdates.fiscal_year_range(fiscal_year)
+        requests = selectors.unmet_requests(start=start, end=end)
+        context.update(
+            fiscal_year=fiscal_year,
+            fiscal_year_label=jpdates.fiscal_year_label(fiscal_year),
+            previous=fiscal_year - 1,
+            next=fiscal_year + 1,
+            by_reason=[
+                (label, count)
+                for (value, label), count in zip(
+                    UnmetRequest.Reason.choices,
+                    selectors.unmet_requests_by_reason(start, end).values(),
+                    strict=True,
+                )
+            ],
+            page=Paginator(requests, 50).get_page(self.request.GET.get("page")),
+            form=UnmetRequestForm(),
+            here=self.request.get_full_path(),
+        )
+        return context
+
+
+@role_required(*COORDINATOR)
+def unmet_request_create(request):
+    """Quick entry (from the calendar, a client's page or the list). An
+    invalid entry comes back here with its errors, nothing lost."""
+    form = UnmetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.unmet_request_create(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The unmet request was recorded."))
+            return redirect(_next_url(request, reverse("shelter:unmet_list")))
+    return render(
+        request,
+        "shelter/unmetrequest_form.html",
+        {"form": form, "next": _next_url(request, "")},
+    )
+
+
+@require_POST
+@role_required(*COORDINATOR)
+def unmet_request_delete(request, pk):
+    unmet = get_object_or_404(UnmetRequest.objects.select_related("client"), pk=pk)
+    services.unmet_request_delete(request=unmet, by=request.user)
+    messages.success(request, _("The unmet request was deleted."))
+    return redirect(_next_url(request, reverse("shelter:unmet_list")))
+
+
+# SALON VISITS
+# ------------------------------------------------------------------------------
+
+
+class SalonVisitListView(CoordinatorMixin, TemplateView):
+    """One month of salon days, with its totals and the entry form."""
+
+    template_name = "shelter/salonvisit_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        month = parse_month(self.request.GET.get("month"), today)
+        first, last = selectors.month_bounds(month)
+        visits = (
+            SalonVisit.objects.filter(date__range=(first, last))
+            .select_related("facility")
+            .annotate(named=Count("clients"))
+            .order_by("date", "facility__name")
+        )
+        totals = SalonVisit.objects.filter(date__range=(first, last)).aggregate(
+            visits=Sum("visitors"),
+            visit_days=Count("date", filter=Q(visitors__gt=0), distinct=True),
+        )
+        open_days = opening.open_days(Service.SALON, first, last)
+        recorded = {v.date for v in visits}
+        context.update(
+            visits=visits,
+            totals=totals,
+            open_days=len(open_days),
+            missing=[d for d in open_days if d not in recorded and d <= today],
+            month=month,
+            previous=_month_param((first - dt.timedelta(days=1)).replace(day=1)),
+            next=_month_param(last + dt.timedelta(days=1)),
+            form=SalonVisitForm(
+                initial={"date": today if first <= today <= last else first}
+            ),
+            here=self.request.get_full_path(),
+        )
+        return context
+
+
+@role_required(*COORDINATOR)
+def salon_visit_create(request):
+    form = SalonVisitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            visit = services.salon_visit_record(
+                by=request.user,
+                facility=data["facility"],
+                date=data["date"],
+                visitors=data["visitors"],
+                clients=data["clients"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(count)d visitors recorded for %(date)s.")
+                % {"count": visit.visitors, "date": visit.date.isoformat()},
+            )
+            default = (
+                reverse("shelter:salon_list") + "?month=" + _month_param(visit.date)
+            )
+            return redirect(_next_url(request, default))
+    return render(request, "shelter/salonvisit_form.html", {"form": form})
+
+
+@role_required(*COORDINATOR)
+def salon_visit_update(request, pk):
+    visit = get_object_or_404(SalonVisit.objects.select_related("facility"), pk=pk)
+    named = list(visit.clients.only("id", "code").order_by("code"))
+    initial = {
+        "facility": visit.facility_id,
+        "date": visit.date,
+        "visitors": visit.visitors,
+        "clients": " ".join(c.code for c in named),
+    }
+    form = SalonVisitUpdateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if "delete" in request.POST:
+            services.salon_visit_delete(visit=visit, by=request.user)
+            messages.success(request, _("The entry was deleted."))
+        else:
+            try:
+                services.salon_visit_update(
+                    visit=visit,
+                    by=request.user,
+                    visitors=form.cleaned_data["visitors"],
+                    clients=form.cleaned_data["clients"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+                return render(
+                    request,
+                    "shelter/salonvisit_form.html",
+                    {"form": form, "visit": visit},
+                )
+            messages.success(request, _("The entry was saved."))
+        return redirect(
+            reverse("shelter:salon_list") + "?month=" + _month_param(visit.date)
+        )
+    if named and request.method == "GET":
+        audit(user=request.user, action=Action.VIEW, obj=visit)
+    return render(
+        request, "shelter/salonvisit_form.html", {"form": form, "visit": visit}
+    )
+
+
+# OPENING CALENDARS
+# ------------------------------------------------------------------------------
+
+
+def _fiscal_year_param(request) -> int:
+    text = request.GET.get("fy", "")
+    if text.isdigit() and 1990 <= int(text) <= 2100:
+        return int(text)
+    return jpdates.fiscal_year(timezone.localdate())
+
+
+class OpeningDaysView(CoordinatorMixin, TemplateView):
+    """A fiscal year's open days per month for every service."""
+
+    template_name = "shelter/openingcalendar_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        fiscal_year = _fiscal_year_param(self.request)
+        table = opening.open_days_by_month(fiscal_year)
+        context.update(
+            fiscal_year=fiscal_year,
+            fiscal_year_label=jpdates.fiscal_year_label(fiscal_year),
+            previous=fiscal_year - 1,
+            next=fiscal_year + 1,
+            months=opening.fiscal_year_months(fiscal_year),
+            rows=[
+                (value, label, table[value], sum(table[value]))
+                for value, label in Service.choices
+            ],
+        )
+        return context
+
+
+class OpeningCalendarView(CoordinatorMixin, TemplateView):
+    """One service: weekly days and hours, and the one-off changes of a fiscal
+    year, with the days it is closed and why."""
+
+    template_name = "shelter/openingcalendar_detail.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs["service"] not in Service.values:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        service = self.kwargs["service"]
+        fiscal_year = _fiscal_year_param(self.request)
+        start, end = jpdates.fiscal_year_range(fiscal_year)
+        calendar = opening.calendars([service], start=start, end=end).get(service)
+        statuses = opening.day_statuses(calendar, start, end)
+        context.update(
+            service=service,
+            service_label=Service(service).label,
+            calendar=calendar,
+            fiscal_year=fiscal_year,
+            fiscal_year_label=jpdates.fiscal_year_label(fiscal_year),
+            previous=fiscal_year - 1,
+            next=fiscal_year + 1,
+            open_count=sum(s.open for s in statuses),
+            closed=[s for s in statuses if not s.open and s.why],
+            week_form=kwargs.get("week_form")
+            or OpeningWeekForm(initial=OpeningWeekForm.initial_for(calendar)),
+            exception_form=kwargs.get("exception_form") or CalendarExceptionForm(),
+            exceptions=calendar.exceptions.all() if calendar else [],
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        service = kwargs["service"]
+        here = request.get_full_path()
+        if "weekly" in request.POST:
+            form = OpeningWeekForm(request.POST)
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    services.opening_calendar_set(
+                        by=request.user,
+                        service=service,
+                        weekly=data["weekly"],
+                        closed_on_public_holidays=data["closed_on_public_holidays"],
+                        closed_over_year_end=data["closed_over_year_end"],
+                    )
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
+                else:
+                    messages.success(request, _("The weekly hours were saved."))
+                    return redirect(here)
+            return self.render_to_response(self.get_context_data(week_form=form))
+        if "remove" in request.POST:
+            remove = request.POST.get("remove", "")
+            exception = get_object_or_404(
+                CalendarException,
+                pk=int(remove) if remove.isdigit() else 0,
+                calendar__service=service,
+            )
+            services.calendar_exception_remove(exception=exception, by=request.user)
+            messages.success(request, _("The change was removed."))
+            return redirect(here)
+        form = CalendarExceptionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.calendar_exception_add(
+                    by=request.user, service=service, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The change was added."))
+                return redirect(here)
+        return self.render_to_response(self.get_context_data(exception_form=form))
