@@ -28,6 +28,11 @@ from django.utils.translation import pgettext_lazy
 import jpdates
 from consultations.models import Channel, Consultation, SupportAction
 from consultations.selectors import channel_counts, consultations_between
+from peergroups import selectors as peer_selectors
+from shelter import selectors as shelter_selectors
+from training import selectors as training_selectors
+from training.models import SATISFIED_FROM, SurveyResponse
+from training.satisfaction import satisfaction_percent
 
 
 class Kind:
@@ -89,70 +94,51 @@ class YearFigures:
     @cached_property
     def stays(self) -> dict[str, int]:
         """overnight_stays, nights, day_uses: one query."""
-        from shelter.selectors import stay_figures
-
-        return stay_figures(self.start, self.end)
+        return shelter_selectors.stay_figures(self.start, self.end)
 
     @cached_property
     def unmet_requests(self) -> dict[str, int]:
         """Unmet requests by reason, zeros included: one query."""
-        from shelter.selectors import unmet_requests_by_reason
-
-        return unmet_requests_by_reason(self.start, self.end)
+        return shelter_selectors.unmet_requests_by_reason(self.start, self.end)
 
     @cached_property
     def open_days(self) -> dict[str, int]:
         """Open days by service, from the opening calendars: three queries."""
-        from shelter.selectors import open_days_per_service
-
-        return open_days_per_service(self.start, self.end)
+        return shelter_selectors.open_days_per_service(self.start, self.end)
 
     @cached_property
     def salon(self) -> dict[str, int]:
         """visits (延べ人数) and visit_days: one query."""
-        from shelter.selectors import salon_visit_figures
-
-        return salon_visit_figures(self.start, self.end)
+        return shelter_selectors.salon_visit_figures(self.start, self.end)
 
     # peergroups/ ---------------------------------------------------------------
 
     @cached_property
     def peer_totals(self):
         """Sessions and participants (named + anonymous): two queries."""
-        from peergroups.selectors import session_totals
-
-        return session_totals(start=self.start, end=self.end)
+        return peer_selectors.session_totals(start=self.start, end=self.end)
 
     @cached_property
     def peer_dates(self) -> list[tuple[date, date]]:
         """(first, last) day of each session: one query."""
-        from peergroups.selectors import session_dates
-
-        return session_dates(start=self.start, end=self.end)
+        return peer_selectors.session_dates(start=self.start, end=self.end)
 
     # training/ -----------------------------------------------------------------
 
     @cached_property
     def training_totals(self):
         """Events and participants: one query."""
-        from training.selectors import training_totals
-
-        return training_totals(start=self.start, end=self.end)
+        return training_selectors.training_totals(start=self.start, end=self.end)
 
     @cached_property
     def training_events(self) -> list:
         """Each event with its respondents and satisfaction: one query."""
-        from training.selectors import event_summaries
-
-        return event_summaries(start=self.start, end=self.end)
+        return training_selectors.event_summaries(start=self.start, end=self.end)
 
     @cached_property
     def training_satisfaction(self) -> Decimal | None:
         """Satisfaction % over every response of the year (responses of 4 or 5
         / all responses), None without responses: one query."""
-        from training.models import SATISFIED_FROM, SurveyResponse
-        from training.satisfaction import satisfaction_percent
-
         figures = SurveyResponse.objects.filter(
             event__date__range=(self.start, self.end)
         ).aggregate(
