@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from .models import Client, Consultation, FollowUp, SupportAction
@@ -78,21 +78,33 @@ def quiet_cases(
     return cases.order_by(F("last_consultation").asc(nulls_first=True), "id")
 
 
+def unread_line_conversations(*, user=None):
+    """LINE conversations with unread messages: for a counsellor, those of her
+    clients and those not linked to any client yet; for the team, all."""
+    from .line.selectors import inbox
+
+    conversations = inbox(fetched_by=user, unread_only=True).select_related(
+        "client__assigned_counsellor"
+    )
+    if user is not None:
+        conversations = conversations.filter(
+            Q(client__isnull=True) | Q(client__assigned_counsellor=user)
+        )
+    return conversations
+
+
 @dataclass
 class Worklist:
     overdue: list
     due_today: list
     high_quiet: list
     quiet: list
+    unread_line: list
     today: dt.date
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.overdue or self.due_today or self.high_quiet or self.quiet)
 
 
 def worklist(*, user=None, now=None) -> Worklist:
-    """My worklist (user given) or the team's (user None): three queries."""
+    """My worklist (user given) or the team's (user None): four queries."""
     today = local_today(now)
     due = list(follow_ups_due(owner=user, now=now)[:LIST_LIMIT])
     high_quiet = list(
@@ -104,6 +116,7 @@ def worklist(*, user=None, now=None) -> Worklist:
         )[:LIST_LIMIT]
     )
     quiet = list(quiet_cases(days=QUIET_DAYS, counsellor=user, now=now)[:LIST_LIMIT])
+    unread_line = list(unread_line_conversations(user=user)[:LIST_LIMIT])
     for case in (*high_quiet, *quiet):
         case.last_contact = last_contact(case)
     return Worklist(
@@ -111,6 +124,7 @@ def worklist(*, user=None, now=None) -> Worklist:
         due_today=[f for f in due if f.due_date == today],
         high_quiet=high_quiet,
         quiet=quiet,
+        unread_line=unread_line,
         today=today,
     )
 

@@ -67,10 +67,24 @@ class ReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     retry_key = forms.UUIDField(widget=forms.HiddenInput)
+    safety_checked = forms.BooleanField(
+        label=_("I have read the safety flags above and this reply is safe to send."),
+        required=False,
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, client=None, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("retry_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
+        # A flagged client (e.g. "reply only in LINE", DV support measure): the
+        # counsellor confirms before anything is sent.
+        self.needs_safety_check = bool(client and client.has_safety_flag)
+        if self.needs_safety_check:
+            self.fields["safety_checked"].required = True
+            self.fields["safety_checked"].error_messages["required"] = _(
+                "This client has safety flags: tick the box to confirm before sending."
+            )
+        else:
+            del self.fields["safety_checked"]
 
 
 class InboxFilterForm(forms.Form):

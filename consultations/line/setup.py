@@ -5,17 +5,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 def register() -> None:
-    from accounts import demo, home, navigation
+    from accounts import demo, navigation
     from accounts.roles import Role
 
     from .. import timeline
     from . import demo as line_demo
-    from . import home as line_home
     from . import timeline as line_timeline
 
     navigation.register(
         navigation.MenuItem(_("LINE inbox"), "line:inbox", (Role.COUNSELLOR,), 15)
     )
-    home.register(home.Section((Role.COUNSELLOR,), line_home.counsellor, 15))
     demo.register(demo.Seeder("line", line_demo.seed_conversations, 30))
     timeline.register(line_timeline.line_conversations)

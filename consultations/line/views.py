@@ -138,7 +138,8 @@ def _render_conversation(request, line_user: LineUser, **forms):
         "link_form": forms.pop("link_form", None) or LinkClientForm(),
         "new_client_form": forms.pop("new_client_form", None)
         or NewClientForm(initial={"display_name": line_user.display_name}),
-        "reply_form": forms.pop("reply_form", None) or ReplyForm(),
+        "reply_form": forms.pop("reply_form", None)
+        or ReplyForm(client=line_user.client),
     }
     audit(user=request.user, action=Action.VIEW, obj=line_user)
     return render(request, "consultations/line_conversation.html", context)
@@ -233,7 +234,7 @@ def reply(request, pk):
     """Send a reply through the Messaging API. Not inside the request's
     transaction: no database lock is held while LINE answers."""
     line_user = _line_user(pk)
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, client=line_user.client)
     if not form.is_valid():
         return _render_conversation(request, line_user, reply_form=form)
     try:

@@ -302,3 +302,35 @@ def test_the_worklist_pages_query_count_does_not_grow(client_as, make_user, url)
         else (response.context["sections"][0]["worklist"])
     )
     assert len(work.overdue) + len(work.due_today) == 100
+
+
+def test_a_line_reply_to_a_flagged_client_asks_for_a_safety_check_first(
+    client_as, counsellor
+):
+    from consultations.line.models import LineMessage
+    from consultations.tests.line_factories import LineUserFactory
+
+    person = ClientFactory(assigned_counsellor=counsellor, line_only=True)
+    line_user = LineUserFactory(client=person)
+    c = client_as(counsellor)
+    page = c.get(reverse("line:conversation", args=[line_user.pk])).content.decode()
+    assert "返信はLINEだけにしてください" in page
+    assert 'name="safety_checked"' in page
+    response = c.post(
+        reverse("line:reply", args=[line_user.pk]),
+        {"text": "こんにちは", "retry_key": "8d0f4d3e-6a1b-4c55-9a37-0c7e4c1f2a10"},
+    )
+    assert "送信する前にチェックを入れて確認してください" in response.content.decode()
+    assert not LineMessage.objects.filter(direction="out").exists()
+
+
+def test_an_unflagged_clients_reply_box_has_no_safety_check(client_as, counsellor):
+    from consultations.tests.line_factories import LineUserFactory
+
+    line_user = LineUserFactory(client=ClientFactory())
+    page = (
+        client_as(counsellor)
+        .get(reverse("line:conversation", args=[line_user.pk]))
+        .content.decode()
+    )
+    assert 'name="safety_checked"' not in page

@@ -230,23 +230,29 @@ def test_an_admin_may_open_the_inbox(client_as, admin_user, person):
     assert c.get(reverse("line:conversation", args=[person.pk])).status_code == 200
 
 
-def test_counsellors_find_the_inbox_in_the_menu_and_unread_counts_at_home(
-    client_as, counsellor
+def test_counsellors_find_the_inbox_in_the_menu_and_unread_ones_at_home(
+    client_as, counsellor, make_user
 ):
+    from tests.factories import ClientFactory
+
     two = LineUserFactory()
     LineMessageFactory.create_batch(2, line_user=two)
-    LineMessageFactory(line_user=LineUserFactory())
-    page = client_as(counsellor).get("/").content.decode()
+    unlinked = LineUserFactory()
+    LineMessageFactory(line_user=unlinked)
+    colleague = make_user(Role.COUNSELLOR, username="colleague")
+    theirs = LineUserFactory(client=ClientFactory(assigned_counsellor=colleague))
+    LineMessageFactory(line_user=theirs)
+    response = client_as(counsellor).get("/")
+    page = response.content.decode()
     assert reverse("line:inbox") in page
-    assert "LINE受信箱" in page
-    assert "未読のLINEメッセージ" in page
-    figures = {
-        label: value
-        for section in client_as(counsellor).get("/").context["sections"]
-        for label, value in section.get("figures", [])
+    assert "LINE受信箱" in page and "未読のLINEの会話" in page
+    assert reverse("line:conversation", args=[two.pk]) in page
+    # Mine: unlinked conversations and my clients', not a colleague's client's.
+    work = response.context["sections"][0]["worklist"]
+    assert {u.pk: u.unread_count for u in work.unread_line} == {
+        two.pk: 2,
+        unlinked.pk: 1,
     }
-    assert figures["未読のLINEメッセージ"] == 3
-    assert figures["未読のある会話"] == 2
 
 
 # LINKING
