@@ -1,6 +1,7 @@
 """The annual report's figures, from a fiscal year loaded through the import
 formats, read back from the JSON of `manage.py annual_report` (SPEC §3)."""
 
+import datetime as dt
 import io
 import json
 from decimal import Decimal
@@ -8,6 +9,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from consultations.models import Consultation
+from consultations.selectors import channel_counts, consultations_between
 from reports.models import Target
 from reports.services import programme_create, target_save
 
@@ -117,6 +120,18 @@ def test_every_figure_of_the_fiscal_year(year, programme):
         {"channel": "sns", "label": "SNS（チャット）", "count": 2, "new": 1},
         {"channel": "email", "label": "メール", "count": 1, "new": 1},
         {"channel": "visit", "label": "訪問", "count": 0, "new": 0},
+    ]
+    # the same figures as the consultation list's counts for the year
+    assert [
+        {k: r[k] for k in ("channel", "count", "new")}
+        for r in data["consultations_by_channel"]
+    ] == [
+        {k: r[k] for k in ("channel", "count", "new")}
+        for r in channel_counts(
+            Consultation.objects.filter(
+                consultations_between(dt.date(2021, 4, 1), dt.date(2022, 3, 31))
+            )
+        )
     ]
     # 242 weekdays that are neither holidays nor in the year-end break,
     # plus one extra Saturday, less one closure; the salon has no calendar.
