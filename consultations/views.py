@@ -80,8 +80,13 @@ class ClientDetailView(CounsellorMixin, AuditedObjectMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         client, user = self.object, self.request.user
+        whole = self.request.GET.get("history") == "all"
+        entries = timeline.entries_for(
+            client, user, limit=None if whole else timeline.PAGE_LIMIT + 1
+        )
         context.update(
-            timeline=timeline.entries_for(client, user),
+            timeline=entries[: None if whole else timeline.PAGE_LIMIT],
+            timeline_truncated=len(entries) > timeline.PAGE_LIMIT and not whole,
             contact_visible=client.contact_visible_to(user),
             close_form=CloseClientForm(initial={"version": client.version}),
             reopen_form=ReopenClientForm(initial={"version": client.version}),

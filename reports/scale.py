@@ -89,7 +89,9 @@ class ScaleConfig:
     def start(self) -> dt.date:
         """1 April of the first of ``years`` fiscal years ending with the
         fiscal year of ``until``."""
-        return jpdates.fiscal_year_range(jpdates.fiscal_year(self.until) - self.years + 1)[0]
+        return jpdates.fiscal_year_range(
+            jpdates.fiscal_year(self.until) - self.years + 1
+        )[0]
 
     def scaled(self, n: int) -> int:
         """A count given for 100k consultations, scaled to the size asked."""
@@ -231,7 +233,9 @@ class ScaleSeeder:
             f = rng.randrange(len(FAMILY))
             given, given_kana = rng.choice(GIVEN)
             first = self.random_day()
-            closed = first < self.c.until - dt.timedelta(days=365) and rng.random() < 0.7
+            closed = (
+                first < self.c.until - dt.timedelta(days=365) and rng.random() < 0.7
+            )
             client = Client(
                 code=CLIENT_CODE_FORMAT.format(number),
                 display_name=f"{FAMILY[f]} {given}",
@@ -245,7 +249,9 @@ class ScaleSeeder:
                 area=rng.choice(AREAS),
                 assigned_counsellor=rng.choice(self.counsellors),
                 status=Client.Status.CLOSED if closed else Client.Status.OPEN,
-                closure_reason=rng.choice(Client.ClosureReason.values) if closed else "",
+                closure_reason=rng.choice(Client.ClosureReason.values)
+                if closed
+                else "",
                 urgency=rng.choices(Client.Urgency.values, weights=[1, 5, 4])[0],
                 no_phone_or_mail=rng.random() < 0.05,
                 address_confidential=rng.random() < 0.05,
@@ -299,7 +305,8 @@ class ScaleSeeder:
                     if client and rng.random() < 0.8
                     else rng.choice(self.counsellors),
                     client=client,
-                    summary="相談内容の記録（ベンチマーク用の架空データ）。" * rng.randint(1, 4),
+                    summary="相談内容の記録（ベンチマーク用の架空データ）。"
+                    * rng.randint(1, 4),
                     is_new=client is None and rng.random() < 0.5,
                     created_at=started,
                     updated_at=started,
@@ -491,7 +498,9 @@ class ScaleSeeder:
             [
                 Through(salonvisit_id=visit.pk, client_id=client.pk)
                 for visit in visits
-                for client in rng.sample(self.clients, min(visit.visitors, rng.randint(0, 3)))
+                for client in rng.sample(
+                    self.clients, min(visit.visitors, rng.randint(0, 3))
+                )
             ],
         )
 
@@ -540,7 +549,9 @@ class ScaleSeeder:
         taken = set()
         for _ in range(c.years * c.events_per_year):
             day = self.random_day()
-            title = f"{rng.choice(['DV防止', 'ひとり親支援', '傾聴', 'こころの健康'])}研修"
+            title = (
+                f"{rng.choice(['DV防止', 'ひとり親支援', '傾聴', 'こころの健康'])}研修"
+            )
             if (day, title) in taken:
                 continue
             taken.add((day, title))
@@ -572,7 +583,9 @@ class ScaleSeeder:
             [
                 SurveyResponse(
                     event=event,
-                    satisfaction=rng.choices([1, 2, 3, 4, 5], weights=[1, 2, 5, 10, 8])[0],
+                    satisfaction=rng.choices([1, 2, 3, 4, 5], weights=[1, 2, 5, 10, 8])[
+                        0
+                    ],
                     comment=rng.choice(["", "", "参考になりました"]),
                 )
                 for event in events
@@ -618,7 +631,11 @@ class ScaleSeeder:
                     if incoming
                     else None,
                     sent_at=sent,
-                    read_at=None if (incoming and recent) else sent if incoming else None,
+                    read_at=None
+                    if (incoming and recent)
+                    else sent
+                    if incoming
+                    else None,
                     sent_by=None if incoming else rng.choice(counsellors),
                 )
             )

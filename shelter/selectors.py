@@ -154,6 +154,10 @@ class Cell:
     stay: Stay | None = None
     continues_before: bool = False
     continues_after: bool = False
+    # Set by the calendar page: the link and its title (built in Python, not
+    # in the template, so that a month of 40 rooms renders in milliseconds).
+    href: str = ""
+    label: str = ""
 
     @property
     def free(self) -> bool:

@@ -29,18 +29,16 @@ class Command(BaseCommand):
             "to reproduce a data set exactly.",
         )
         parser.add_argument("--clients", type=int, default=defaults.clients)
-        parser.add_argument(
-            "--consultations", type=int, default=defaults.consultations
-        )
+        parser.add_argument("--consultations", type=int, default=defaults.consultations)
         parser.add_argument("--stays", type=int, default=defaults.stays)
         parser.add_argument("--years", type=int, default=defaults.years)
-        parser.add_argument(
-            "--line-messages", type=int, default=defaults.line_messages
-        )
+        parser.add_argument("--line-messages", type=int, default=defaults.line_messages)
 
     def handle(self, *args, **options):
         if not settings.SEED_DEMO_ALLOWED:
-            raise CommandError("seed_scale is refused with these settings (production).")
+            raise CommandError(
+                "seed_scale is refused with these settings (production)."
+            )
         if Client.objects.exists() or Consultation.objects.exists():
             raise CommandError(
                 "seed_scale needs an empty database (no clients or consultations yet)."
