@@ -566,8 +566,17 @@ def copy_database(database_url: str) -> str:
     parsed = urllib.parse.urlparse(database_url)
     source = parsed.path.lstrip("/")
     base = ["-h", parsed.hostname or "127.0.0.1", "-U", parsed.username or "postgres"]
+    from django.db import connections
+
+    connections.close_all()  # a template database must have no other session
     subprocess.run(["dropdb", *base, "--if-exists", COPY_DB], check=True)
-    subprocess.run(["createdb", *base, "-T", source, COPY_DB], check=True)
+    for _attempt in range(10):
+        done = subprocess.run(["createdb", *base, "-T", source, COPY_DB])
+        if done.returncode == 0:
+            break
+        time.sleep(3)  # another session (a profiler, psql) may be leaving
+    else:
+        raise SystemExit(f"Could not copy {source}: close the sessions using it.")
     return urllib.parse.urlunparse(parsed._replace(path=f"/{COPY_DB}"))
 
 
