@@ -1,7 +1,63 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 
+from .audit import Action, audit
 from .models import AuditEntry, User
+
+
+class AuditedAdminMixin:
+    """For admin pages of records about clients: opening, listing, saving and
+    deleting through the Django admin are audited like the app's own pages."""
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if request.method == "GET" and getattr(response, "status_code", 0) == 200:
+            audit(
+                user=request.user,
+                action=Action.VIEW,
+                object_type=self.model._meta.label_lower,
+                detail="admin list",
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and getattr(response, "status_code", 0) == 200:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None:
+                audit(user=request.user, action=Action.VIEW, obj=obj, detail="admin")
+        return response
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit(
+            user=request.user,
+            action=Action.CHANGE if change else Action.CREATE,
+            obj=obj,
+            detail="admin " + ",".join(sorted(form.changed_data))[:200],
+        )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for formset in formsets:
+            if formset.has_changed():
+                audit(
+                    user=request.user,
+                    action=Action.CHANGE,
+                    obj=form.instance,
+                    detail=f"admin {formset.model._meta.label_lower}",
+                )
+
+    def delete_model(self, request, obj):
+        audit(user=request.user, action=Action.DELETE, obj=obj, detail="admin")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit(user=request.user, action=Action.DELETE, obj=obj, detail="admin")
+        super().delete_queryset(request, queryset)
+
 
 admin.site.site_header = "ibasho"
 admin.site.site_title = "ibasho"

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from accounts.admin import AuditedAdminMixin
+
 from .models import Client, PartnerAgency, Topic
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "code",
         "status",

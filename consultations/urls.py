@@ -40,6 +40,11 @@ urlpatterns = [
         views.FollowUpDoneView.as_view(),
         name="follow_up_done",
     ),
+    path(
+        "clients/<int:pk>/anonymise/",
+        views.ClientAnonymiseView.as_view(),
+        name="client_anonymise",
+    ),
     path("team/", views.TeamWorklistView.as_view(), name="team_worklist"),
     path(
         "clients/<int:client_pk>/support/new/",

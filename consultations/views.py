@@ -566,3 +566,23 @@ class SupportActionFormView(CounsellorMixin, View):
             )
             return action, action.client
         return None, get_object_or_404(Client, pk=client_pk)
+
+
+class ClientAnonymiseView(RoleRequiredMixin, View):
+    """Anonymise a client on request (admins only, after a confirmation)."""
+
+    roles = (Role.ADMIN,)
+    template_name = "consultations/client_confirm_anonymise.html"
+
+    def get(self, request, pk):
+        client = get_object_or_404(Client, pk=pk)
+        return render(request, self.template_name, {"client": client})
+
+    def post(self, request, pk):
+        from .anonymise import client_anonymise
+
+        client = client_anonymise(
+            client=get_object_or_404(Client, pk=pk), by=request.user
+        )
+        messages.success(request, _("The client's personal data was wiped."))
+        return redirect(client)

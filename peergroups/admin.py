@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from accounts.admin import AuditedAdminMixin
+
 from .models import Attendance, Group, Series, Session
 
 
@@ -16,7 +18,7 @@ class AttendanceInline(admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["date", "end_date", "group", "theme", "anonymous_count"]
     list_filter = ["group"]
     list_select_related = ["group"]

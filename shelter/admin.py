@@ -4,6 +4,8 @@ visits and calendars are kept in the app's own pages, where the rules
 
 from django.contrib import admin
 
+from accounts.admin import AuditedAdminMixin
+
 from .models import Facility, Room, Stay
 
 
@@ -37,7 +39,7 @@ class RoomAdmin(admin.ModelAdmin):
 
 
 @admin.register(Stay)
-class StayAdmin(admin.ModelAdmin):
+class StayAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Read-only: bookings are made and changed in the app."""
 
     list_display = ("id", "room", "kind", "start_date", "end_date", "status")

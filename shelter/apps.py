@@ -9,12 +9,13 @@ class ShelterConfig(AppConfig):
     def ready(self):
         from accounts import demo, home, navigation
         from accounts.roles import Role
-        from consultations import timeline
+        from consultations import anonymise, timeline
 
         from . import demo as shelter_demo
         from . import home_sections
         from . import timeline as shelter_timeline
 
+        anonymise.register(wipe_client_notes)
         coordinator = (Role.COORDINATOR,)
         for label, url_name, order in (
             (_("Room calendar"), "shelter:calendar", 30),
@@ -28,3 +29,10 @@ class ShelterConfig(AppConfig):
         home.register(home.Section(coordinator, home_sections.coordinator, 30))
         demo.register(demo.Seeder("places", shelter_demo.seed_places, 30))
         timeline.register(shelter_timeline.client_entries)
+
+
+def wipe_client_notes(client) -> None:
+    """Anonymising a client: the notes of their unmet requests go."""
+    from .models import UnmetRequest
+
+    UnmetRequest.objects.filter(client=client).update(note="")

@@ -313,8 +313,8 @@ STAY_ACTIONS = {
 }
 
 
-@require_POST
 @role_required(*COORDINATOR)
+@require_POST
 def stay_action(request, pk, action):
     if action not in STAY_ACTIONS:
         raise Http404
@@ -413,8 +413,8 @@ def unmet_request_create(request):
     )
 
 
-@require_POST
 @role_required(*COORDINATOR)
+@require_POST
 def unmet_request_delete(request, pk):
     unmet = get_object_or_404(UnmetRequest.objects.select_related("client"), pk=pk)
     services.unmet_request_delete(request=unmet, by=request.user)

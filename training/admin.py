@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from accounts.admin import AuditedAdminMixin
+
 from .models import Event, Speaker, SurveyResponse
 
 
@@ -10,7 +12,7 @@ class SpeakerInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["date", "kind", "title", "venue", "participant_count"]
     list_filter = ["kind"]
     search_fields = ["title", "venue"]

@@ -210,6 +210,11 @@ LOGGING = {
 # ------------------------------------------------------------------------------
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Should an ImportExportModelAdmin ever be used, it asks for these model
+# permissions, which the role groups hold per app (accounts.roles). The app's
+# own imports and exports check roles per kind (reports.imports.KINDS).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 # LINE
 # ------------------------------------------------------------------------------

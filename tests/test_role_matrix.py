@@ -1,0 +1,296 @@
+"""The role matrix: every URL in the resolver × every role → the expected
+answer to a GET. A URL with no row here fails the test, so a new page cannot
+ship without someone deciding who may open it.
+
+LOGIN = redirected to the login page; 200 = the page; 302 = a redirect that is
+not the login page; 403 = refused; 405 = the URL only takes POST (the role
+check still comes first: a refused role gets 403, not 405).
+"""
+
+import datetime as dt
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.roles import Role
+
+pytestmark = pytest.mark.django_db
+LOGIN = "login"
+ROLES = (
+    "anonymous",
+    Role.COUNSELLOR,
+    Role.COORDINATOR,
+    Role.FACILITATOR,
+    Role.CITY_STAFF,
+    Role.ADMIN,
+)
+
+
+def row(anonymous, counsellor, coordinator, facilitator, city_staff, admin):
+    return dict(
+        zip(
+            ROLES,
+            (anonymous, counsellor, coordinator, facilitator, city_staff, admin),
+            strict=True,
+        )
+    )
+
+
+# Profiles: who may open what.
+EVERYONE = row(LOGIN, 200, 200, 200, 200, 200)
+COUNSELLOR = row(LOGIN, 200, 403, 403, 403, 200)
+COUNSELLOR_POST = row(LOGIN, 405, 403, 403, 403, 405)
+COORDINATOR = row(LOGIN, 403, 200, 403, 403, 200)
+COORDINATOR_POST = row(LOGIN, 403, 405, 403, 403, 405)
+FACILITATOR = row(LOGIN, 403, 403, 200, 403, 200)
+FACILITATOR_POST = row(LOGIN, 403, 403, 405, 403, 405)
+CITY = row(LOGIN, 403, 403, 403, 200, 200)
+ADMIN = row(LOGIN, 403, 403, 403, 403, 200)
+ADMIN_POST = row(LOGIN, 403, 403, 403, 403, 405)
+STAFF_WITH_IMPORTS = row(LOGIN, 200, 200, 200, 403, 200)
+
+MATRIX = {
+    "home": EVERYONE,
+    "healthz": row(200, 200, 200, 200, 200, 200),  # public: load balancers
+    "accounts:login": row(200, 302, 302, 302, 302, 302),  # signed in: sent home
+    "accounts:logout": row(LOGIN, 405, 405, 405, 405, 405),  # POST only
+    "accounts:password_change": EVERYONE,
+    "accounts:otp": EVERYONE,
+    "set_language": row(LOGIN, 302, 302, 302, 302, 302),  # acts on POST
+    "admin-login": row(LOGIN, 403, 403, 403, 403, 403),  # one login page
+    "admin:index": row(LOGIN, 403, 403, 403, 403, 200),  # the whole admin site
+    # consultations
+    "consultations:client_list": COUNSELLOR,
+    "consultations:client_create": COUNSELLOR,
+    "consultations:client_lookup": COUNSELLOR,
+    "consultations:client_detail": COUNSELLOR,
+    "consultations:client_update": COUNSELLOR,
+    "consultations:client_close": COUNSELLOR_POST,
+    "consultations:client_reopen": COUNSELLOR_POST,
+    "consultations:client_urgency": COUNSELLOR_POST,
+    "consultations:client_reassign": ADMIN_POST,
+    "consultations:follow_up_create": COUNSELLOR_POST,
+    "consultations:follow_up_done": COUNSELLOR_POST,
+    "consultations:client_anonymise": ADMIN,
+    "consultations:team_worklist": ADMIN,
+    "consultations:support_action_create": COUNSELLOR,
+    "consultations:support_action_update": COUNSELLOR,
+    "consultations:consultation_list": COUNSELLOR,
+    "consultations:consultation_create": COUNSELLOR,
+    "consultations:consultation_export": COUNSELLOR,
+    "consultations:consultation_update": COUNSELLOR,
+    "consultations:consultation_delete": COUNSELLOR,
+    # LINE
+    "line:webhook": row(405, 405, 405, 405, 405, 405),  # public, POST only
+    "line:inbox": COUNSELLOR,
+    "line:conversation": COUNSELLOR,
+    "line:link_client": COUNSELLOR_POST,
+    "line:create_client": COUNSELLOR_POST,
+    "line:record": COUNSELLOR_POST,
+    "line:reply": COUNSELLOR_POST,
+    "line:refresh_profile": COUNSELLOR_POST,
+    # shelter: coordinators; counsellors read a stay (linked from the timeline)
+    "shelter:calendar": COORDINATOR,
+    "shelter:stay_list": COORDINATOR,
+    "shelter:stay_create": COORDINATOR,
+    "shelter:stay_detail": row(LOGIN, 200, 200, 403, 403, 200),
+    "shelter:stay_update": COORDINATOR,
+    "shelter:stay_action": COORDINATOR_POST,
+    "shelter:client_stays": COORDINATOR,
+    "shelter:unmet_list": COORDINATOR,
+    "shelter:unmet_create": COORDINATOR,
+    "shelter:unmet_delete": COORDINATOR_POST,
+    "shelter:salon_list": COORDINATOR,
+    "shelter:salon_create": COORDINATOR,
+    "shelter:salon_update": COORDINATOR,
+    "shelter:opening_days": COORDINATOR,
+    "shelter:opening_calendar": COORDINATOR,
+    # peer support and training: facilitators
+    "peergroups:group_list": FACILITATOR,
+    "peergroups:group_create": FACILITATOR,
+    "peergroups:group_update": FACILITATOR,
+    "peergroups:session_list": FACILITATOR,
+    "peergroups:session_create": FACILITATOR,
+    "peergroups:session_detail": FACILITATOR,
+    "peergroups:session_update": FACILITATOR,
+    "peergroups:session_delete": FACILITATOR,
+    "peergroups:series_create": FACILITATOR,
+    "peergroups:series_detail": FACILITATOR,
+    "training:event_list": FACILITATOR,
+    "training:event_create": FACILITATOR,
+    "training:event_detail": FACILITATOR,
+    "training:event_update": FACILITATOR,
+    "training:event_delete": FACILITATOR,
+    "training:survey": FACILITATOR,
+    "training:speaker_create": FACILITATOR,
+    "training:speaker_delete": FACILITATOR_POST,
+    "training:response_delete": FACILITATOR_POST,
+    # imports: each kind for the role that owns its records; none for the city
+    "reports:import": STAFF_WITH_IMPORTS,
+}
+
+
+def url_names():
+    """Every named URL in the resolver; the admin site counts as one row."""
+    names = set()
+
+    def walk(patterns, namespace=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace == "admin":
+                    names.add("admin:index")
+                    continue
+                inner = ":".join(filter(None, [namespace, p.namespace or ""]))
+                walk(p.url_patterns, inner)
+            elif isinstance(p, URLPattern):
+                if str(p.pattern) == "admin/login/":
+                    names.add("admin-login")
+                else:
+                    names.add(":".join(filter(None, [namespace, p.name or "?"])))
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_url_has_a_row_and_every_row_a_url():
+    names = url_names()
+    assert names - set(MATRIX) == set(), "URLs without a row in MATRIX"
+    assert set(MATRIX) - names == set(), "rows for URLs that no longer exist"
+
+
+@pytest.fixture
+def world(counsellor):
+    """One record of each kind, so that every URL has something to show."""
+    from consultations import services
+    from consultations.tests.factories import ConsultationFactory
+    from consultations.tests.line_factories import LineUserFactory
+    from peergroups.services import series_create
+    from peergroups.tests.factories import GroupFactory, SessionFactory
+    from shelter.tests.factories import (
+        SalonVisitFactory,
+        StayFactory,
+        UnmetRequestFactory,
+    )
+    from tests.factories import ClientFactory
+    from training.tests.factories import (
+        EventFactory,
+        SpeakerFactory,
+        SurveyResponseFactory,
+    )
+
+    person = ClientFactory()
+    action = services.support_action_create(
+        by=counsellor,
+        client=person,
+        kind="interview",
+        date=dt.date(2021, 10, 1),
+        staff=counsellor,
+    )
+    step = services.follow_up_create(
+        by=counsellor,
+        client=person,
+        kind="call_back",
+        due_date=dt.date(2021, 10, 2),
+        owner=counsellor,
+    )
+    group = GroupFactory()
+    session = SessionFactory(group=group)
+    series = series_create(
+        by=counsellor,
+        group=group,
+        frequency="weekly",
+        weekday=1,
+        week_of_month=None,
+        first_date=dt.date(2021, 10, 5),
+        last_date=dt.date(2021, 10, 26),
+        holiday_policy="skip",
+    )
+    event = EventFactory()
+    return {
+        "client": person,
+        "consultation": ConsultationFactory(client=person),
+        "action": action,
+        "step": step,
+        "line_user": LineUserFactory(client=person),
+        "stay": StayFactory(client=person),
+        "unmet": UnmetRequestFactory(client=person),
+        "visit": SalonVisitFactory(),
+        "group": group,
+        "session": session,
+        "series": series,
+        "event": event,
+        "speaker": SpeakerFactory(event=event),
+        "response": SurveyResponseFactory(event=event),
+    }
+
+
+def url_for(name, world):
+    pk_of = {
+        "consultations:client_detail": "client",
+        "consultations:client_update": "client",
+        "consultations:client_close": "client",
+        "consultations:client_reopen": "client",
+        "consultations:client_urgency": "client",
+        "consultations:client_reassign": "client",
+        "consultations:follow_up_create": "client",
+        "consultations:client_anonymise": "client",
+        "consultations:follow_up_done": "step",
+        "consultations:support_action_update": "action",
+        "consultations:consultation_update": "consultation",
+        "consultations:consultation_delete": "consultation",
+        "shelter:stay_detail": "stay",
+        "shelter:stay_update": "stay",
+        "shelter:client_stays": "client",
+        "shelter:unmet_delete": "unmet",
+        "shelter:salon_update": "visit",
+        "peergroups:group_update": "group",
+        "peergroups:session_detail": "session",
+        "peergroups:session_update": "session",
+        "peergroups:session_delete": "session",
+        "peergroups:series_detail": "series",
+        "training:event_detail": "event",
+        "training:event_update": "event",
+        "training:event_delete": "event",
+        "training:survey": "event",
+        "training:speaker_create": "event",
+        "training:speaker_delete": "speaker",
+        "training:response_delete": "response",
+    }
+    if name == "admin-login":
+        return "/admin/login/"
+    if name == "consultations:support_action_create":
+        return reverse(name, kwargs={"client_pk": world["client"].pk})
+    if name == "consultations:consultation_export":
+        return reverse(name, args=["csv"])
+    if name.startswith("line:") and name not in ("line:webhook", "line:inbox"):
+        return reverse(name, args=[world["line_user"].pk])
+    if name == "shelter:stay_action":
+        return reverse(name, args=[world["stay"].pk, "cancel"])
+    if name == "shelter:opening_calendar":
+        return reverse(name, args=["salon"])
+    if name in pk_of:
+        return reverse(name, args=[world[pk_of[name]].pk])
+    return reverse(name)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_the_declared_answer_everywhere(client, make_user, world, role):
+    if role != "anonymous":
+        client.force_login(make_user(role, username=f"matrix-{role}"))
+    wrong = []
+    for name, expected_by_role in sorted(MATRIX.items()):
+        expected = expected_by_role[role]
+        url = url_for(name, world)
+        response = client.get(url, follow=name == "admin:index")
+        got = response.status_code
+        chain = getattr(response, "redirect_chain", [])
+        if (
+            got == 302
+            and response["Location"].startswith("/accounts/login/")
+            or chain
+            and chain[-1][0].startswith("/accounts/login/")
+        ):
+            got = LOGIN
+        if got != expected:
+            wrong.append(f"{name} ({url}): expected {expected}, got {got}")
+    assert not wrong, "\n".join(wrong)
