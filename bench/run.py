@@ -477,7 +477,7 @@ def measure_report(database_url: str, fiscal_year: int, repeat: int) -> dict:
         "sql_all_ms": [t * 1000 for t in sql_times],
         "ratio": statistics.median(app_times) / statistics.median(sql_times),
         "mismatches": mismatches,
-        "checked_figures": hand_sql.count_compared(figures),
+        "checked_figures": hand_sql.count_compared(report, figures),
     }
 
 
