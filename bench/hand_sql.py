@@ -72,8 +72,8 @@ open_days AS (
         WHEN c.closed_on_public_holidays AND days.day = ANY(%(holidays)s::date[])
             THEN false
         WHEN c.closed_over_year_end
-             AND ((extract(month FROM days.day) = 12 AND extract(day FROM days.day) >= 29)
-                  OR (extract(month FROM days.day) = 1 AND extract(day FROM days.day) <= 3))
+             AND (to_char(days.day, 'MMDD') >= '1229'
+                  OR to_char(days.day, 'MMDD') <= '0103')
             THEN false
         ELSE true END) AS n
     FROM shelter_openingcalendar c
