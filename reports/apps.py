@@ -7,8 +7,11 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
-        from accounts import navigation
+        from accounts import demo, home, navigation
         from accounts.roles import Role
+
+        from . import demo as reports_demo
+        from . import home_sections
 
         navigation.register(
             navigation.MenuItem(
@@ -18,3 +21,15 @@ class ReportsConfig(AppConfig):
                 80,
             )
         )
+        navigation.register(
+            navigation.MenuItem(
+                _("Annual report"), "reports:annual", (Role.CITY_STAFF,), 70
+            )
+        )
+        navigation.register(
+            navigation.MenuItem(
+                _("Programmes"), "reports:index", (Role.CITY_STAFF,), 71
+            )
+        )
+        home.register(home.Section((Role.CITY_STAFF,), home_sections.city_staff, 70))
+        demo.register(demo.Seeder("programme", reports_demo.seed_programme, 90))

@@ -1,9 +1,52 @@
 from django.urls import path
 
-from . import views
+from . import exports, views
 
 app_name = "reports"
 
 urlpatterns = [
     path("import/", views.import_view, name="import"),
+    path("", views.ReportIndexView.as_view(), name="index"),
+    path(
+        "programmes/new/", views.ProgrammeCreateView.as_view(), name="programme_create"
+    ),
+    path(
+        "programmes/<int:pk>/",
+        views.ProgrammeDetailView.as_view(),
+        name="programme_detail",
+    ),
+    path(
+        "programmes/<int:pk>/edit/",
+        views.ProgrammeUpdateView.as_view(),
+        name="programme_update",
+    ),
+    path(
+        "programmes/<int:pk>/delete/",
+        views.ProgrammeDeleteView.as_view(),
+        name="programme_delete",
+    ),
+    path(
+        "programmes/<int:programme_pk>/targets/new/",
+        views.TargetFormView.as_view(),
+        name="target_create",
+    ),
+    path(
+        "programmes/<int:programme_pk>/targets/<int:pk>/",
+        views.TargetFormView.as_view(),
+        name="target_update",
+    ),
+    path(
+        "programmes/<int:programme_pk>/targets/<int:pk>/delete/",
+        views.TargetDeleteView.as_view(),
+        name="target_delete",
+    ),
+    path("annual/", views.AnnualReportView.as_view(), name="annual"),
+    *(
+        path(
+            f"annual/report.{fmt}",
+            views.AnnualReportDownloadView.as_view(fmt=fmt),
+            name=f"annual_{fmt}",
+        )
+        for fmt in exports.EXPORT_FORMATS
+    ),
 ]

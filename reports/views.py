@@ -1,22 +1,36 @@
 """Browser imports (upload, preview with the errors of each row, confirm) for
-every kind of SPEC §3, each open to the role that owns its records."""
+every kind of SPEC §3, each open to the role that owns its records; and, for
+city staff, programmes, targets and the annual report in every format."""
 
 from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import CreateView, DetailView, TemplateView, UpdateView
 
-from accounts.roles import has_role
+import jpdates
+from accounts.audit import Action, audit
+from accounts.locking import EditConflict
+from accounts.roles import Role, RoleRequiredMixin, has_role
 
+from . import exports, selectors, services
+from .forms import ProgrammeForm, ReportOptionsForm, TargetForm
 from .imports import KINDS, ImportFileError, kinds_for, read_dataset, run_import
+from .layout import report_context
+from .models import Programme, Target
 
 PREVIEW_ROWS = 200
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -144,3 +158,264 @@ def _confirm(request):
         % {"count": outcome.written, "kind": kind.label},
     )
     return redirect("reports:import")
+
+
+# PROGRAMMES, TARGETS AND THE ANNUAL REPORT (city staff; admins hold every role)
+# ------------------------------------------------------------------------------
+
+
+class CityStaffMixin(RoleRequiredMixin):
+    roles = (Role.CITY_STAFF,)
+
+
+class ReportIndexView(CityStaffMixin, TemplateView):
+    """Programmes by fiscal year, with their reports."""
+
+    template_name = "reports/programme_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        programmes = list(
+            selectors.programme_list().annotate(target_count=Count("targets"))
+        )
+        years = sorted(
+            {p.fiscal_year for p in programmes} | {_current_fiscal_year()},
+            reverse=True,
+        )
+        context["years"] = [
+            (
+                year,
+                jpdates.fiscal_year_label(year),
+                [p for p in programmes if p.fiscal_year == year],
+            )
+            for year in years
+        ]
+        return context
+
+
+class ProgrammeDetailView(CityStaffMixin, DetailView):
+    template_name = "reports/programme_detail.html"
+    context_object_name = "programme"
+
+    def get_object(self, queryset=None):
+        try:
+            return selectors.programme_detail(self.kwargs["pk"])
+        except Programme.DoesNotExist:
+            raise Http404 from None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["narrative"] = [
+            (Programme._meta.get_field(name).verbose_name, getattr(self.object, name))
+            for name in selectors.NARRATIVE_FIELDS
+        ]
+        return context
+
+
+class ProgrammeFormMixin(CityStaffMixin):
+    model = Programme
+    form_class = ProgrammeForm
+    template_name = "reports/programme_form.html"
+
+    def form_valid(self, form):
+        fields = dict(form.cleaned_data)
+        version = fields.pop("version", None)
+        agencies = fields.pop("partner_agencies")
+        try:
+            if self.object and self.object.pk:
+                self.object = services.programme_update(
+                    programme=self.object,
+                    by=self.request.user,
+                    expected_version=version,
+                    partner_agencies=agencies,
+                    **fields,
+                )
+            else:
+                self.object = services.programme_create(
+                    by=self.request.user, partner_agencies=agencies, **fields
+                )
+        except EditConflict as conflict:
+            form.add_error(None, conflict)
+            messages.error(self.request, conflict.messages[0])
+            return self.form_invalid(form)
+        except ValidationError as error:
+            _add_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The programme was saved."))
+        return redirect(self.object)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class ProgrammeCreateView(ProgrammeFormMixin, CreateView):
+    pass
+
+
+class ProgrammeUpdateView(ProgrammeFormMixin, UpdateView):
+    pass
+
+
+class ProgrammeDeleteView(CityStaffMixin, DetailView):
+    model = Programme
+    template_name = "reports/programme_confirm_delete.html"
+    context_object_name = "programme"
+
+    def post(self, request, *args, **kwargs):
+        programme = self.get_object()
+        services.programme_delete(programme=programme, by=request.user)
+        messages.success(request, _("The programme was deleted."))
+        return redirect("reports:index")
+
+
+class TargetFormView(CityStaffMixin, View):
+    template_name = "reports/target_form.html"
+
+    def _objects(self, programme_pk, pk=None):
+        programme = get_object_or_404(Programme, pk=programme_pk)
+        target = (
+            get_object_or_404(Target, pk=pk, programme=programme) if pk else Target()
+        )
+        return programme, target
+
+    def get(self, request, programme_pk, pk=None):
+        programme, target = self._objects(programme_pk, pk)
+        form = TargetForm(instance=target, programme=programme)
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "programme": programme, "target": target},
+        )
+
+    def post(self, request, programme_pk, pk=None):
+        programme, target = self._objects(programme_pk, pk)
+        form = TargetForm(request.POST, instance=target, programme=programme)
+        if form.is_valid():
+            try:
+                services.target_save(target=form.instance, by=request.user)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("The target was saved."))
+                return redirect(programme)
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "programme": programme, "target": target},
+        )
+
+
+class TargetDeleteView(CityStaffMixin, View):
+    def post(self, request, programme_pk, pk):
+        target = get_object_or_404(Target, pk=pk, programme_id=programme_pk)
+        services.target_delete(target=target, by=request.user)
+        messages.success(request, _("The target was deleted."))
+        return redirect("reports:programme_detail", programme_pk)
+
+
+def _current_fiscal_year() -> int:
+    return jpdates.fiscal_year(timezone.localdate())
+
+
+def _report_options(request):
+    """Fiscal year, programme and publication from the query string. Without
+    a programme in the query, the year's first programme is shown; with an
+    empty one, the figures alone."""
+    data = {}
+    if request.GET:
+        form = ReportOptionsForm(request.GET)
+        if not form.is_valid():
+            return form, None
+        data = form.cleaned_data
+    fiscal_year = data.get("fiscal_year") or _current_fiscal_year()
+    programme = data.get("programme")
+    if programme is not None and programme.fiscal_year != fiscal_year:
+        form.add_error("programme", _("This programme is of another fiscal year."))
+        return form, None
+    if "programme" not in request.GET:
+        programme = selectors.programmes_of_year(fiscal_year)[:1]
+        programme = programme[0] if programme else None
+    if programme is not None:
+        programme = selectors.programme_detail(programme.pk)
+    options = {
+        "fiscal_year": fiscal_year,
+        "programme": programme,
+        "publication": bool(data.get("publication")),
+    }
+    return ReportOptionsForm.for_display(**options), options
+
+
+class AnnualReportView(CityStaffMixin, View):
+    """The report page: the same body as the PDF, with the options above it."""
+
+    def get(self, request):
+        form, options = _report_options(request)
+        context = {"form": form}
+        if options is not None:
+            data = selectors.report_for(**options)
+            context.update(report_context(data))
+            context["query"] = _query(options)
+            context["formats"] = exports.EXPORT_FORMATS
+            audit(
+                user=request.user,
+                action=Action.VIEW,
+                object_type="reports.annual_report",
+                detail=_audit_detail(options, "html"),
+            )
+        return render(request, "reports/annual_report.html", context)
+
+
+def _query(options) -> str:
+    params = {"fiscal_year": options["fiscal_year"]}
+    params["programme"] = options["programme"].pk if options["programme"] else ""
+    if options["publication"]:
+        params["publication"] = "on"
+    return urlencode(params)
+
+
+def _audit_detail(options, fmt: str) -> str:
+    programme = options["programme"]
+    return (
+        f"fiscal year {options['fiscal_year']}; "
+        f"programme {programme.pk if programme else '-'}; {fmt}"
+        + ("; publication" if options["publication"] else "")
+    )
+
+
+def report_filename(options: dict, fmt: str) -> str:
+    programme = options["programme"]
+    suffix = f"-programme{programme.pk}" if programme else ""
+    publication = "-publication" if options["publication"] else ""
+    return f"annual-report-{options['fiscal_year']}{suffix}{publication}.{fmt}"
+
+
+class AnnualReportDownloadView(CityStaffMixin, View):
+    fmt = "pdf"
+
+    def get(self, request):
+        form, options = _report_options(request)
+        if options is None:
+            return HttpResponseBadRequest(
+                " ".join(str(e) for errors in form.errors.values() for e in errors),
+                content_type="text/plain; charset=utf-8",
+            )
+        content = exports.export_report(options, self.fmt)
+        audit(
+            user=request.user,
+            action=Action.EXPORT,
+            object_type="reports.annual_report",
+            detail=_audit_detail(options, self.fmt),
+        )
+        response = HttpResponse(
+            content, content_type=exports.EXPORT_FORMATS[self.fmt][0]
+        )
+        disposition = "inline" if self.fmt == "pdf" else "attachment"
+        response["Content-Disposition"] = (
+            f'{disposition}; filename="{report_filename(options, self.fmt)}"'
+        )
+        return response

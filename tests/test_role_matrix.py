@@ -45,6 +45,7 @@ COORDINATOR_POST = row(LOGIN, 403, 405, 403, 403, 405)
 FACILITATOR = row(LOGIN, 403, 403, 200, 403, 200)
 FACILITATOR_POST = row(LOGIN, 403, 403, 405, 403, 405)
 CITY = row(LOGIN, 403, 403, 403, 200, 200)
+CITY_POST = row(LOGIN, 403, 403, 403, 405, 405)
 ADMIN = row(LOGIN, 403, 403, 403, 403, 200)
 ADMIN_POST = row(LOGIN, 403, 403, 403, 403, 405)
 STAFF_WITH_IMPORTS = row(LOGIN, 200, 200, 200, 403, 200)
@@ -127,6 +128,20 @@ MATRIX = {
     "training:response_delete": FACILITATOR_POST,
     # imports: each kind for the role that owns its records; none for the city
     "reports:import": STAFF_WITH_IMPORTS,
+    # programmes, targets and the annual report: city staff
+    "reports:index": CITY,
+    "reports:programme_create": CITY,
+    "reports:programme_detail": CITY,
+    "reports:programme_update": CITY,
+    "reports:programme_delete": CITY,
+    "reports:target_create": CITY,
+    "reports:target_update": CITY,
+    "reports:target_delete": CITY_POST,
+    "reports:annual": CITY,
+    "reports:annual_pdf": CITY,
+    "reports:annual_xlsx": CITY,
+    "reports:annual_csv": CITY,
+    "reports:annual_json": CITY,
 }
 
 
@@ -166,6 +181,7 @@ def world(counsellor):
     from consultations.tests.line_factories import LineUserFactory
     from peergroups.services import series_create
     from peergroups.tests.factories import GroupFactory, SessionFactory
+    from reports.models import Programme, Target
     from shelter.tests.factories import (
         SalonVisitFactory,
         StayFactory,
@@ -206,7 +222,14 @@ def world(counsellor):
         holiday_policy="skip",
     )
     event = EventFactory()
+    programme = Programme.objects.create(
+        fiscal_year=2021, name="事業", municipality="市"
+    )
     return {
+        "programme": programme,
+        "target": Target.objects.create(
+            programme=programme, metric_key="peer_sessions", target_value=5
+        ),
         "client": person,
         "consultation": ConsultationFactory(client=person),
         "action": action,
@@ -255,6 +278,10 @@ def url_for(name, world):
         "training:speaker_create": "event",
         "training:speaker_delete": "speaker",
         "training:response_delete": "response",
+        "reports:programme_detail": "programme",
+        "reports:programme_update": "programme",
+        "reports:programme_delete": "programme",
+        "reports:target_create": "programme",
     }
     if name == "admin-login":
         return "/admin/login/"
@@ -268,6 +295,8 @@ def url_for(name, world):
         return reverse(name, args=[world["stay"].pk, "cancel"])
     if name == "shelter:opening_calendar":
         return reverse(name, args=["salon"])
+    if name in ("reports:target_update", "reports:target_delete"):
+        return reverse(name, args=[world["programme"].pk, world["target"].pk])
     if name in pk_of:
         return reverse(name, args=[world[pk_of[name]].pk])
     return reverse(name)

@@ -203,6 +203,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # django-axes logs every start and login at INFO; keep its warnings.
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -1,0 +1,263 @@
+"""The report as JSON, XLSX and CSV, all made from the one dictionary of
+reports.selectors (so a figure is the same in every format).
+
+Spreadsheet cells never hold a formula: in the XLSX every text cell is
+written as text, and in the CSV a text that a spreadsheet would read as a
+formula (=, +, -, @, tab, carriage return) is prefixed with an apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from . import presentation, selectors
+from .pdf import to_pdf
+from .wareki import wareki
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# JSON
+# ------------------------------------------------------------------------------
+
+
+def _json_default(value):
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)  # lazy translation strings
+
+
+def to_json(data: dict) -> str:
+    """The report as JSON (SPEC §3): dates ISO, keys in the SPEC's order."""
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+
+
+# TABLES
+# ------------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    title: str
+    headers: list[str]
+    rows: list[list] = field(default_factory=list)
+
+
+def _yes_no(value) -> str:
+    if value is None:
+        return presentation.NO_VALUE
+    return _("yes") if value else _("no")
+
+
+def tables(data: dict) -> list[Table]:
+    """The tables of the report, in the order of the PDF."""
+    programme = data["programme"]
+    summary = Table(
+        _("Summary"),
+        [_("Item"), _("Value")],
+        [
+            [_("Fiscal year"), data["fiscal_year_label"]],
+            [
+                _("Period"),
+                f"{wareki(data['period']['start'])}～{wareki(data['period']['end'])}",
+            ],
+            [_("Programme"), programme["name"]],
+            [_("Municipality"), programme["municipality"]],
+            [_("Department in charge"), programme["department"]],
+            [_("Contractor"), programme["contractor"]],
+            [_("Project cost (thousand yen)"), programme["project_cost_thousand_yen"]],
+            [_("Grant (thousand yen)"), programme["grant_thousand_yen"]],
+            [
+                _("For publication (counts from 1 to 4 shown as <5)"),
+                _yes_no(data["publication"]),
+            ],
+        ],
+    )
+    targets = Table(
+        _("Targets and actual figures"),
+        [
+            _("Indicator"),
+            _("Unit"),
+            _("Target"),
+            _("Target year"),
+            _("Baseline"),
+            _("Baseline year"),
+            _("Actual"),
+            _("Achieved"),
+        ],
+        [
+            [
+                i["label"],
+                i["unit"],
+                i["target"],
+                presentation.year_label(i["target_year"]),
+                i["baseline"],
+                presentation.year_label(i["baseline_year"]),
+                i["actual"],
+                presentation.achieved_text(i),
+            ]
+            for i in data["indicators"]
+        ],
+    )
+    total = data["consultations_total"]
+    channels = Table(
+        _("Consultations by channel"),
+        [_("Channel"), _("Cases"), _("of which new")],
+        [[r["label"], r["count"], r["new"]] for r in data["consultations_by_channel"]]
+        + [[_("Total"), total["count"], total["new"]]],
+    )
+    shelter = data["shelter"]
+    places = Table(
+        _("Open days, salon and shelter"),
+        [_("Item"), _("Figure"), _("Unit")],
+        [
+            [
+                _("Days the consultation desk was open"),
+                data["open_days"]["consultation"],
+                _("days"),
+            ],
+            [_("Days the salon was open"), data["open_days"]["salon"], _("days")],
+            [_("Salon visitors (total)"), data["salon"]["visits"], _("people")],
+            [_("Days with salon visitors"), data["salon"]["visit_days"], _("days")],
+            [_("Overnight stays"), shelter["overnight_stays"], _("cases")],
+            [_("Nights in the shelter"), shelter["nights"], _("nights")],
+            [_("Day rests in the shelter"), shelter["day_uses"], _("cases")],
+            [
+                _("Requests to stay that could not be met"),
+                shelter["unmet_requests"],
+                _("cases"),
+            ],
+        ],
+    )
+    support = Table(
+        _("Support actions"),
+        [_("Kind"), _("Number")],
+        [
+            [_("Interviews"), data["support_actions"]["interview"]],
+            [_("Accompaniments to agencies"), data["support_actions"]["accompaniment"]],
+            [_("Referrals to partner agencies"), data["support_actions"]["referral"]],
+            [_("Other follow-up"), data["support_actions"]["other"]],
+        ],
+    )
+    peer = data["peer_support"]
+    peer_table = Table(
+        _("Peer-support groups"),
+        [_("Item"), _("Value")],
+        [
+            [_("Sessions"), peer["sessions"]],
+            [_("Participants"), peer["participants"]],
+            *(
+                [_("Dates") if n == 0 else "", line]
+                for n, line in enumerate(peer["dates_wareki"].splitlines())
+            ),
+        ],
+    )
+    training = Table(
+        _("Training events"),
+        [
+            _("Date"),
+            _("Title"),
+            _("Participants"),
+            _("Respondents"),
+            _("Satisfaction (%)"),
+        ],
+        [
+            [
+                wareki(e["date"]),
+                e["title"],
+                e["participants"],
+                e["respondents"],
+                presentation.NO_VALUE
+                if e["satisfaction_pct"] is None
+                else e["satisfaction_pct"],
+            ]
+            for e in data["training"]["events_detail"]
+        ],
+    )
+    return [summary, targets, channels, places, support, peer_table, training]
+
+
+def _safe_text(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+# XLSX AND CSV
+# ------------------------------------------------------------------------------
+
+
+def to_xlsx(data: dict) -> bytes:
+    """One sheet per table; numbers stay numbers; text is never a formula."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="EAEEF2")
+    for table in tables(data):
+        sheet = workbook.create_sheet(title=table.title[:31])
+        sheet.append([str(h) for h in table.headers])
+        for cell in sheet[1]:
+            cell.font = bold
+            cell.fill = header_fill
+        for row in table.rows:
+            sheet.append([None if v is None else v for v in row])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text, even if it starts with "="
+                    cell.alignment = Alignment(wrap_text=False, vertical="top")
+        for column in sheet.columns:
+            longest = max(len(str(c.value or "")) for c in column)
+            sheet.column_dimensions[column[0].column_letter].width = min(
+                60, max(10, longest * 2 + 2)
+            )
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def to_csv(data: dict) -> bytes:
+    """Every table one after another (title, header, rows, a blank line), in
+    UTF-8 with a BOM so that Excel reads the Japanese."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for table in tables(data):
+        writer.writerow([f"■{table.title}"])
+        writer.writerow([str(h) for h in table.headers])
+        for row in table.rows:
+            writer.writerow(["" if v is None else _safe_text(str(v)) for v in row])
+        writer.writerow([])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+# ALL FORMATS
+# ------------------------------------------------------------------------------
+
+EXPORT_FORMATS = {
+    "pdf": ("application/pdf", "PDF"),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Excel (XLSX)",
+    ),
+    "csv": ("text/csv; charset=utf-8", "CSV"),
+    "json": ("application/json; charset=utf-8", "JSON"),
+}
+
+
+def export_report(options: dict, fmt: str) -> bytes:
+    """The report in one format (shared by the page's downloads and the CLI)."""
+    data = selectors.report_for(**options)
+    if fmt == "pdf":
+        return to_pdf(data)
+    if fmt == "xlsx":
+        return to_xlsx(data)
+    if fmt == "csv":
+        return to_csv(data)
+    return to_json(data).encode("utf-8")

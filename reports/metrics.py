@@ -1,0 +1,367 @@
+"""The metric registry: every figure the annual report shows, defined once.
+
+A *metric* has a key (stable: it is stored on targets and written in the
+JSON), a label and a unit in Japanese (through gettext), a kind (a count of
+records, a number of open days, or a percentage) and a selector that reads
+its value for a fiscal year.
+
+The selectors do not query the database one by one: they read from
+``YearFigures``, which computes each *group* of figures once, with one
+aggregate query (or a fixed few), the first time one of its figures is read.
+So a whole report costs a fixed number of queries whatever the data size and
+however many metrics it shows, and a single metric (``metric.value(2021)``)
+costs only the queries of its group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+import jpdates
+from consultations.models import Channel, Consultation, SupportAction
+from consultations.selectors import consultations_between
+from peergroups import selectors as peer_selectors
+from shelter import selectors as shelter_selectors
+from training import selectors as training_selectors
+from training.models import SATISFIED_FROM, SurveyResponse
+from training.satisfaction import satisfaction_percent
+
+
+class Kind:
+    COUNT = "count"  # records or people: masked as "<5" when published (1–4)
+    DAYS = "days"  # open days, from the calendars: never masked
+    PERCENT = "percent"  # a percentage with one decimal, or None
+
+
+# GROUPED FIGURES: each cached property is one aggregate query (or a fixed few)
+# ------------------------------------------------------------------------------
+
+
+class YearFigures:
+    """The figures of one fiscal year (April 1 – March 31), by group."""
+
+    def __init__(self, fiscal_year: int):
+        self.fiscal_year = fiscal_year
+        self.start, self.end = jpdates.fiscal_year_range(fiscal_year)
+
+    @property
+    def period(self) -> tuple[date, date]:
+        return self.start, self.end
+
+    # consultations/ ------------------------------------------------------------
+
+    @cached_property
+    def consultations_by_channel(self) -> list[dict]:
+        """[{channel, label, count, new}] for all six channels, zeros included:
+        one GROUP BY query (an index range scan on started_at)."""
+        rows = {
+            row["channel"]: row
+            for row in Consultation.objects.filter(
+                consultations_between(self.start, self.end)
+            )
+            .order_by()
+            .values("channel")
+            .annotate(count=Count("pk"), new=Count("pk", filter=Q(is_new=True)))
+        }
+        return [
+            {
+                "channel": channel.value,
+                "label": channel.label,
+                "count": rows.get(channel.value, {}).get("count", 0),
+                "new": rows.get(channel.value, {}).get("new", 0),
+            }
+            for channel in Channel
+        ]
+
+    @cached_property
+    def consultations_total(self) -> dict[str, int]:
+        rows = self.consultations_by_channel
+        return {
+            "count": sum(r["count"] for r in rows),
+            "new": sum(r["new"] for r in rows),
+        }
+
+    def channel(self, channel: str) -> dict:
+        return next(r for r in self.consultations_by_channel if r["channel"] == channel)
+
+    @cached_property
+    def support_actions(self) -> dict[str, int]:
+        """Support actions by kind, every kind present: one query."""
+        figures = SupportAction.objects.filter(
+            date__range=(self.start, self.end)
+        ).aggregate(
+            **{
+                kind: Count("pk", filter=Q(kind=kind))
+                for kind in SupportAction.Kind.values
+            }
+        )
+        return {kind: figures[kind] for kind in SupportAction.Kind.values}
+
+    # shelter/ ------------------------------------------------------------------
+
+    @cached_property
+    def stays(self) -> dict[str, int]:
+        """overnight_stays, nights, day_uses: one query."""
+        return shelter_selectors.stay_figures(self.start, self.end)
+
+    @cached_property
+    def unmet_requests(self) -> dict[str, int]:
+        """Unmet requests by reason, zeros included: one query."""
+        return shelter_selectors.unmet_requests_by_reason(self.start, self.end)
+
+    @cached_property
+    def open_days(self) -> dict[str, int]:
+        """Open days by service, from the opening calendars: three queries."""
+        return shelter_selectors.open_days_per_service(self.start, self.end)
+
+    @cached_property
+    def salon(self) -> dict[str, int]:
+        """visits (延べ人数) and visit_days: one query."""
+        return shelter_selectors.salon_visit_figures(self.start, self.end)
+
+    # peergroups/ ---------------------------------------------------------------
+
+    @cached_property
+    def peer_totals(self):
+        """Sessions and participants (named + anonymous): two queries."""
+        return peer_selectors.session_totals(start=self.start, end=self.end)
+
+    @cached_property
+    def peer_dates(self) -> list[tuple[date, date]]:
+        """(first, last) day of each session: one query."""
+        return peer_selectors.session_dates(start=self.start, end=self.end)
+
+    # training/ -----------------------------------------------------------------
+
+    @cached_property
+    def training_totals(self):
+        """Events and participants: one query."""
+        return training_selectors.training_totals(start=self.start, end=self.end)
+
+    @cached_property
+    def training_events(self) -> list:
+        """Each event with its respondents and satisfaction: one query."""
+        return training_selectors.event_summaries(start=self.start, end=self.end)
+
+    @cached_property
+    def training_satisfaction(self) -> Decimal | None:
+        """Satisfaction % over every response of the year (responses of 4 or 5
+        / all responses), None without responses: one query."""
+        figures = SurveyResponse.objects.filter(
+            event__date__range=(self.start, self.end)
+        ).aggregate(
+            respondents=Count("pk"),
+            satisfied=Count("pk", filter=Q(satisfaction__gte=SATISFIED_FROM)),
+        )
+        return satisfaction_percent(figures["satisfied"], figures["respondents"])
+
+
+# THE REGISTRY
+# ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    unit: str
+    kind: str
+    read: Callable[[YearFigures], int | Decimal | None]
+    # A longer account of the actual for the target list, e.g. per event.
+    detail: Callable[[YearFigures], list] | None = None
+
+    def value(self, fiscal_year: int, figures: YearFigures | None = None):
+        """The metric's value for a fiscal year (pass ``figures`` to share the
+        grouped queries with other metrics of the same report)."""
+        return self.read(figures or YearFigures(fiscal_year))
+
+    @property
+    def masked_when_published(self) -> bool:
+        return self.kind == Kind.COUNT
+
+
+UNIT_CASES = pgettext_lazy("unit", "cases")
+UNIT_DAYS = pgettext_lazy("unit", "days")
+UNIT_PEOPLE = pgettext_lazy("unit", "people")
+UNIT_NIGHTS = pgettext_lazy("unit", "nights")
+UNIT_TIMES = pgettext_lazy("unit", "times")
+UNIT_PERCENT = "%"
+
+CHANNEL_METRIC_LABELS = {
+    Channel.LINE: _("Consultations by LINE"),
+    Channel.PHONE: _("Consultations by phone"),
+    Channel.FACE_TO_FACE: _("Face-to-face consultations"),
+    Channel.SNS: _("Consultations by SNS (chat)"),
+    Channel.EMAIL: _("Consultations by email"),
+    Channel.VISIT: _("Outreach visits"),
+}
+
+
+def _channel_count(channel: str):
+    return lambda f: f.channel(channel)["count"]
+
+
+def _satisfaction_by_event(f: YearFigures) -> list:
+    return [e.satisfaction_pct for e in f.training_events]
+
+
+_METRICS = [
+    Metric(
+        "consultations_total",
+        _("Number of consultations"),
+        UNIT_CASES,
+        Kind.COUNT,
+        lambda f: f.consultations_total["count"],
+    ),
+    Metric(
+        "consultations_new",
+        _("New consultations"),
+        UNIT_CASES,
+        Kind.COUNT,
+        lambda f: f.consultations_total["new"],
+    ),
+    *(
+        Metric(
+            f"consultations_{channel.value}",
+            CHANNEL_METRIC_LABELS[channel],
+            UNIT_CASES,
+            Kind.COUNT,
+            _channel_count(channel.value),
+        )
+        for channel in Channel
+    ),
+    Metric(
+        "consultation_open_days",
+        _("Days the consultation desk was open"),
+        UNIT_DAYS,
+        Kind.DAYS,
+        lambda f: f.open_days["consultation"],
+    ),
+    Metric(
+        "support_interviews",
+        _("Interviews"),
+        UNIT_CASES,
+        Kind.COUNT,
+        lambda f: f.support_actions["interview"],
+    ),
+    Metric(
+        "support_accompaniments",
+        _("Accompaniments to agencies"),
+        UNIT_CASES,
+        Kind.COUNT,
+        lambda f: f.support_actions["accompaniment"],
+    ),
+    Metric(
+        "support_referrals",
+        _("Referrals to partner agencies"),
+        UNIT_CASES,
+        Kind.COUNT,
+        lambda f: f.support_actions["referral"],
+    ),
+    Metric(
+        "support_other",
+        _("Other follow-up"),
+        UNIT_CASES,
+        Kind.COUNT,
+        lambda f: f.support_actions["other"],
+    ),
+    Metric(
+        "salon_open_days",
+        _("Days the salon was open"),
+        UNIT_DAYS,
+        Kind.DAYS,
+        lambda f: f.open_days["salon"],
+    ),
+    Metric(
+        "salon_visits",
+        _("Salon visitors (total)"),
+        UNIT_PEOPLE,
+        Kind.COUNT,
+        lambda f: f.salon["visits"],
+    ),
+    Metric(
+        "salon_visit_days",
+        _("Days with salon visitors"),
+        UNIT_DAYS,
+        Kind.COUNT,
+        lambda f: f.salon["visit_days"],
+    ),
+    Metric(
+        "shelter_overnight_stays",
+        _("Overnight stays"),
+        UNIT_CASES,
+        Kind.COUNT,
+        lambda f: f.stays["overnight_stays"],
+    ),
+    Metric(
+        "shelter_nights",
+        _("Nights in the shelter"),
+        UNIT_NIGHTS,
+        Kind.COUNT,
+        lambda f: f.stays["nights"],
+    ),
+    Metric(
+        "shelter_day_uses",
+        _("Day rests in the shelter"),
+        UNIT_CASES,
+        Kind.COUNT,
+        lambda f: f.stays["day_uses"],
+    ),
+    Metric(
+        "shelter_unmet_requests",
+        _("Requests to stay that could not be met"),
+        UNIT_CASES,
+        Kind.COUNT,
+        lambda f: sum(f.unmet_requests.values()),
+    ),
+    Metric(
+        "peer_sessions",
+        _("Peer-support group sessions"),
+        UNIT_TIMES,
+        Kind.COUNT,
+        lambda f: f.peer_totals.sessions,
+    ),
+    Metric(
+        "peer_participants",
+        _("Peer-support group participants"),
+        UNIT_PEOPLE,
+        Kind.COUNT,
+        lambda f: f.peer_totals.participants,
+    ),
+    Metric(
+        "training_events",
+        _("Training sessions held"),
+        UNIT_TIMES,
+        Kind.COUNT,
+        lambda f: f.training_totals.events,
+    ),
+    Metric(
+        "training_participants",
+        _("Training participants"),
+        UNIT_PEOPLE,
+        Kind.COUNT,
+        lambda f: f.training_totals.participants,
+    ),
+    Metric(
+        "training_satisfaction",
+        _("Satisfaction of training participants"),
+        UNIT_PERCENT,
+        Kind.PERCENT,
+        lambda f: f.training_satisfaction,
+        detail=_satisfaction_by_event,
+    ),
+]
+
+REGISTRY: dict[str, Metric] = {m.key: m for m in _METRICS}
+
+
+def metric_choices() -> list[tuple[str, str]]:
+    return [(m.key, f"{m.label}（{m.unit}）") for m in _METRICS]

@@ -1,0 +1,261 @@
+"""Programmes (事業) and their targets.
+
+A programme is what the city funds in one fiscal year: its name, who runs it,
+its budget lines in 千円, the narrative sections of the municipal summary and
+its partner agencies. Its targets are either a computed metric (a key of the
+registry in reports/metrics.py, whose actual value the database gives) or a
+manual indicator (such as a citizen-survey rate, whose baseline, target and
+actual the city types in).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+import jpdates
+
+FISCAL_YEAR_VALIDATORS = [MinValueValidator(1989), MaxValueValidator(2100)]
+
+
+class Programme(models.Model):
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year"),
+        validators=FISCAL_YEAR_VALIDATORS,
+        help_text=_("The year the fiscal year starts in: 2021 for 令和3年度."),
+    )
+    name = models.CharField(_("programme name"), max_length=200)
+    municipality = models.CharField(_("municipality"), max_length=100)
+    department = models.CharField(_("department in charge"), max_length=200, blank=True)
+    contractor = models.CharField(_("contractor"), max_length=200, blank=True)
+    project_cost_thousand_yen = models.PositiveIntegerField(
+        _("project cost (thousand yen)"), null=True, blank=True
+    )
+    grant_thousand_yen = models.PositiveIntegerField(
+        _("grant (thousand yen)"), null=True, blank=True
+    )
+    local_situation = models.TextField(_("local situation and issues"), blank=True)
+    purpose = models.TextField(_("purpose and goals"), blank=True)
+    features = models.TextField(_("features of the programme"), blank=True)
+    effects = models.TextField(_("effects of the programme"), blank=True)
+    future_issues = models.TextField(_("issues for the future"), blank=True)
+    overview = models.TextField(_("outline of the programme"), blank=True)
+    partner_agencies = models.ManyToManyField(
+        "consultations.PartnerAgency",
+        verbose_name=_("partner agencies"),
+        blank=True,
+        related_name="programmes",
+    )
+    other_partners = models.TextField(
+        _("other partners"),
+        blank=True,
+        help_text=_("One per line: partners that are not in the agency list."),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["-fiscal_year", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "name"],
+                name="programme_name_unique_in_year",
+                violation_error_message=_(
+                    "This fiscal year already has a programme with this name."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(fiscal_year__gte=1989, fiscal_year__lte=2100),
+                name="programme_fiscal_year_plausible",
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""), name="programme_name_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=Q(grant_thousand_yen__isnull=True)
+                | Q(project_cost_thousand_yen__isnull=True)
+                | Q(grant_thousand_yen__lte=F("project_cost_thousand_yen")),
+                name="programme_grant_within_cost",
+                violation_error_message=_(
+                    "The grant cannot be larger than the project cost."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.fiscal_year_label} {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("reports:programme_detail", args=[self.pk])
+
+    @property
+    def fiscal_year_label(self) -> str:
+        return jpdates.fiscal_year_label(self.fiscal_year)
+
+    @property
+    def other_partner_lines(self) -> list[str]:
+        return [
+            line.strip() for line in self.other_partners.splitlines() if line.strip()
+        ]
+
+
+class Target(models.Model):
+    """One target of a programme: a computed metric or a manual indicator."""
+
+    class Kind(models.TextChoices):
+        METRIC = "metric", _("Computed from the records")
+        MANUAL = "manual", _("Entered by hand")
+
+    class Direction(models.TextChoices):
+        AT_LEAST = "at_least", _("At least the target")
+        AT_MOST = "at_most", _("At most the target")
+
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="targets",
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=Kind.choices, default=Kind.METRIC
+    )
+    metric_key = models.CharField(_("metric"), max_length=50, blank=True)
+    label = models.CharField(
+        _("label"),
+        max_length=200,
+        blank=True,
+        help_text=_("For a computed metric, leave blank to use the metric's name."),
+    )
+    unit = models.CharField(
+        _("unit"),
+        max_length=10,
+        blank=True,
+        help_text=_("For a computed metric, leave blank to use the metric's unit."),
+    )
+    direction = models.CharField(
+        _("achieved when the actual is"),
+        max_length=10,
+        choices=Direction.choices,
+        default=Direction.AT_LEAST,
+    )
+    target_value = models.DecimalField(_("target"), max_digits=12, decimal_places=2)
+    target_year = models.PositiveSmallIntegerField(
+        _("target fiscal year"),
+        null=True,
+        blank=True,
+        validators=FISCAL_YEAR_VALIDATORS,
+        help_text=_("Only if it differs from the programme's year (e.g. 2025)."),
+    )
+    baseline_value = models.DecimalField(
+        _("baseline"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    baseline_year = models.PositiveSmallIntegerField(
+        _("baseline fiscal year"),
+        null=True,
+        blank=True,
+        validators=FISCAL_YEAR_VALIDATORS,
+    )
+    actual_value = models.DecimalField(
+        _("actual"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Manual indicators only; computed metrics come from the records."),
+    )
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        ordering = ["programme", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["metric", "manual"]), name="target_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=["at_least", "at_most"]),
+                name="target_direction_valid",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="metric") & ~Q(metric_key="") & Q(actual_value=None))
+                | (Q(kind="manual") & Q(metric_key="") & ~Q(label="")),
+                name="target_metric_or_manual",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_value__gte=0), name="target_value_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_value__isnull=True) | Q(baseline_value__gte=0),
+                name="target_baseline_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_value__isnull=True) | Q(actual_value__gte=0),
+                name="target_actual_not_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "metric_key"],
+                condition=Q(kind="metric"),
+                name="target_metric_once_per_programme",
+                violation_error_message=_("This programme already has this metric."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_label
+
+    def clean(self):
+        from .metrics import REGISTRY
+
+        errors = {}
+        if self.kind == self.Kind.METRIC:
+            if self.metric_key not in REGISTRY:
+                errors["metric_key"] = _("Choose a metric.")
+            self.actual_value = None
+        elif self.kind == self.Kind.MANUAL:
+            self.metric_key = ""
+            if not self.label.strip():
+                errors["label"] = _("A manual indicator needs a label.")
+        if (self.baseline_value is None) != (self.baseline_year is None):
+            errors["baseline_year"] = _(
+                "Give the baseline and its fiscal year together, or neither."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def metric(self):
+        from .metrics import REGISTRY
+
+        return REGISTRY.get(self.metric_key) if self.kind == self.Kind.METRIC else None
+
+    @property
+    def display_label(self) -> str:
+        if self.label:
+            return self.label
+        metric = self.metric
+        return str(metric.label) if metric else self.metric_key
+
+    @property
+    def display_unit(self) -> str:
+        if self.unit:
+            return self.unit
+        metric = self.metric
+        return str(metric.unit) if metric else ""
+
+    def is_achieved(self, actual: Decimal | int | None) -> bool | None:
+        """True or False, or None when there is no actual value yet."""
+        if actual is None:
+            return None
+        if self.direction == self.Direction.AT_MOST:
+            return actual <= self.target_value
+        return actual >= self.target_value
