@@ -177,6 +177,8 @@ class ScaleSeeder:
             self.seed_training()
         with self.step("LINE users and messages"):
             self.seed_line()
+        with self.step("reports: a programme with targets per fiscal year"):
+            self.seed_programmes()
         return {
             model._meta.label: model.objects.count()
             for model in (
@@ -645,3 +647,16 @@ class ScaleSeeder:
             if user.pk in last:
                 user.last_event_at = last[user.pk]
         LineUser.objects.bulk_update(line_users, ["last_event_at"], batch_size=BATCH)
+
+    def seed_programmes(self) -> None:
+        """The demo programme (reports/demo.py: targets like Ueda's) in every
+        fiscal year of the period, so that the annual report has targets."""
+        from reports.demo import seed_programme
+
+        first = jpdates.fiscal_year(self.c.start)
+        for fiscal_year in range(first, jpdates.fiscal_year(self.c.until) + 1):
+            seed_programme(
+                demo.DemoContext(
+                    rng=self.rng, fiscal_year=fiscal_year, users=self.users
+                )
+            )

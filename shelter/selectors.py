@@ -390,9 +390,7 @@ def open_days_per_service(start: dt.date, end: dt.date) -> dict[str, int]:
     """Open days of every service in the period (three queries in all)."""
     by_service = opening.calendars(start=start, end=end)
     return {
-        service: sum(
-            s.open for s in opening.day_statuses(by_service.get(service), start, end)
-        )
+        service: opening.count_open_days(by_service.get(service), start, end)
         for service in Service.values
     }
 
