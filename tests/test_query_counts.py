@@ -38,6 +38,7 @@ from consultations.tests.line_factories import LineMessageFactory, LineUserFacto
 from peergroups.models import Attendance, Session
 from peergroups.services import series_create
 from peergroups.tests.factories import GroupFactory, SessionFactory
+from reports.models import Programme, Target
 from shelter.models import SalonVisit, Stay, UnmetRequest
 from shelter.tests.factories import (
     RoomFactory,
@@ -84,6 +85,7 @@ VARIANTS = {
     "shelter:opening_days": ("?fy=2021",),
     "peergroups:session_list": ("?fy=2021",),
     "training:event_list": ("?fy=2021",),
+    "reports:annual": ("?fiscal_year=2021", "?fiscal_year=2021&publication=on"),
 }
 D = dt.date
 _serial = itertools.count()
@@ -121,8 +123,15 @@ def build_world(users) -> dict:
     event = EventFactory(date=D(2021, 10, 23))
     shelter = ShelterFactory()
     rooms = [RoomFactory(facility=shelter) for _ in range(5)]
+    programme = Programme.objects.create(
+        fiscal_year=2021, name="事業", municipality="市"
+    )
     return {
         "users": users,
+        "programme": programme,
+        "target": Target.objects.create(
+            programme=programme, metric_key="peer_sessions", target_value=5
+        ),
         "client": person,
         "consultation": ConsultationFactory(client=person, counsellor=counsellor),
         "action": action,
@@ -272,6 +281,14 @@ def grow(world, n: int) -> None:
         SurveyResponse(event=e, satisfaction=1 + i % 5, comment="よかった")
         for i, e in enumerate([*events, *[world["event"]] * n])
     )
+    Target.objects.bulk_create(
+        Target(
+            programme=world["programme"], kind=Target.Kind.MANUAL,
+            label=f"指標{next(_serial)}", unit="%", target_value=20, actual_value=10,
+        )
+        for _ in range(n)
+    )  # fmt: skip
+    world["programme"].partner_agencies.add(*PartnerAgency.objects.all()[:n])
 
 
 def count(http: HttpClient, url: str) -> list[str]:
@@ -332,6 +349,9 @@ def test_the_pages_include_every_list_and_detail_page():
         "peergroups:series_detail",
         "training:event_list",
         "training:event_detail",
+        "reports:index",
+        "reports:programme_detail",
+        "reports:annual",
         "home",
     ):
         assert expected in names
