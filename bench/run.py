@@ -444,10 +444,9 @@ def measure_report(database_url: str, fiscal_year: int, repeat: int) -> dict:
     """Median time of the annual report JSON (the same code as the CLI and the
     download) and of the hand-written SQL, and whether their figures agree."""
     setup_django(database_url)
+    from bench import hand_sql
     from reports.exports import export_report
     from reports.models import Programme
-
-    from bench import hand_sql
 
     programme = Programme.objects.filter(fiscal_year=fiscal_year).first()
     options = {"fiscal_year": fiscal_year, "programme": programme, "publication": False}
@@ -824,6 +823,21 @@ def write_markdown(path: Path, results: dict) -> None:
             f"command on one row, dry run) takes {imp['one_row_dry_run_s']:.1f} s. "
             f"Output: “{imp['output']}”.",
         ]
+    lines += [
+        "",
+        "## Query counts",
+        "",
+        "`tests/test_query_counts.py` opens every page of the role matrix "
+        "(`tests/test_role_matrix.py`: every URL that answers a GET, as a role "
+        "that may open it, plus the main filters: 66 URLs) once with 5 rows of "
+        "everything and once with 50, and fails if any page runs more queries "
+        "with 50 (printing its SQL). Run with `bin/test tests/test_query_counts.py` "
+        "(SQLite) or with `DATABASE_URL=postgres://…` (PostgreSQL); both pass. "
+        "The apps' own tests assert the exact counts of their pages "
+        "(consultations/tests/test_queries.py, test_line_inbox.py, "
+        "shelter/tests/test_views.py, peergroups and training view tests, "
+        "reports/tests/test_queries.py).",
+    ]
     notes = ROOT / "bench" / "notes.md"
     if notes.exists():
         lines += ["", notes.read_text(encoding="utf-8").strip()]
@@ -836,6 +850,8 @@ def write_markdown(path: Path, results: dict) -> None:
 
 def data_set(database_url: str) -> dict:
     setup_django(database_url)
+    from django.utils import timezone
+
     from consultations.models import (
         Client,
         Consultation,
@@ -847,8 +863,12 @@ def data_set(database_url: str) -> dict:
     from shelter.models import SalonVisit, Stay, UnmetRequest
     from training.models import Event, SurveyResponse
 
-    first = Consultation.objects.order_by("started_at").first().started_at
-    last = Consultation.objects.order_by("-started_at").first().started_at
+    first = timezone.localtime(
+        Consultation.objects.order_by("started_at").first().started_at
+    )
+    last = timezone.localtime(
+        Consultation.objects.order_by("-started_at").first().started_at
+    )
     counts = {
         "clients": Client.objects.count(),
         "consultations": Consultation.objects.count(),
