@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 import jpholiday
 
@@ -117,7 +118,14 @@ def is_public_holiday(day: date) -> bool:
 
 def public_holidays(start: date, end: date) -> dict[date, str]:
     """National holidays from start to end inclusive, with their names."""
-    return dict(jpholiday.between(start, end))
+    return dict(_holidays_between(start, end))
+
+
+@lru_cache(maxsize=256)
+def _holidays_between(start: date, end: date) -> tuple[tuple[date, str], ...]:
+    # jpholiday works the rules out afresh on every call (15 ms for a year);
+    # pages and reports ask for the same periods again and again.
+    return tuple(jpholiday.between(start, end))
 
 
 def is_year_end_break(day: date) -> bool:

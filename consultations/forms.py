@@ -15,6 +15,7 @@ from .models import (
     SupportAction,
     Topic,
 )
+from .selectors import LIST_FISCAL_YEARS
 
 
 def counsellors():
@@ -230,7 +231,7 @@ class ConsultationFilterForm(forms.Form):
         current = fiscal_year(timezone.localdate())
         self.fields["fiscal_year"].choices = [("", _("All"))] + [
             (y, f"{fiscal_year_label(y)}（{y}）")
-            for y in range(current, current - 6, -1)
+            for y in range(current, current - LIST_FISCAL_YEARS, -1)
         ]
         self.fields["counsellor"].queryset = counsellors()
 

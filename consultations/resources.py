@@ -101,6 +101,19 @@ class ClientLookup:
         self.by_code = {c.code: c for c in Client.objects.filter(code__in=codes)}
         self.touched: set[str] = set()
 
+    def create_missing(self, codes) -> None:
+        """Create the clients of every unknown code at once (one query), as
+        get_or_create would have one by one. A code that is too long is left
+        for get_or_create to report on its row."""
+        missing = sorted(
+            {c for c in codes if c and len(c) <= 20 and c not in self.by_code}
+        )
+        clients = [Client(code=code, display_name=code) for code in missing]
+        for client in clients:
+            client.search_text = client.compute_search_text()
+        for client in Client.objects.bulk_create(clients):
+            self.by_code[client.code] = client
+
     def get_or_create(self, code: str) -> Client:
         if len(code) > 20:
             raise ValueError(_("client code is too long (20 characters at most)"))
@@ -248,7 +261,15 @@ def consultation_refresh_new(client_ids) -> None:
 
 
 class ConsultationResource(RowImportResource):
-    """日付, 時刻, 相談方法, 相談者コード, 新規, 担当者, 主訴, 内容, 所要時間."""
+    """日付, 時刻, 相談方法, 相談者コード, 新規, 担当者, 主訴, 内容, 所要時間.
+
+    Written in bulk (10k rows in seconds, SPEC §4): each row is read and
+    validated on its own, so every bad row is still reported with its number,
+    but the valid ones are inserted in batches, and their topics with one
+    insert at the end. Validation runs no query per row: the client and the
+    counsellor come from the lookups loaded in before_import, the channel from
+    a fixed list, and 新規 is worked out for every client in after_import (the
+    database's constraints still guard every insert)."""
 
     required_columns = ("日付", "相談方法", "担当者")
     column_fields = {
@@ -263,18 +284,46 @@ class ConsultationResource(RowImportResource):
         "所要時間": "duration_minutes",
     }
 
+    # Filled from the lookups of before_import, so they exist: no query per
+    # row to check them again.
+    lookup_fields = {"client", "counsellor"}
+
     class Meta:
         model = Consultation
         fields = ("id",)
         import_id_fields = ()
         skip_diff = True
         clean_model_instances = True
+        use_bulk = True
+        batch_size = 1000
 
     def before_import(self, dataset, **kwargs):
         codes = dataset["相談者コード"] if "相談者コード" in dataset.headers else []
-        self.clients = ClientLookup(cell_text(c) for c in codes)
+        codes = [cell_text(c) for c in codes]
+        self.clients = ClientLookup(codes)
+        self.clients.create_missing(codes)
         self.users = UserLookup()
         self.topics = {t.name: t for t in Topic.objects.all()}
+        self.saved: list[Consultation] = []
+
+    def validate_instance(
+        self, instance, import_validation_errors=None, validate_unique=True
+    ):
+        errors = dict(import_validation_errors or {})
+        exclude = {self.column_fields.get(key, key) for key in errors}
+        try:
+            instance.full_clean(
+                exclude=exclude | self.lookup_fields,
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        self.saved.append(instance)
 
     def fill(self, instance, row, errors):
         day = errors.read("日付", parse_date_cell, row.get("日付"))
@@ -332,10 +381,18 @@ class ConsultationResource(RowImportResource):
             maximum=1440,
         )
 
-    def save_m2m(self, instance, row, **kwargs):
-        instance.topics.set(getattr(instance, "_import_topics", []))
-
     def after_import(self, dataset, result, **kwargs):
+        # The rows were inserted in bulk (and have their ids): now their topics.
+        Through = Consultation.topics.through
+        Through.objects.bulk_create(
+            (
+                Through(consultation_id=consultation.pk, topic_id=topic.pk)
+                for consultation in self.saved
+                if consultation.pk
+                for topic in consultation._import_topics
+            ),
+            batch_size=2000,
+        )
         consultation_refresh_new(c.pk for c in self.clients.by_code.values())
         audit_many(
             user=self.by,

@@ -57,6 +57,27 @@ def consultations_between(start: dt.date, end: dt.date) -> Q:
     return Q(started_at__gte=since, started_at__lt=until)
 
 
+# The consultation list offers this many fiscal years (the current one first).
+LIST_FISCAL_YEARS = 6
+
+
+def fiscal_year_to_show(*, today: dt.date) -> int:
+    """The fiscal year the consultation list opens on: the latest one with
+    consultations, up to this one (one query on the index of started_at)."""
+    current = jpdates.fiscal_year(today)
+    _start, until = _local_range(*jpdates.fiscal_year_range(current))
+    latest = (
+        Consultation.objects.filter(started_at__lt=until)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    if latest is None:
+        return current
+    shown = jpdates.fiscal_year(timezone.localtime(latest).date())
+    return max(shown, current - LIST_FISCAL_YEARS + 1)
+
+
 def consultation_list(
     *, fetched_by, filters: dict | None = None
 ) -> QuerySet[Consultation]:

@@ -9,6 +9,7 @@ consultations app never imports the apps that plug in here.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -43,14 +44,28 @@ Provider = Callable[..., Iterable[TimelineEntry]]
 _PROVIDERS: list[Provider] = []
 
 
+_TAKES_LIMIT: set[Provider] = set()
+
+# The client page shows this many entries unless the whole history is asked for.
+PAGE_LIMIT = 100
+
+
 def register(provider: Provider) -> None:
     if provider not in _PROVIDERS:
         _PROVIDERS.append(provider)
+        if "limit" in inspect.signature(provider).parameters:
+            _TAKES_LIMIT.add(provider)
 
 
-def entries_for(client, user) -> list[TimelineEntry]:
-    """All entries for ``client`` that ``user`` may see, newest first."""
+def entries_for(client, user, *, limit: int | None = None) -> list[TimelineEntry]:
+    """The entries for ``client`` that ``user`` may see, newest first: all of
+    them, or the ``limit`` newest. Each provider that takes a limit returns its
+    ``limit`` newest, so the newest ``limit`` of them all are exact."""
     entries: list[TimelineEntry] = []
     for provider in _PROVIDERS:
-        entries.extend(provider(client, user))
-    return sorted(entries, key=lambda e: e.sort_key, reverse=True)
+        if limit is not None and provider in _TAKES_LIMIT:
+            entries.extend(provider(client, user, limit=limit))
+        else:
+            entries.extend(provider(client, user))
+    entries.sort(key=lambda e: e.sort_key, reverse=True)
+    return entries if limit is None else entries[:limit]

@@ -9,12 +9,17 @@ from . import selectors
 from .timeline import TimelineEntry
 
 
-def consultations_and_support(client, user):
-    """Consultations (2 queries: rows and topics) and support actions (1)."""
+def consultations_and_support(client, user, limit: int | None = None):
+    """Consultations (2 queries: rows and topics) and support actions (1); with
+    ``limit``, the newest ``limit`` of each."""
     if not has_role(user, Role.COUNSELLOR):
         return []
     entries = []
-    for c in selectors.client_consultations(client):
+    consultations = selectors.client_consultations(client)
+    actions = selectors.client_support_actions(client)
+    if limit is not None:
+        consultations, actions = consultations[:limit], actions[:limit]
+    for c in consultations:
         topics = "、".join(t.name for t in c.topics.all())
         title = _("%(channel)s consultation") % {"channel": c.get_channel_display()}
         if c.is_new:
@@ -29,7 +34,7 @@ def consultations_and_support(client, user):
                 app="consultations",
             )
         )
-    for a in selectors.client_support_actions(client):
+    for a in actions:
         agency = f" → {a.partner_agency.name}" if a.partner_agency_id else ""
         entries.append(
             TimelineEntry(

@@ -80,8 +80,13 @@ class ClientDetailView(CounsellorMixin, AuditedObjectMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         client, user = self.object, self.request.user
+        whole = self.request.GET.get("history") == "all"
+        entries = timeline.entries_for(
+            client, user, limit=None if whole else timeline.PAGE_LIMIT + 1
+        )
         context.update(
-            timeline=timeline.entries_for(client, user),
+            timeline=entries[: None if whole else timeline.PAGE_LIMIT],
+            timeline_truncated=len(entries) > timeline.PAGE_LIMIT and not whole,
             contact_visible=client.contact_visible_to(user),
             # Own id prefixes: the page holds several forms, and the urgency
             # form has a "reason" field too (one id, one label each).
@@ -435,7 +440,15 @@ class ConsultationListView(CounsellorMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = ConsultationFilterForm(self.request.GET or None)
+        params = self.request.GET.copy()
+        if "fiscal_year" not in params:
+            # Open on one fiscal year: counting years of consultations by
+            # channel on every visit would cost more than the rest of the page.
+            # "All" stays available (fiscal_year= in the query).
+            params["fiscal_year"] = str(
+                selectors.fiscal_year_to_show(today=local_today())
+            )
+        form = ConsultationFilterForm(params)
         consultations = selectors.consultation_list(
             fetched_by=self.request.user, filters=_filters(form)
         )
@@ -447,7 +460,7 @@ class ConsultationListView(CounsellorMixin, TemplateView):
             counts=counts,
             total=sum(c["count"] for c in counts),
             total_new=sum(c["new"] for c in counts),
-            query=self.request.GET.urlencode(),
+            query=params.urlencode(),
         )
         return context
 

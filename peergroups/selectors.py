@@ -125,6 +125,21 @@ def session_dates(*, start: date, end: date) -> list[tuple[date, date]]:
     ]
 
 
+def session_rows(*, start: date, end: date) -> list[tuple[date, date, int, int]]:
+    """(first day, last day, anonymous count, named count) of each session
+    starting in the period, in date order (one query): the annual report's
+    sessions, participants and dates at once."""
+    return [
+        (first, last or first, anonymous, named)
+        for first, last, anonymous, named in Session.objects.filter(
+            date__range=(start, end)
+        )
+        .annotate(named=_named_count_subquery())
+        .order_by("date", "end_date", "id")
+        .values_list("date", "end_date", "anonymous_count", "named")
+    ]
+
+
 def session_detail(*, pk: int) -> Session:
     """One session with its group, facilitator and named attendees (two
     queries)."""

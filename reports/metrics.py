@@ -31,7 +31,6 @@ from consultations.selectors import consultations_between
 from peergroups import selectors as peer_selectors
 from shelter import selectors as shelter_selectors
 from training import selectors as training_selectors
-from training.models import SATISFIED_FROM, SurveyResponse
 from training.satisfaction import satisfaction_percent
 
 
@@ -130,21 +129,28 @@ class YearFigures:
     # peergroups/ ---------------------------------------------------------------
 
     @cached_property
+    def peer_sessions(self) -> list[tuple[date, date, int, int]]:
+        """(first day, last day, anonymous, named) of each session starting in
+        the year, in date order: one query for the sessions, their dates and
+        their participants."""
+        return peer_selectors.session_rows(start=self.start, end=self.end)
+
+    @cached_property
     def peer_totals(self):
-        """Sessions and participants (named + anonymous): two queries."""
-        return peer_selectors.session_totals(start=self.start, end=self.end)
+        """Sessions and participants (named + anonymous), from peer_sessions."""
+        rows = self.peer_sessions
+        return peer_selectors.SessionTotals(
+            sessions=len(rows),
+            named=sum(named for *_days, _anonymous, named in rows),
+            anonymous=sum(anonymous for *_days, anonymous, _named in rows),
+        )
 
     @cached_property
     def peer_dates(self) -> list[tuple[date, date]]:
-        """(first, last) day of each session: one query."""
-        return peer_selectors.session_dates(start=self.start, end=self.end)
+        """(first, last) day of each session, from peer_sessions."""
+        return [(first, last) for first, last, *_counts in self.peer_sessions]
 
     # training/ -----------------------------------------------------------------
-
-    @cached_property
-    def training_totals(self):
-        """Events and participants: one query."""
-        return training_selectors.training_totals(start=self.start, end=self.end)
 
     @cached_property
     def training_events(self) -> list:
@@ -152,16 +158,21 @@ class YearFigures:
         return training_selectors.event_summaries(start=self.start, end=self.end)
 
     @cached_property
+    def training_totals(self):
+        """Events and participants, from training_events (no query of its own)."""
+        events = self.training_events
+        return training_selectors.TrainingTotals(
+            events=len(events), participants=sum(e.participants for e in events)
+        )
+
+    @cached_property
     def training_satisfaction(self) -> Decimal | None:
         """Satisfaction % over every response of the year (responses of 4 or 5
-        / all responses), None without responses: one query."""
-        figures = SurveyResponse.objects.filter(
-            event__date__range=(self.start, self.end)
-        ).aggregate(
-            respondents=Count("pk"),
-            satisfied=Count("pk", filter=Q(satisfaction__gte=SATISFIED_FROM)),
+        / all responses), None without responses; from training_events."""
+        events = self.training_events
+        return satisfaction_percent(
+            sum(e.satisfied for e in events), sum(e.respondents for e in events)
         )
-        return satisfaction_percent(figures["satisfied"], figures["respondents"])
 
 
 # THE REGISTRY

@@ -86,6 +86,38 @@ def day_statuses(
     return out
 
 
+def count_open_days(
+    calendar: OpeningCalendar | None, start: dt.date, end: dt.date
+) -> int:
+    """How many days from start to end (inclusive) are open: the rules of
+    day_statuses(), counted without building a status per day (the annual
+    report counts a year for every service)."""
+    if calendar is None:
+        return 0
+    weekdays = {h.weekday for h in calendar.hours.all()}
+    changes = {
+        e.date: e.kind == CalendarException.Kind.OPEN for e in calendar.exceptions.all()
+    }
+    holidays = (
+        jpdates.public_holidays(start, end)
+        if calendar.closed_on_public_holidays
+        else {}
+    )
+    year_end = calendar.closed_over_year_end
+    count = 0
+    for day in jpdates.days(start, end):
+        change = changes.get(day)
+        if change is not None:
+            count += change
+        elif (
+            day.weekday() in weekdays
+            and day not in holidays
+            and not (year_end and jpdates.is_year_end_break(day))
+        ):
+            count += 1
+    return count
+
+
 def open_days(service: str, start: dt.date, end: dt.date) -> list[dt.date]:
     """The days from start to end (inclusive) on which ``service`` is open."""
     calendar = calendars([service], start=start, end=end).get(service)

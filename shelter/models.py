@@ -20,7 +20,6 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -339,10 +338,10 @@ class Stay(models.Model):
 
 def stay_dates_label(kind: str, start: dt.date, end: dt.date) -> str:
     if kind == Stay.Kind.DAY_REST:
-        return _("%(date)s (day rest)") % {"date": date_format(start, "Y-m-d")}
+        return _("%(date)s (day rest)") % {"date": start.isoformat()}
     return _("%(start)s to %(end)s (%(nights)d nights)") % {
-        "start": date_format(start, "Y-m-d"),
-        "end": date_format(end, "Y-m-d"),
+        "start": start.isoformat(),
+        "end": end.isoformat(),
         "nights": (end - start).days,
     }
 

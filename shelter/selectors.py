@@ -154,6 +154,10 @@ class Cell:
     stay: Stay | None = None
     continues_before: bool = False
     continues_after: bool = False
+    # Set by the calendar page: the link and its title (built in Python, not
+    # in the template, so that a month of 40 rooms renders in milliseconds).
+    href: str = ""
+    label: str = ""
 
     @property
     def free(self) -> bool:
@@ -386,9 +390,7 @@ def open_days_per_service(start: dt.date, end: dt.date) -> dict[str, int]:
     """Open days of every service in the period (three queries in all)."""
     by_service = opening.calendars(start=start, end=end)
     return {
-        service: sum(
-            s.open for s in opening.day_statuses(by_service.get(service), start, end)
-        )
+        service: opening.count_open_days(by_service.get(service), start, end)
         for service in Service.values
     }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
@@ -88,6 +90,8 @@ class StayCalendarView(CoordinatorMixin, TemplateView):
         today = timezone.localdate()
         month = parse_month(self.request.GET.get("month"), today)
         calendar = selectors.stay_calendar(month, today=today)
+        here = self.request.get_full_path()
+        _link_cells(calendar, here)
         unmet_date = today if month <= today <= calendar.last else month
         context.update(
             calendar=calendar,
@@ -96,11 +100,43 @@ class StayCalendarView(CoordinatorMixin, TemplateView):
             previous=_month_param(calendar.previous),
             next=_month_param(calendar.next),
             this_month=_month_param(today),
-            here=self.request.get_full_path(),
+            here=here,
             unmet_form=UnmetRequestForm(initial={"date": unmet_date}),
             legend=Stay.Status.choices,
         )
         return context
+
+
+def _link_cells(calendar, here: str) -> None:
+    """The link and title of every cell: a free day books the room from that
+    day, a stay opens its page."""
+    book = reverse("shelter:stay_create")
+    back = quote(here, safe="/")
+    book_label = _("Book %(room)s from %(day)s")
+    for _facility, rows in calendar.facilities:
+        for row in rows:
+            for cell in row.cells:
+                if cell.free:
+                    day = cell.start.isoformat()
+                    cell.href = f"{book}?room={row.room.pk}&start={day}&next={back}"
+                    cell.label = book_label % {
+                        "room": row.room.name,
+                        "day": day,
+                    }
+                    continue
+                stay = cell.stay
+                cell.href = reverse("shelter:stay_detail", args=[stay.pk])
+                parts = [
+                    f"{stay.client.code} {stay.client.display_name}",
+                    stay.dates_label,
+                    stay.get_status_display(),
+                ]
+                if stay.children:
+                    parts.append(
+                        ngettext("%(n)s child", "%(n)s children", stay.children)
+                        % {"n": stay.children}
+                    )
+                cell.label = " · ".join(str(p) for p in parts)
 
 
 # STAYS

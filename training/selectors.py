@@ -108,16 +108,31 @@ class EventSummary:
 def event_summaries(*, start: date, end: date) -> list[EventSummary]:
     """Each event of the period with its participants, respondents and
     satisfaction, in date order (one query)."""
+    responses = SurveyResponse.objects.filter(event=OuterRef("pk"))
+    rows = (
+        Event.objects.filter(date__range=(start, end))
+        .annotate(
+            respondents=_count_subquery(responses),
+            satisfied=_count_subquery(
+                responses.filter(satisfaction__gte=SATISFIED_FROM)
+            ),
+        )
+        .order_by("date", "id")
+        .values_list(
+            "date", "kind", "title", "participant_count", "respondents", "satisfied"
+        )
+    )
+    # Plain rows, not model instances: the annual report reads every event.
     return [
         EventSummary(
-            date=e.date,
-            kind=e.kind,
-            title=e.title,
-            participants=e.participant_count,
-            respondents=e.respondent_count,
-            satisfied=e.satisfied_count,
+            date=day,
+            kind=kind,
+            title=title,
+            participants=participants,
+            respondents=respondents,
+            satisfied=satisfied,
         )
-        for e in event_list(start=start, end=end)
+        for day, kind, title, participants, respondents, satisfied in rows
     ]
 
 

@@ -46,8 +46,8 @@ def _count_per_user(condition: Q):
 
 def inbox(*, fetched_by, unread_only: bool = False) -> QuerySet[LineUser]:
     """Conversations, the most recent first, each with its unread and not yet
-    recorded message counts and the id of its last message (one query; see
-    ``attach_last_messages`` for the previews)."""
+    recorded message counts and the id of its last message (one query, two
+    for unread ones only; see ``attach_last_messages`` for the previews)."""
     last = LineMessage.objects.filter(line_user=OuterRef("pk")).order_by(
         "-sent_at", "-id"
     )
@@ -57,9 +57,17 @@ def inbox(*, fetched_by, unread_only: bool = False) -> QuerySet[LineUser]:
         last_message_id=Subquery(last.values("pk")[:1]),
     )
     if unread_only:
-        users = users.filter(
-            pk__in=LineMessage.objects.filter(_unread()).values("line_user")
+        # The few conversations with unread messages first (the partial index
+        # line_msg_unread), then those users: as one query, PostgreSQL walked
+        # every conversation newest first looking for unread ones (40 ms for
+        # 4k conversations, growing with them).
+        unread_users = (
+            LineMessage.objects.filter(_unread())
+            .order_by()
+            .values_list("line_user", flat=True)
+            .distinct()
         )
+        users = users.filter(pk__in=list(unread_users))
     return users.order_by("-last_event_at", "-id")
 
 

@@ -18,7 +18,6 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from linebot.v3.webhook import SignatureValidator
 
 from .models import LineMessage
 
@@ -73,6 +72,10 @@ def signature_is_valid(body: bytes, signature: str | None) -> bool:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return False
+    # Imported here: line-bot-sdk takes seconds to import, which every process
+    # start (each web worker, each manage.py command) would otherwise pay.
+    from linebot.v3.webhook import SignatureValidator
+
     return SignatureValidator(secret).validate(text, signature)
 
 

@@ -71,5 +71,16 @@ def test_client_detail_query_count_does_not_grow_with_history(client_as, counsel
         c, reverse("consultations:client_detail", args=[many.pk])
     )
     assert large == small, "\n".join(q["sql"] for q in ctx.captured_queries)
-    response = c.get(reverse("consultations:client_detail", args=[many.pk]))
+    url = reverse("consultations:client_detail", args=[many.pk])
+    # The page shows the newest 100 entries and offers the whole history.
+    response = c.get(url)
+    entries = response.context["timeline"]
+    assert len(entries) == 100
+    assert entries == sorted(entries, key=lambda e: e.sort_key, reverse=True)
+    assert 'href="?history=all"' in response.content.decode()
+    whole, ctx = count_queries(c, url + "?history=all")
+    assert whole == small, "\n".join(q["sql"] for q in ctx.captured_queries)
+    response = c.get(url + "?history=all")
     assert len(response.context["timeline"]) == 400
+    assert response.context["timeline"][:100] == entries
+    assert 'href="?history=all"' not in response.content.decode()
