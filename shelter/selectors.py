@@ -154,10 +154,12 @@ class Cell:
     stay: Stay | None = None
     continues_before: bool = False
     continues_after: bool = False
-    # Set by the calendar page: the link and its title (built in Python, not
-    # in the template, so that a month of 40 rooms renders in milliseconds).
+    # Set by the calendar page: the link, its title and the cell's HTML (built
+    # in Python, not in the template, so that a month of 40 rooms renders in
+    # milliseconds).
     href: str = ""
     label: str = ""
+    html: str = ""
 
     @property
     def free(self) -> bool:
