@@ -94,15 +94,13 @@ class YearFigures:
     @cached_property
     def support_actions(self) -> dict[str, int]:
         """Support actions by kind, every kind present: one query."""
-        figures = SupportAction.objects.filter(
-            date__range=(self.start, self.end)
-        ).aggregate(
-            **{
-                kind: Count("pk", filter=Q(kind=kind))
-                for kind in SupportAction.Kind.values
-            }
+        counts = dict(
+            SupportAction.objects.filter(date__range=(self.start, self.end))
+            .order_by()
+            .values_list("kind")
+            .annotate(Count("pk"))
         )
-        return {kind: figures[kind] for kind in SupportAction.Kind.values}
+        return {kind: counts.get(kind, 0) for kind in SupportAction.Kind.values}
 
     # shelter/ ------------------------------------------------------------------
 

@@ -103,19 +103,31 @@ def count_open_days(
         if calendar.closed_on_public_holidays
         else {}
     )
-    year_end = calendar.closed_over_year_end
-    count = 0
-    for day in jpdates.days(start, end):
-        change = changes.get(day)
-        if change is not None:
-            count += change
-        elif (
-            day.weekday() in weekdays
-            and day not in holidays
-            and not (year_end and jpdates.is_year_end_break(day))
-        ):
-            count += 1
+    closed = {day for day in holidays if start <= day <= end}
+    if calendar.closed_over_year_end:
+        closed.update(_year_end_days(start, end))
+    # Days on a weekly opening day, by whole weeks and the days left over...
+    weeks, rest = divmod((end - start).days + 1, 7)
+    count = weeks * len(weekdays) + sum(
+        (start.weekday() + i) % 7 in weekdays for i in range(rest)
+    )
+    # ...less the holidays and year-end days among them, then the one-off
+    # changes in place of what the week would have said.
+    count -= sum(day.weekday() in weekdays for day in closed)
+    for day, is_open in changes.items():
+        if start <= day <= end:
+            count += is_open - (day.weekday() in weekdays and day not in closed)
     return count
+
+
+def _year_end_days(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The days of the year-end break (jpdates.is_year_end_break) from start
+    to end inclusive."""
+    days = []
+    for year in range(start.year - 1, end.year + 1):
+        days += [dt.date(year, 12, d) for d in (29, 30, 31)]
+        days += [dt.date(year + 1, 1, d) for d in (1, 2, 3)]
+    return [day for day in days if start <= day <= end]
 
 
 def open_days(service: str, start: dt.date, end: dt.date) -> list[dt.date]:

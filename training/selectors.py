@@ -14,6 +14,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -107,14 +108,14 @@ class EventSummary:
 
 def event_summaries(*, start: date, end: date) -> list[EventSummary]:
     """Each event of the period with its participants, respondents and
-    satisfaction, in date order (one query)."""
-    responses = SurveyResponse.objects.filter(event=OuterRef("pk"))
+    satisfaction, in date order (one query: the responses joined and
+    grouped, the one thing counted per event)."""
     rows = (
         Event.objects.filter(date__range=(start, end))
         .annotate(
-            respondents=_count_subquery(responses),
-            satisfied=_count_subquery(
-                responses.filter(satisfaction__gte=SATISFIED_FROM)
+            respondents=Count("responses"),
+            satisfied=Count(
+                "responses", filter=Q(responses__satisfaction__gte=SATISFIED_FROM)
             ),
         )
         .order_by("date", "id")
