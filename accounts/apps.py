@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -8,7 +9,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and audit trail")
 
     def ready(self):
-        from . import navigation, roles
+        from . import middleware, navigation, roles
+
+        # Signing in saves the session with a fresh expiry: count it as seen.
+        user_logged_in.connect(
+            middleware.SessionIdleMiddleware.signed_in, dispatch_uid="ibasho-seen"
+        )
 
         # Keep each role's Django permissions in step as apps add models.
         post_migrate.connect(

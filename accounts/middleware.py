@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.middleware.locale import LocaleMiddleware
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from .audit import audit_context
 
@@ -17,6 +17,36 @@ class AuditContextMiddleware:
     def __call__(self, request):
         with audit_context(ip=request.META.get("REMOTE_ADDR"), path=request.path):
             return self.get_response(request)
+
+
+class SessionIdleMiddleware:
+    """Sessions end SESSION_COOKIE_AGE after the last request: a signed-in
+    session's expiry (in the database and the cookie) is pushed back when it
+    was last pushed back SESSION_REFRESH_SECONDS ago or more, so that a
+    page view does not write the session every time. The idle limit is thus
+    met to within that many seconds (29-30 minutes for 30)."""
+
+    KEY = "_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = request.session
+        if session.accessed and session.get("_auth_user_id"):
+            now = self.now()
+            if now - session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[self.KEY] = now  # modified: saved with a new expiry
+        return response
+
+    @staticmethod
+    def now() -> int:
+        return int(timezone.now().timestamp())
+
+    @classmethod
+    def signed_in(cls, sender, request, user, **kwargs):
+        request.session[cls.KEY] = cls.now()
 
 
 class JapaneseFirstLocaleMiddleware(LocaleMiddleware):

@@ -203,7 +203,7 @@ class Consultation(models.Model):
     the counsellor for an anonymous contact; services keep it right."""
 
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
-    started_at = models.DateTimeField(_("date and time"), db_index=True)
+    started_at = models.DateTimeField(_("date and time"))
     duration_minutes = models.PositiveSmallIntegerField(
         _("duration (minutes)"), null=True, blank=True
     )
@@ -246,6 +246,13 @@ class Consultation(models.Model):
         ]
         indexes = [
             models.Index(fields=["client", "started_at"], name="consult_client_time"),
+            # Ranges of time (lists, the annual report, the worklist's "no
+            # contact since") read the client, channel and new flag from the
+            # index itself, without visiting the table.
+            models.Index(
+                fields=["started_at", "client", "channel", "is_new"],
+                name="consult_time_cover",
+            ),
             models.Index(fields=["channel", "started_at"], name="consult_channel_time"),
             models.Index(
                 fields=["counsellor", "started_at"], name="consult_staff_time"

@@ -180,6 +180,20 @@ def run_import(
         raise ImportFileError(
             _("Missing columns: %(columns)s") % {"columns": "、".join(missing)}
         )
+    # PostgreSQL cannot store a NUL character in text: say where it is rather
+    # than let the database refuse the row with an error of its own.
+    outcome.errors = [
+        RowError(
+            number,
+            _("%(column)s: contains a NUL character, which cannot be stored")
+            % {"column": column},
+        )
+        for number, row in enumerate(dataset, start=2)
+        for column, value in zip(dataset.headers, row, strict=False)
+        if "\x00" in str(value)
+    ]
+    if outcome.errors:
+        return outcome
     with transaction.atomic():
         # use_transactions: each row in a savepoint, so that a row the database
         # refuses does not stop the others from being checked.

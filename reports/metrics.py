@@ -60,7 +60,7 @@ class YearFigures:
     @cached_property
     def consultations_by_channel(self) -> list[dict]:
         """[{channel, label, count, new}] for all six channels, zeros included:
-        one GROUP BY query (an index range scan on started_at)."""
+        one GROUP BY query, answered from the index consult_time_cover."""
         rows = {
             row["channel"]: row
             for row in Consultation.objects.filter(
@@ -68,7 +68,10 @@ class YearFigures:
             )
             .order_by()
             .values("channel")
-            .annotate(count=Count("pk"), new=Count("pk", filter=Q(is_new=True)))
+            .annotate(
+                count=Count("started_at"),  # never null, and in the index
+                new=Count("started_at", filter=Q(is_new=True)),
+            )
         }
         return [
             {

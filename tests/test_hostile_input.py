@@ -114,6 +114,22 @@ def test_random_rows_are_imported_whole_or_not_at_all(kind, counsellor, data):
         transaction.set_rollback(True)
 
 
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_a_nul_character_is_reported_by_row_and_column(kind, counsellor):
+    # PostgreSQL cannot store NUL; SQLite can: both refuse it the same way.
+    resource = KINDS[kind].resource_class()(by=counsellor)
+    headers = list(resource.required_columns)
+    rows = [["x"] * len(headers), ["x"] * (len(headers) - 1) + ["a\x00b"]]
+    before = counts()
+    outcome = run_import(
+        kind, tablib.Dataset(*rows, headers=headers), by=counsellor, dry_run=False
+    )
+    assert [(e.row, e.message) for e in outcome.errors] == [
+        (3, f"{headers[-1]}: NUL文字が含まれているため保存できません")
+    ]
+    assert counts() == before and outcome.written == 0
+
+
 @EXAMPLES
 @given(
     content=st.binary(max_size=2000), suffix=st.sampled_from([".csv", ".xlsx", ".txt"])

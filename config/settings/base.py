@@ -38,6 +38,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # worklist's queries it took 120 ms of 170 (see docs/benchmarks.md).
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
+    # Keep each worker's connection between requests: opening one (a new
+    # server process) cost 5-10 ms of every request (docs/benchmarks.md).
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", 600))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # APPS
 # ------------------------------------------------------------------------------
@@ -101,9 +105,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Sessions end after this many minutes without a request.
+# Sessions end after this many minutes without a request. The expiry is
+# pushed back at most once a minute (accounts.middleware.SessionIdleMiddleware),
+# not written on every request.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -113,6 +119,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.middleware.SessionIdleMiddleware",
     "accounts.middleware.JapaneseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -113,7 +113,7 @@ def test_the_inbox_runs_the_same_queries_for_5_or_50_conversations(
     c = client_as(counsellor)
     c.get(reverse("line:inbox"))  # session and roles warmed up
     _fill_inbox(5)
-    with django_assert_num_queries(11) as few:
+    with django_assert_num_queries(8) as few:
         c.get(reverse("line:inbox"))
     _fill_inbox(45)
     with django_assert_num_queries(len(few.captured_queries)):
@@ -170,7 +170,7 @@ def test_the_conversation_runs_the_same_queries_for_5_or_50_messages(
             conversation_with(person, (at(day, f"10:{i:02d}"), direction, f"m{i}"))
 
     add(5, 5)
-    with django_assert_num_queries(15) as few:
+    with django_assert_num_queries(12) as few:
         c.get(url)
     add(45, 6)
     with django_assert_num_queries(len(few.captured_queries)):
