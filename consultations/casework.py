@@ -24,6 +24,10 @@ from .models import Client, Consultation, FollowUp, SupportAction
 HIGH_URGENCY_QUIET_DAYS = 7
 QUIET_DAYS = 30
 LIST_LIMIT = 100
+# What the worklist shows of a person (a list of up to 400 rows: only these
+# columns are read, never a phone number or a note on the case).
+CLIENT_FIELDS = ("id", "code", "display_name", "urgency", "assigned_counsellor_id")
+USER_FIELDS = ("id", "username", "first_name", "last_name")
 
 
 def local_today(now: dt.datetime | None = None) -> dt.date:
@@ -41,7 +45,20 @@ def follow_ups_due(*, owner=None, now=None) -> QuerySet[FollowUp]:
     )
     if owner is not None:
         follow_ups = follow_ups.filter(owner=owner)
-    return follow_ups.select_related("client", "owner").order_by("due_date", "id")
+    return (
+        follow_ups.select_related("client", "owner")
+        .only(
+            "id",
+            "client_id",
+            "owner_id",
+            "kind",
+            "due_date",
+            "note",
+            *(f"client__{f}" for f in CLIENT_FIELDS),
+            *(f"owner__{f}" for f in USER_FIELDS),
+        )
+        .order_by("due_date", "id")
+    )
 
 
 def quiet_cases(
@@ -70,6 +87,7 @@ def quiet_cases(
             ),
         )
         .select_related("assigned_counsellor")
+        .only(*CLIENT_FIELDS, *(f"assigned_counsellor__{f}" for f in USER_FIELDS))
     )
     if urgency:
         cases = cases.filter(urgency=urgency)
