@@ -70,6 +70,7 @@ def client_anonymise(*, client: Client, by) -> Client:
         area="",
         notes="",
         search_text=client.code.casefold(),
+        search_phone="",
     )
     client.refresh_from_db()
     audit(user=by, action=Action.CHANGE, obj=client, detail="anonymised")

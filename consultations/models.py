@@ -88,7 +88,11 @@ class Client(models.Model):
     )
     line_only = models.BooleanField(_("reply only in LINE"), default=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # Normalised for search (consultations.search.normalise): code and names,
+    # and apart from them the phone number, which is searched only where the
+    # searcher may see it (selectors.client_search).
     search_text = models.TextField(editable=False, default="")
+    search_phone = models.TextField(editable=False, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -126,9 +130,13 @@ class Client(models.Model):
         return f"{self.code} {self.display_name}"
 
     def save(self, *args, **kwargs):
-        self.search_text = self.compute_search_text()
+        self.refresh_search()
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "search_text",
+                "search_phone",
+            }
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -151,10 +159,13 @@ class Client(models.Model):
             return True
         return self.assigned_counsellor_id == user.pk or has_role(user, Role.ADMIN)
 
-    def compute_search_text(self) -> str:
-        return normalise(
-            " ".join([self.code, self.display_name, self.kana, self.phone])
+    def refresh_search(self) -> None:
+        """Set search_text and search_phone from the fields they index (for
+        bulk inserts, which do not call save())."""
+        self.search_text = normalise(
+            " ".join([self.code, self.display_name, self.kana])
         )
+        self.search_phone = normalise(self.phone)
 
 
 class CodeSequence(models.Model):

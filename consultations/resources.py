@@ -110,7 +110,7 @@ class ClientLookup:
         )
         clients = [Client(code=code, display_name=code) for code in missing]
         for client in clients:
-            client.search_text = client.compute_search_text()
+            client.refresh_search()
         for client in Client.objects.bulk_create(clients):
             self.by_code[client.code] = client
 
@@ -120,7 +120,7 @@ class ClientLookup:
         client = self.by_code.get(code)
         if client is None:
             client = Client(code=code, display_name=code)
-            client.search_text = client.compute_search_text()
+            client.refresh_search()
             client.save()
             self.by_code[code] = client
         self.touched.add(code)

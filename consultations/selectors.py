@@ -8,16 +8,33 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 import jpdates
+from accounts.roles import Role, has_role
 
 from .models import Channel, Client, Consultation, SupportAction
 from .search import normalise
+
+
+def client_search(text: str, *, fetched_by) -> Q:
+    """Clients whose code, name or kana contains the (normalised) text, or
+    whose phone number does where the searcher may see it: a phone number
+    finds a client with hidden contact details (Client.contact_visible_to)
+    only for her assigned counsellor and admins, so that a search cannot
+    confirm whose number it is."""
+    by_phone = Q(search_phone__contains=text)
+    if not has_role(fetched_by, Role.ADMIN):
+        by_phone &= Q(no_phone_or_mail=False, address_confidential=False) | Q(
+            assigned_counsellor=fetched_by
+        )
+    return Q(search_text__contains=text) | by_phone
 
 
 def client_list(*, fetched_by, filters: dict | None = None) -> QuerySet[Client]:
     filters = filters or {}
     clients = Client.objects.select_related("assigned_counsellor").order_by("-id")
     if filters.get("q"):
-        clients = clients.filter(search_text__contains=normalise(filters["q"]))
+        clients = clients.filter(
+            client_search(normalise(filters["q"]), fetched_by=fetched_by)
+        )
     if filters.get("status"):
         clients = clients.filter(status=filters["status"])
     if filters.get("counsellor"):
@@ -33,7 +50,7 @@ def client_lookup(*, fetched_by, query: str, limit: int = 10) -> list[dict]:
     if len(text) < 1:
         return []
     return list(
-        Client.objects.filter(search_text__contains=text)
+        Client.objects.filter(client_search(text, fetched_by=fetched_by))
         .annotate(
             has_consultations=Exists(Consultation.objects.filter(client=OuterRef("pk")))
         )

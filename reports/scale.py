@@ -260,7 +260,7 @@ class ScaleSeeder:
                 created_at=self.at(first, 9),
                 updated_at=self.at(first, 9),
             )
-            client.search_text = client.compute_search_text()
+            client.refresh_search()
             clients.append(client)
             self.first_day[client.code] = first
         self.clients = bulk(Client, clients)
