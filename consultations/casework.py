@@ -14,7 +14,7 @@ Each list is one query, whatever the number of cases.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -119,32 +119,33 @@ class Worklist:
     quiet: list
     unread_line: list
     today: dt.date
+    # The lists that hold more than LIST_LIMIT entries (only the first
+    # LIST_LIMIT are shown): their count reads "100+", not "100".
+    more: set[str] = field(default_factory=set)
 
 
 def worklist(*, user=None, now=None) -> Worklist:
-    """My worklist (user given) or the team's (user None): four queries."""
+    """My worklist (user given) or the team's (user None): five queries."""
     today = local_today(now)
-    due = list(follow_ups_due(owner=user, now=now)[:LIST_LIMIT])
-    high_quiet = list(
-        quiet_cases(
+    due = follow_ups_due(owner=user, now=now)
+    lists = {
+        "overdue": due.filter(due_date__lt=today),
+        "due_today": due.filter(due_date=today),
+        "high_quiet": quiet_cases(
             days=HIGH_URGENCY_QUIET_DAYS,
             counsellor=user,
             now=now,
             urgency=Client.Urgency.HIGH,
-        )[:LIST_LIMIT]
-    )
-    quiet = list(quiet_cases(days=QUIET_DAYS, counsellor=user, now=now)[:LIST_LIMIT])
-    unread_line = list(unread_line_conversations(user=user)[:LIST_LIMIT])
-    for case in (*high_quiet, *quiet):
+        ),
+        "quiet": quiet_cases(days=QUIET_DAYS, counsellor=user, now=now),
+        "unread_line": unread_line_conversations(user=user),
+    }
+    rows = {name: list(queryset[: LIST_LIMIT + 1]) for name, queryset in lists.items()}
+    more = {name for name, found in rows.items() if len(found) > LIST_LIMIT}
+    rows = {name: found[:LIST_LIMIT] for name, found in rows.items()}
+    for case in (*rows["high_quiet"], *rows["quiet"]):
         case.last_contact = last_contact(case)
-    return Worklist(
-        overdue=[f for f in due if f.due_date < today],
-        due_today=[f for f in due if f.due_date == today],
-        high_quiet=high_quiet,
-        quiet=quiet,
-        unread_line=unread_line,
-        today=today,
-    )
+    return Worklist(**rows, today=today, more=more)
 
 
 def last_contact(client) -> dt.date | None:

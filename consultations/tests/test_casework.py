@@ -334,3 +334,27 @@ def test_an_unflagged_clients_reply_box_has_no_safety_check(client_as, counsello
         .content.decode()
     )
     assert 'name="safety_checked"' not in page
+
+
+def test_a_long_overdue_list_does_not_hide_what_is_due_today(client_as, counsellor):
+    # 101 overdue follow-ups and 2 due today: both lists are there, and the
+    # overdue count says there are more than the 100 shown.
+    today = timezone.localdate()
+    FollowUp.objects.bulk_create(
+        FollowUp(
+            client=ClientFactory(),
+            kind="call_back",
+            due_date=today - dt.timedelta(days=1 + i % 5),
+            owner=counsellor,
+            created_by=counsellor,
+        )
+        for i in range(101)
+    )
+    for _ in range(2):
+        follow_up(counsellor, today)
+    work = casework.worklist(user=counsellor)
+    assert len(work.overdue) == casework.LIST_LIMIT and len(work.due_today) == 2
+    assert work.more == {"overdue"}
+    page = client_as(counsellor).get("/").content.decode()
+    assert '<span class="count-badge">100+</span>' in page
+    assert '<span class="count-badge">2</span>' in page
