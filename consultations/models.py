@@ -417,12 +417,13 @@ class SafetyFlagClearance(models.Model):
     see the recent ones on the team worklist."""
 
     class Flag(models.TextChoices):
-        NO_PHONE_OR_MAIL = "no_phone_or_mail", _("Do not contact by phone or mail")
+        # The flags' own field labels (Client).
+        NO_PHONE_OR_MAIL = "no_phone_or_mail", _("do not contact by phone or mail")
         ADDRESS_CONFIDENTIAL = (
             "address_confidential",
-            _("Address must not be disclosed (DV support measure)"),
+            _("address must not be disclosed (DV support measure)"),
         )
-        LINE_ONLY = "line_only", _("Reply only in LINE")
+        LINE_ONLY = "line_only", _("reply only in LINE")
 
     client = models.ForeignKey(
         Client,

@@ -259,7 +259,7 @@ def test_a_clearance_with_a_reason_is_kept_audited_and_shown_to_supervisors(
     assert flagged.code in section
     assert f'href="{flagged.get_absolute_url()}"' in section
     assert "保護命令の期間が終了" in section
-    assert ja("Address must not be disclosed (DV support measure)") in section
+    assert ja("address must not be disclosed (DV support measure)") in section
     assert assigned.display_name in section
 
 
