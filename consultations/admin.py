@@ -1,12 +1,17 @@
 from django.contrib import admin
 
 from accounts.admin import AuditedAdminMixin
+from accounts.roles import Role, has_role
 
 from .models import Client, PartnerAgency, Topic
 
 
 @admin.register(Client)
 class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Contact details follow Client.contact_visible_to here too, whatever a
+    user's staff status; the safety flags are changed only on the client's
+    edit page in the app, which asks for a reason when one is cleared."""
+
     list_display = (
         "code",
         "status",
@@ -18,6 +23,27 @@ class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ("code",)
     readonly_fields = ("code", "created_at", "updated_at")
     exclude = ("search_text",)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        # A new client may be given flags; an existing one keeps them here.
+        return readonly + Client.SAFETY_FLAGS if obj is not None else readonly
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or ())
+        if obj is not None and not obj.contact_visible_to(request.user):
+            exclude += Client.CONTACT_FIELDS
+        return exclude
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Filtering the list by phone, e-mail or area (?area=…) would confirm
+        # a flagged client's hidden details: only supervisors may.
+        field = lookup.split("__")[0]
+        if field in (*Client.CONTACT_FIELDS, "search_phone") and not (
+            request is not None and has_role(request.user, Role.ADMIN)
+        ):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
 
 @admin.register(Topic)

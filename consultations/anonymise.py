@@ -15,7 +15,14 @@ from django.db.models import CharField, Value
 
 from accounts.audit import Action, audit
 
-from .models import Client, Consultation, FollowUp, SupportAction, UrgencyChange
+from .models import (
+    Client,
+    Consultation,
+    FollowUp,
+    SafetyFlagClearance,
+    SupportAction,
+    UrgencyChange,
+)
 
 ANONYMISED_NAME = "（匿名化済み）"
 _WIPERS: list[Callable[[Client], None]] = []
@@ -35,6 +42,7 @@ def _wipe_consultations(client: Client) -> None:
         outcome=ANONYMISED_NAME
     )
     UrgencyChange.objects.filter(client=client).update(reason=ANONYMISED_NAME)
+    SafetyFlagClearance.objects.filter(client=client).update(reason=ANONYMISED_NAME)
 
 
 def _wipe_line(client: Client) -> None:

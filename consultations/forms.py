@@ -75,19 +75,66 @@ class ClientForm(VersionedForm):
             ),
         }
 
-    CONTACT_FIELDS = ("phone", "email", "area")
+    flag_clear_reason = forms.CharField(
+        label=_("Reason for clearing a safety flag"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"size": 40}),
+        help_text=_(
+            "Needed when you untick a safety flag. Supervisors see it on the "
+            "team worklist."
+        ),
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assigned_counsellor"].queryset = counsellors()
-        if self.instance.pk and user is not None:
-            if not self.instance.contact_visible_to(user):
+        client = self.instance
+        flags_editable = (
+            not client.pk or user is None or client.safety_flags_editable_by(user)
+        )
+        if client.pk and user is not None:
+            if not client.contact_visible_to(user):
                 # A flagged client's contact details are not this user's to see.
-                for name in self.CONTACT_FIELDS:
+                for name in Client.CONTACT_FIELDS:
+                    del self.fields[name]
+            if not flags_editable:
+                # Setting or clearing a safety flag is for the assigned
+                # counsellor and supervisors; the service refuses it too.
+                for name in Client.SAFETY_FLAGS:
                     del self.fields[name]
             if not has_role(user, Role.ADMIN):
                 # Handing a case to someone else is a supervisor's decision.
                 del self.fields["assigned_counsellor"]
+        if not (client.pk and client.has_safety_flag and flags_editable):
+            # Only a flag that is set can be cleared.
+            del self.fields["flag_clear_reason"]
+
+    def cleared_flags(self) -> list[str]:
+        """The safety flags this edit unticks."""
+        return [
+            name
+            for name in Client.SAFETY_FLAGS
+            if name in self.fields
+            and self.initial.get(name)
+            and not self.cleaned_data.get(name)
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            "flag_clear_reason" in self.fields
+            and self.cleared_flags()
+            and not cleaned.get("flag_clear_reason", "").strip()
+        ):
+            self.add_error(
+                "flag_clear_reason",
+                forms.ValidationError(
+                    _("Give a reason for clearing a safety flag."),
+                    code="required",
+                ),
+            )
+        return cleaned
 
 
 class ClientFilterForm(forms.Form):

@@ -87,6 +87,8 @@ class Client(models.Model):
         _("address must not be disclosed (DV support measure)"), default=False
     )
     line_only = models.BooleanField(_("reply only in LINE"), default=False)
+    SAFETY_FLAGS = ("no_phone_or_mail", "address_confidential", "line_only")
+    CONTACT_FIELDS = ("phone", "email", "area")
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     # Normalised for search (consultations.search.normalise): code and names,
     # and apart from them the phone number, which is searched only where the
@@ -151,12 +153,18 @@ class Client(models.Model):
         return self.no_phone_or_mail or self.address_confidential or self.line_only
 
     def contact_visible_to(self, user) -> bool:
-        """Contact details of a flagged client: only the assigned counsellor
-        and admins see them."""
-        from accounts.roles import Role, has_role
-
+        """Contact details (phone, e-mail, area) of a flagged client: only the
+        assigned counsellor and admins see them. Lists compute the same rule
+        in SQL (selectors.contact_visible_q)."""
         if not (self.no_phone_or_mail or self.address_confidential):
             return True
+        return self.safety_flags_editable_by(user)
+
+    def safety_flags_editable_by(self, user) -> bool:
+        """Only the assigned counsellor and supervisors (the admin role) may
+        set or clear a safety flag."""
+        from accounts.roles import Role, has_role
+
         return self.assigned_counsellor_id == user.pk or has_role(user, Role.ADMIN)
 
     def refresh_search(self) -> None:
@@ -398,6 +406,59 @@ class UrgencyChange(models.Model):
 
     def __str__(self):
         return f"{self.old} → {self.new}"
+
+    @property
+    def audit_client_code(self) -> str:
+        return self.client.code
+
+
+class SafetyFlagClearance(models.Model):
+    """A safety flag taken off a client, with who, when and why: supervisors
+    see the recent ones on the team worklist."""
+
+    class Flag(models.TextChoices):
+        # The flags' own field labels (Client).
+        NO_PHONE_OR_MAIL = "no_phone_or_mail", _("do not contact by phone or mail")
+        ADDRESS_CONFIDENTIAL = (
+            "address_confidential",
+            _("address must not be disclosed (DV support measure)"),
+        )
+        LINE_ONLY = "line_only", _("reply only in LINE")
+
+    client = models.ForeignKey(
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        related_name="flag_clearances",
+    )
+    flag = models.CharField(_("safety flag"), max_length=30, choices=Flag.choices)
+    reason = models.TextField(_("reason"))
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cleared by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    cleared_at = models.DateTimeField(_("cleared at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("safety flag clearance")
+        verbose_name_plural = _("safety flag clearances")
+        ordering = ["-cleared_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="flag_clearance_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    flag__in=["no_phone_or_mail", "address_confidential", "line_only"]
+                ),
+                name="flag_clearance_flag_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.flag
 
     @property
     def audit_client_code(self) -> str:

@@ -4,14 +4,38 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
 import jpdates
 from accounts.roles import Role, has_role
 
-from .models import Channel, Client, Consultation, SupportAction
+from .models import (
+    Channel,
+    Client,
+    Consultation,
+    SafetyFlagClearance,
+    SupportAction,
+)
 from .search import normalise
+
+
+def contact_visible_q(user) -> Q:
+    """Client.contact_visible_to in SQL: the clients whose contact details
+    (phone, e-mail, area) ``user`` may see."""
+    if has_role(user, Role.ADMIN):
+        return Q(pk__isnull=False)
+    return Q(no_phone_or_mail=False, address_confidential=False) | Q(
+        assigned_counsellor=user
+    )
 
 
 def client_search(text: str, *, fetched_by) -> Q:
@@ -22,15 +46,23 @@ def client_search(text: str, *, fetched_by) -> Q:
     confirm whose number it is."""
     by_phone = Q(search_phone__contains=text)
     if not has_role(fetched_by, Role.ADMIN):
-        by_phone &= Q(no_phone_or_mail=False, address_confidential=False) | Q(
-            assigned_counsellor=fetched_by
-        )
+        by_phone &= contact_visible_q(fetched_by)
     return Q(search_text__contains=text) | by_phone
 
 
 def client_list(*, fetched_by, filters: dict | None = None) -> QuerySet[Client]:
+    """Clients, each with ``contact_shown``: whether ``fetched_by`` may see
+    its contact details and area (computed in the same query)."""
     filters = filters or {}
-    clients = Client.objects.select_related("assigned_counsellor").order_by("-id")
+    clients = (
+        Client.objects.select_related("assigned_counsellor")
+        .annotate(
+            contact_shown=ExpressionWrapper(
+                contact_visible_q(fetched_by), output_field=BooleanField()
+            )
+        )
+        .order_by("-id")
+    )
     if filters.get("q"):
         clients = clients.filter(
             client_search(normalise(filters["q"]), fetched_by=fetched_by)
@@ -157,4 +189,32 @@ def client_consultations(client: Client) -> QuerySet[Consultation]:
 def client_support_actions(client: Client) -> QuerySet[SupportAction]:
     return client.support_actions.select_related("staff", "partner_agency").order_by(
         "-date", "-id"
+    )
+
+
+# How far back the team worklist lists cleared safety flags, and how many.
+FLAG_CLEARANCE_DAYS = 30
+FLAG_CLEARANCE_LIMIT = 100
+
+
+def flag_clearances_recent(*, now: dt.datetime | None = None) -> QuerySet:
+    """Safety flags cleared in the last FLAG_CLEARANCE_DAYS days, newest
+    first, for the supervisors' worklist (one query)."""
+    since = (now or timezone.now()) - dt.timedelta(days=FLAG_CLEARANCE_DAYS)
+    return (
+        SafetyFlagClearance.objects.filter(cleared_at__gte=since)
+        .select_related("client", "cleared_by")
+        .only(
+            "id",
+            "flag",
+            "reason",
+            "cleared_at",
+            "client__id",
+            "client__code",
+            "cleared_by__id",
+            "cleared_by__username",
+            "cleared_by__first_name",
+            "cleared_by__last_name",
+        )
+        .order_by("-cleared_at", "-id")[:FLAG_CLEARANCE_LIMIT]
     )

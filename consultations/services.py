@@ -19,6 +19,7 @@ from .models import (
     CodeSequence,
     Consultation,
     FollowUp,
+    SafetyFlagClearance,
     SupportAction,
     UrgencyChange,
 )
@@ -57,12 +58,43 @@ def client_create(*, by, code: str | None = None, **fields) -> Client:
 
 @transaction.atomic
 def client_update(
-    *, client: Client, by, expected_version: int | None = None, **fields
+    *,
+    client: Client,
+    by,
+    expected_version: int | None = None,
+    flag_clear_reason: str = "",
+    **fields,
 ) -> Client:
     """Save changed fields. With ``expected_version`` (from the edit form) the
-    save is refused if someone else saved the client in the meantime."""
+    save is refused if someone else saved the client in the meantime.
+
+    Safety flags are set or cleared only by the assigned counsellor or a
+    supervisor (Client.safety_flags_editable_by); clearing one needs
+    ``flag_clear_reason``, and is kept as a SafetyFlagClearance and audited."""
     if expected_version is not None:
         client = lock_for_update(client, expected_version)
+    else:
+        client = Client.objects.select_for_update().get(pk=client.pk)
+    flags = {
+        name: fields[name]
+        for name in Client.SAFETY_FLAGS
+        if name in fields and bool(fields[name]) != getattr(client, name)
+    }
+    if flags and not client.safety_flags_editable_by(by):
+        raise ValidationError(
+            _(
+                "Only the assigned counsellor or a supervisor may set or clear "
+                "a safety flag. Nothing was saved."
+            ),
+            code="flags_forbidden",
+        )
+    cleared = [name for name, value in flags.items() if not value]
+    reason = flag_clear_reason.strip()
+    if cleared and not reason:
+        raise ValidationError(
+            _("Give a reason for clearing a safety flag. Nothing was saved."),
+            code="flag_clear_reason_required",
+        )
     for name, value in fields.items():
         setattr(client, name, value)
     client.full_clean()
@@ -70,6 +102,18 @@ def client_update(
     client.save()
     client.refresh_from_db(fields=["version"])
     audit(user=by, action=Action.CHANGE, obj=client, detail=",".join(sorted(fields)))
+    for name in cleared:
+        clearance = SafetyFlagClearance(
+            client=client, flag=name, reason=reason, cleared_by=by
+        )
+        clearance.full_clean()
+        clearance.save()
+        audit(
+            user=by,
+            action=Action.CHANGE,
+            obj=client,
+            detail=f"safety flag cleared: {name} (clearance#{clearance.pk})",
+        )
     return client
 
 

@@ -135,6 +135,7 @@ class ClientFormView(CounsellorMixin, View):
         form = ClientForm(request.POST, instance=client, user=request.user)
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            reason = data.pop("flag_clear_reason", "")
             try:
                 if client is None:
                     client = services.client_create(by=request.user, **data)
@@ -148,6 +149,7 @@ class ClientFormView(CounsellorMixin, View):
                         client=client,
                         by=request.user,
                         expected_version=form.cleaned_data["version"] or 0,
+                        flag_clear_reason=reason,
                         **changed,
                     )
                     messages.success(
@@ -159,6 +161,10 @@ class ClientFormView(CounsellorMixin, View):
                 form.add_error(None, error)
             else:
                 return redirect(client)
+        if client is not None:
+            # The form has applied the refused input to its instance: the page
+            # shows the stored record (its safety flags above all).
+            client = Client.objects.get(pk=client.pk)
         return self.render(request, form, client)
 
     def render(self, request, form, client):
@@ -292,6 +298,8 @@ class TeamWorklistView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["worklist"] = casework.worklist(user=None)
+        context["flag_clearances"] = selectors.flag_clearances_recent()
+        context["flag_clearance_days"] = selectors.FLAG_CLEARANCE_DAYS
         context["reassign_form"] = ReassignForm()
         return context
 
