@@ -8,6 +8,8 @@ import io
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from accounts.models import AuditEntry
 from consultations.tests.factories import ConsultationFactory
@@ -109,3 +111,52 @@ def test_xlsx_export_quotes_every_formula_start_and_keeps_numbers(
     assert sorted(row["内容"].value for row in rows) == sorted(expected)
     assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
     assert {row["所要時間"].value for row in rows} == {30}  # a number, not text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"fiscal_year": "abc"},
+        {"fiscal_year": "1990"},
+        {"month": "13"},
+        {"channel": "fax"},
+        {"counsellor": "999999"},
+        {"topic": "x"},
+        {"new": "2", "channel": "phone"},
+    ],
+)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_invalid_filter_shows_the_form_with_its_error_and_exports_nothing(
+    client_as, counsellor, query, fmt
+):
+    ConsultationFactory(counsellor=counsellor, channel="line", summary="秘密")
+    response = client_as(counsellor).get(
+        reverse("consultations:consultation_export", args=[fmt]), query
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert "Content-Disposition" not in response
+    page = response.content.decode()
+    with translation.override("ja"):
+        assert (
+            gettext(
+                "The filter is not valid, so nothing was exported. "
+                "Correct it and export again."
+            )
+            in page
+        )
+    form = response.context["form"]
+    field = next(name for name in query if form.errors.get(name))
+    assert form.errors[field][0] in page  # the field's own message, on the form
+    assert "秘密" not in page
+    assert not AuditEntry.objects.filter(action="export").exists()
+
+
+def test_an_empty_filter_value_means_all_and_still_exports(client_as, counsellor):
+    ConsultationFactory(counsellor=counsellor)
+    response = client_as(counsellor).get(
+        reverse("consultations:consultation_export", args=["csv"]),
+        {"fiscal_year": "", "channel": ""},
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
