@@ -74,7 +74,10 @@ def tables(data: dict) -> list[Table]:
             [_("Project cost (thousand yen)"), programme["project_cost_thousand_yen"]],
             [_("Grant (thousand yen)"), programme["grant_thousand_yen"]],
             [
-                _("For publication (counts from 1 to 4 shown as <5)"),
+                _(
+                    "For publication (counts from 1 to 4 shown as <5, and x "
+                    "where a total would give them away)"
+                ),
                 _yes_no(data["publication"]),
             ],
         ],
