@@ -7,6 +7,7 @@ column by name."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -14,10 +15,11 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, resources
-from import_export.formats import base_formats
+from openpyxl import Workbook
 
 import jpdates
 from accounts.audit import Action, audit_many
+from accounts.spreadsheet import append_row, csv_bytes
 
 from .models import Channel, Client, Consultation, Topic
 
@@ -475,10 +477,18 @@ class ConsultationExportResource(resources.ModelResource):
 
 
 def export_bytes(dataset, fmt: str) -> tuple[bytes, str]:
-    """A dataset as CSV (UTF-8 with BOM, for Excel) or XLSX, with spreadsheet
-    formulae escaped (IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT)."""
+    """A dataset as CSV (UTF-8 with BOM, for Excel) or XLSX, every cell written
+    by accounts.spreadsheet, so that no text can run as a formula."""
+    rows = [dataset.headers, *dataset]
     if fmt == "xlsx":
-        data = base_formats.XLSX().export_data(dataset)
-        return data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    text = base_formats.CSV().export_data(dataset)
-    return ("\ufeff" + text).encode("utf-8"), "text/csv; charset=utf-8"
+        workbook = Workbook()
+        sheet = workbook.active
+        for row in rows:
+            append_row(sheet, row)
+        out = io.BytesIO()
+        workbook.save(out)
+        return (
+            out.getvalue(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    return csv_bytes(rows), "text/csv; charset=utf-8"

@@ -475,10 +475,19 @@ class ConsultationListView(CounsellorMixin, TemplateView):
 
 class ConsultationExportView(CounsellorMixin, View):
     """The filtered list as CSV or XLSX; every export is audited, one entry per
-    client it contains."""
+    client it contains. An invalid filter gives the form with its errors (400)
+    and no file."""
 
     def get(self, request, fmt):
         form = ConsultationFilterForm(request.GET or None)
+        if form.is_bound and not form.is_valid():
+            # Never export everything in place of a filter that was asked for.
+            return render(
+                request,
+                "consultations/consultation_export_invalid.html",
+                {"form": form, "fmt": fmt},
+                status=400,
+            )
         consultations = selectors.consultation_list(
             fetched_by=request.user, filters=_filters(form)
         ).prefetch_related("topics")

@@ -1,14 +1,13 @@
 """The report as JSON, XLSX and CSV, all made from the one dictionary of
 reports.selectors (so a figure is the same in every format).
 
-Spreadsheet cells never hold a formula: in the XLSX every text cell is
-written as text, and in the CSV a text that a spreadsheet would read as a
-formula (=, +, -, @, tab, carriage return) is prefixed with an apostrophe.
+Spreadsheet cells never hold a formula: every cell of the XLSX and the CSV
+is written by accounts.spreadsheet (a text that starts with =, +, -, @, a tab
+or a carriage return gets a quote in front; numbers stay numbers).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -18,12 +17,11 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from accounts.spreadsheet import append_row, csv_bytes
+
 from . import presentation, selectors
 from .pdf import to_pdf
 from .wareki import wareki
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 
 # JSON
 # ------------------------------------------------------------------------------
@@ -76,7 +74,10 @@ def tables(data: dict) -> list[Table]:
             [_("Project cost (thousand yen)"), programme["project_cost_thousand_yen"]],
             [_("Grant (thousand yen)"), programme["grant_thousand_yen"]],
             [
-                _("For publication (counts from 1 to 4 shown as <5)"),
+                _(
+                    "For publication (counts from 1 to 4 shown as <5, and x "
+                    "where a total would give them away)"
+                ),
                 _yes_no(data["publication"]),
             ],
         ],
@@ -185,12 +186,6 @@ def tables(data: dict) -> list[Table]:
     return [summary, targets, channels, places, support, peer_table, training]
 
 
-def _safe_text(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 # XLSX AND CSV
 # ------------------------------------------------------------------------------
 
@@ -203,15 +198,14 @@ def to_xlsx(data: dict) -> bytes:
     header_fill = PatternFill("solid", fgColor="EAEEF2")
     for table in tables(data):
         sheet = workbook.create_sheet(title=table.title[:31])
-        sheet.append([str(h) for h in table.headers])
+        append_row(sheet, table.headers)
         for cell in sheet[1]:
             cell.font = bold
             cell.fill = header_fill
         for row in table.rows:
-            sheet.append([None if v is None else v for v in row])
+            append_row(sheet, row)
             for cell in sheet[sheet.max_row]:
                 if isinstance(cell.value, str):
-                    cell.data_type = "s"  # text, even if it starts with "="
                     cell.alignment = Alignment(wrap_text=False, vertical="top")
         for column in sheet.columns:
             longest = max(len(str(c.value or "")) for c in column)
@@ -226,15 +220,10 @@ def to_xlsx(data: dict) -> bytes:
 def to_csv(data: dict) -> bytes:
     """Every table one after another (title, header, rows, a blank line), in
     UTF-8 with a BOM so that Excel reads the Japanese."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    rows = []
     for table in tables(data):
-        writer.writerow([f"■{table.title}"])
-        writer.writerow([str(h) for h in table.headers])
-        for row in table.rows:
-            writer.writerow(["" if v is None else _safe_text(str(v)) for v in row])
-        writer.writerow([])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+        rows += [[f"■{table.title}"], table.headers, *table.rows, []]
+    return csv_bytes(rows)
 
 
 # ALL FORMATS

@@ -1,6 +1,6 @@
 """How the report writes its figures: 1,234件, 87.5%, "–" for nothing, "<5"
-when published, and the target lines of the municipal summary
-(◎LINEによる相談件数 目標100件→実績283件)."""
+and "x" when published (reports.disclosure), and the target lines of the
+municipal summary (◎LINEによる相談件数 目標100件→実績283件)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 import jpdates
 
+from .disclosure import HIDDEN
 from .metrics import Kind
 
 NO_VALUE = "–"
@@ -29,8 +30,11 @@ def number(value) -> str:
 
 
 def with_unit(value, unit: str) -> str:
+    """1234 -> 1,234件; "<5" -> <5件; a hidden figure alone: x."""
     if value is None:
         return NO_VALUE
+    if value == HIDDEN:
+        return HIDDEN
     return f"{number(value)}{unit}"
 
 

@@ -14,13 +14,12 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 
 import jpdates
-from consultations.models import PartnerAgency
+from consultations.models import Channel, PartnerAgency
 
-from . import wareki
+from . import disclosure, wareki
 from .metrics import Kind, YearFigures
 from .models import Programme, Target
 
-MASK = "<5"
 NARRATIVE_FIELDS = (
     "local_situation",
     "purpose",
@@ -193,53 +192,158 @@ def annual_report(*, fiscal_year: int, programme: Programme | None = None) -> di
     }
 
 
-# PUBLICATION: counts from 1 to 4 become "<5"
+# PUBLICATION: counts from 1 to 4 hidden, and whatever would give them away
 # ------------------------------------------------------------------------------
+
+# The figure (in _figures' keys) that each count metric of a target shows, so
+# that a target's actual is hidden exactly when the same figure is hidden in
+# the tables (a metric missing here would be masked on its own).
+METRIC_FIGURES = {
+    "consultations_total": ("total", "count"),
+    "consultations_new": ("total", "new"),
+    **{f"consultations_{c}": ("channel", c, "count") for c in Channel.values},
+    "support_interviews": ("support_actions", "interview"),
+    "support_accompaniments": ("support_actions", "accompaniment"),
+    "support_referrals": ("support_actions", "referral"),
+    "support_other": ("support_actions", "other"),
+    "salon_visits": ("salon", "visits"),
+    "salon_visit_days": ("salon", "visit_days"),
+    "shelter_overnight_stays": ("shelter", "overnight_stays"),
+    "shelter_nights": ("shelter", "nights"),
+    "shelter_day_uses": ("shelter", "day_uses"),
+    "shelter_unmet_requests": ("shelter", "unmet_requests"),
+    "peer_sessions": ("peer_support", "sessions"),
+    "peer_participants": ("peer_support", "participants"),
+    "training_events": ("training", "events"),
+    "training_participants": ("training", "participants"),
+}
+PLAIN_COUNTS = {
+    "shelter": ("overnight_stays", "nights", "day_uses"),
+    "salon": None,  # every key
+    "support_actions": None,
+    "peer_support": ("sessions", "participants"),
+    "training": ("events",),
+}
 
 
 def mask(value):
     """ "<5" for a count from 1 to 4; any other value unchanged."""
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 4:
-        return MASK
-    return value
+    return disclosure.SMALL if disclosure.is_small(value) else value
 
 
-def _mask_values(block: dict, keys=None) -> dict:
-    return {k: (mask(v) if keys is None or k in keys else v) for k, v in block.items()}
+def _figures(data: dict):
+    """Every count of the report that publication hides, by key; the groups
+    of figures that add up (the channel columns, unmet requests by reason,
+    participants by training event) and the pairs known to be ordered."""
+    values = {}
+    channels = data["consultations_by_channel"]
+    for row in channels:
+        values["channel", row["channel"], "count"] = row["count"]
+        values["channel", row["channel"], "new"] = row["new"]
+    values["total", "count"] = data["consultations_total"]["count"]
+    values["total", "new"] = data["consultations_total"]["new"]
+    for block, keys in PLAIN_COUNTS.items():
+        for key in keys or data[block]:
+            values[block, key] = data[block][key]
+    values["shelter", "unmet_requests"] = data["shelter"]["unmet_requests"]
+    reasons = data["shelter"]["unmet_requests_by_reason"]
+    for reason, count in reasons.items():
+        values["unmet", reason] = count
+    values["training", "participants"] = data["training"]["participants"]
+    events = data["training"]["events_detail"]
+    for n, event in enumerate(events):
+        values["event", n, "participants"] = event["participants"]
+        values["event", n, "respondents"] = event["respondents"]
+    groups = [
+        disclosure.Group(
+            tuple(("channel", r["channel"], column) for r in channels),
+            ("total", column),
+        )
+        for column in ("count", "new")
+    ]
+    groups.append(
+        disclosure.Group(
+            tuple(("unmet", r) for r in reasons), ("shelter", "unmet_requests")
+        )
+    )
+    groups.append(
+        disclosure.Group(
+            tuple(("event", n, "participants") for n in range(len(events))),
+            ("training", "participants"),
+        )
+    )
+    at_most = [
+        (("channel", r["channel"], "new"), ("channel", r["channel"], "count"))
+        for r in channels
+    ] + [(("total", "new"), ("total", "count"))]
+    return values, groups, at_most
 
 
 def for_publication(data: dict) -> dict:
-    """A copy of the report with every count of records or people from 1 to 4
-    shown as "<5" (open days, budget, targets and percentages are not counts
-    of people and stay as they are). Whether a target was achieved is decided
-    on the true figure before masking."""
+    """A copy of the report for publication (the rule is in
+    reports.disclosure): every count of records or people from 1 to 4 shown
+    as "<5", and, where figures add up to a total, as many more hidden ("x")
+    as it takes for none of them to be worked out from the others. Open days,
+    budget, targets and percentages are not counts of people and stay, except
+    the satisfaction of a training event whose respondents are hidden (a
+    percentage of 1 to 4 answers gives their number away). Whether a target
+    was achieved is decided on the true figure before hiding."""
+    values, groups, at_most = _figures(data)
+    marks = disclosure.suppress(values, groups, at_most)
+
+    def shown(*key):
+        return marks.get(key, values[key])
+
     out = dict(data, publication=True)
-    out["indicators"] = [
-        dict(i, actual=mask(i["actual"])) if i["value_kind"] == Kind.COUNT else i
-        for i in data["indicators"]
-    ]
     out["consultations_by_channel"] = [
-        _mask_values(r, {"count", "new"}) for r in data["consultations_by_channel"]
+        dict(
+            r,
+            count=shown("channel", r["channel"], "count"),
+            new=shown("channel", r["channel"], "new"),
+        )
+        for r in data["consultations_by_channel"]
     ]
-    out["consultations_total"] = _mask_values(data["consultations_total"])
-    shelter = _mask_values(data["shelter"], {"overnight_stays", "nights", "day_uses"})
-    shelter["unmet_requests"] = mask(data["shelter"]["unmet_requests"])
-    shelter["unmet_requests_by_reason"] = _mask_values(
-        data["shelter"]["unmet_requests_by_reason"]
-    )
-    out["shelter"] = shelter
-    out["salon"] = _mask_values(data["salon"])
-    out["support_actions"] = _mask_values(data["support_actions"])
-    out["peer_support"] = _mask_values(
-        data["peer_support"], {"sessions", "participants"}
-    )
-    training = _mask_values(data["training"], {"events", "participants"})
-    training["events_detail"] = [
-        _mask_values(e, {"participants", "respondents"})
-        for e in data["training"]["events_detail"]
+    out["consultations_total"] = {
+        "count": shown("total", "count"),
+        "new": shown("total", "new"),
+    }
+    for block, keys in PLAIN_COUNTS.items():
+        out[block] = dict(data[block])
+        for key in keys or data[block]:
+            out[block][key] = shown(block, key)
+    out["shelter"]["unmet_requests"] = shown("shelter", "unmet_requests")
+    out["shelter"]["unmet_requests_by_reason"] = {
+        reason: shown("unmet", reason)
+        for reason in data["shelter"]["unmet_requests_by_reason"]
+    }
+    out["training"]["participants"] = shown("training", "participants")
+    out["training"]["events_detail"] = [
+        dict(
+            e,
+            participants=shown("event", n, "participants"),
+            respondents=shown("event", n, "respondents"),
+            satisfaction_pct=disclosure.HIDDEN
+            if ("event", n, "respondents") in marks
+            else e["satisfaction_pct"],
+        )
+        for n, e in enumerate(data["training"]["events_detail"])
     ]
-    out["training"] = training
+    out["indicators"] = [
+        _published_indicator(i, shown, out) for i in data["indicators"]
+    ]
     return out
+
+
+def _published_indicator(indicator: dict, shown, out: dict) -> dict:
+    if indicator["key"] == "training_satisfaction":
+        # the same percentages as the events, hidden where theirs are
+        events = out["training"]["events_detail"]
+        return dict(indicator, detail=[e["satisfaction_pct"] for e in events])
+    if indicator["value_kind"] != Kind.COUNT:
+        return indicator
+    figure = METRIC_FIGURES.get(indicator["key"])
+    actual = shown(*figure) if figure else mask(indicator["actual"])
+    return dict(indicator, actual=actual)
 
 
 def report_for(

@@ -218,7 +218,10 @@ LOGGING = {
 # IMPORT-EXPORT
 # ------------------------------------------------------------------------------
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Off: django-import-export's own escaping strips a leading "=" and lets "+",
+# "-" and "@" through. Every export writes its cells with
+# accounts.spreadsheet.safe_cell instead (the OWASP rule, nothing stripped).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # Should an ImportExportModelAdmin ever be used, it asks for these model
 # permissions, which the role groups hold per app (accounts.roles). The app's
 # own imports and exports check roles per kind (reports.imports.KINDS).
