@@ -15,7 +15,10 @@ import io
 from collections.abc import Iterable
 from decimal import Decimal
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+REPLACEMENT = "\ufffd"
 NOT_TEXT = (int, float, Decimal, dt.date, dt.time)  # bool is an int
 
 
@@ -38,10 +41,19 @@ def csv_bytes(rows: Iterable[Iterable]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def xlsx_text(value):
+    """An XLSX file is XML, which cannot hold control characters other than
+    tab, line feed and carriage return: each such character is written as a
+    visible U+FFFD rather than dropped silently or refused with an error."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value)
+    return value
+
+
 def append_row(sheet, row: Iterable) -> None:
     """Append a row to an openpyxl sheet, every cell through ``safe_cell``
     and every text stored as text (openpyxl would read "=…" as a formula)."""
-    sheet.append([safe_cell(v) for v in row])
+    sheet.append([xlsx_text(safe_cell(v)) for v in row])
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"

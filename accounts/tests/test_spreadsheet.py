@@ -35,3 +35,14 @@ def test_csv_and_xlsx_write_the_same_cells():
     sheet = load_workbook(io.BytesIO(out.getvalue())).active
     assert [c.value for c in sheet[1]] == ["'=1+2", -5, "'@x"]  # None: no cell
     assert [c.data_type for c in sheet[1]] == ["s", "n", "s"]
+
+
+def test_a_control_character_becomes_a_visible_mark_in_an_xlsx_instead_of_an_error():
+    """A summary pasted from a message may hold a vertical tab or a form feed,
+    which XML cannot hold: the export still works and shows where it was."""
+    workbook = Workbook()
+    append_row(workbook.active, ["a\x0bb", "=\x0c", "改行\nそのまま"])
+    out = io.BytesIO()
+    workbook.save(out)
+    sheet = load_workbook(io.BytesIO(out.getvalue())).active
+    assert [c.value for c in sheet[1]] == ["a\ufffdb", "'=\ufffd", "改行\nそのまま"]

@@ -160,3 +160,14 @@ def test_an_empty_filter_value_means_all_and_still_exports(client_as, counsellor
     )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
+
+
+def test_a_summary_with_a_control_character_exports_as_xlsx(client_as, counsellor):
+    """openpyxl refuses XML control characters (main answered 500)."""
+    ConsultationFactory(counsellor=counsellor, summary="ページ\x0c区切り")
+    response = client_as(counsellor).get(
+        reverse("consultations:consultation_export", args=["xlsx"])
+    )
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert "ページ\ufffd区切り" in [cell.value for cell in sheet[2]]
