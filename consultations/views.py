@@ -460,6 +460,10 @@ class ConsultationListView(CounsellorMixin, TemplateView):
         consultations = selectors.consultation_list(
             fetched_by=self.request.user, filters=_filters(form)
         )
+        if not form.is_valid():
+            # A filter that cannot be read lists nothing (and says why) rather
+            # than every consultation, as the export does.
+            consultations = consultations.none()
         page = _page(self.request, consultations.prefetch_related("topics"))
         counts = selectors.channel_counts(consultations)
         context.update(

@@ -171,3 +171,15 @@ def test_a_summary_with_a_control_character_exports_as_xlsx(client_as, counsello
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert "ページ\ufffd区切り" in [cell.value for cell in sheet[2]]
+
+
+def test_an_invalid_filter_on_the_list_lists_nothing_and_says_why(
+    client_as, counsellor
+):
+    ConsultationFactory(counsellor=counsellor, summary="一覧に出ないはず")
+    response = client_as(counsellor).get(
+        reverse("consultations:consultation_list"), {"channel": "fax"}
+    )
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == 0
+    assert response.context["form"].errors
