@@ -289,3 +289,102 @@ def read_only_database_after_login(client, counsellor, transactional_db, request
     session.save()
     request.getfixturevalue("read_only_database")
     return person
+
+
+# LINE WEBHOOK STATUS (R2)
+# ------------------------------------------------------------------------------
+
+
+def _webhook_calls(client):
+    from consultations.tests.test_line_webhook import (
+        HANAKO,
+        payload,
+        post,
+        sign,
+        text_event,
+    )
+
+    good = payload(
+        text_event("01H8X0A1STATUS00000000000A", HANAKO, "家賃の相談です", "1"),
+        text_event("01H8X0A1STATUS00000000000B", HANAKO, "よろしく", "2"),
+    )
+    assert post(client, good, sign(good)).status_code == 200
+    assert post(client, good, sign(good)).status_code == 200  # a redelivery
+    assert post(client, b"{broken", sign(b"{broken")).status_code == 400
+    assert post(client, good, "forged").status_code == 400
+    return good
+
+
+def test_the_webhook_counts_its_calls_by_outcome_and_keeps_no_content(client):
+    from consultations.models import LineWebhookDay
+
+    _webhook_calls(client)
+    rows = {
+        row.outcome: (row.calls, row.events, row.last_events)
+        for row in LineWebhookDay.objects.all()
+    }
+    assert rows == {
+        "received": (2, 4, 2),
+        "malformed": (1, 0, 0),
+        "bad_signature": (1, 0, 0),
+    }
+    stored = [str(v) for v in LineWebhookDay.objects.values_list()]
+    assert not any("家賃" in v or "U4af49" in v for v in stored)
+
+
+def test_a_delivery_that_cannot_be_stored_is_counted_as_a_failure(client, monkeypatch):
+    from consultations.line import services as line_services
+    from consultations.models import LineWebhookDay
+    from consultations.tests.test_line_webhook import (
+        HANAKO,
+        payload,
+        post,
+        sign,
+        text_event,
+    )
+
+    def down(**kwargs):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(line_services, "line_events_store", down)
+    body = payload(text_event("01H8X0A1STATUS00000000000C", HANAKO, "相談", "3"))
+    # LINE sees a failure and may deliver again (if redelivery is on).
+    assert post(client, body, sign(body)).status_code == 503
+    row = LineWebhookDay.objects.get()
+    assert (row.outcome, row.calls, row.events) == ("store_failed", 1, 1)
+
+
+def test_the_line_status_page_shows_setup_last_call_and_failures_to_admins(
+    client, admin_user, django_assert_max_num_queries
+):
+    _webhook_calls(client)
+    english(client).force_login(admin_user)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("line:status"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "2 events" in body  # the last call received
+    assert "Refused: signed but malformed body" in body
+    assert "Refused: bad or missing signature" in body
+    assert "The webhook failed or was refused in the last 14 days." in body
+    assert "Webhook redelivery" in body
+    assert settings.LINE_CHANNEL_SECRET not in body
+    assert settings.LINE_CHANNEL_ACCESS_TOKEN not in body
+    assert "家賃" not in body
+    assert 'href="/line/status/"' in body  # in the admins' menu
+
+
+def test_the_line_status_page_says_what_is_not_set_up(client, admin_user, settings):
+    settings.LINE_CHANNEL_SECRET = ""
+    settings.LINE_CHANNEL_ACCESS_TOKEN = ""
+    english(client).force_login(admin_user)
+    body = client.get(reverse("line:status")).content.decode()
+    assert "Not set: every webhook call is refused" in body
+    assert "Not set: replies cannot be sent" in body
+    assert "No webhook has been received yet." in body
+    assert "No failures in the last 14 days." in body
+
+
+def test_counsellors_have_no_line_status_menu_entry(client_as, counsellor):
+    body = client_as(counsellor).get(reverse("home")).content.decode()
+    assert 'href="/line/status/"' not in body
