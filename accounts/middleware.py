@@ -1,10 +1,18 @@
+import logging
+
+from django import db
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
 from django.middleware.locale import LocaleMiddleware
+from django.template import loader
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
 
 from .audit import audit_context
+
+logger = logging.getLogger(__name__)
 
 
 class AuditContextMiddleware:
@@ -100,3 +108,59 @@ class TwoFactorMiddleware:
         if getattr(view_func, "login_required", True) is False:
             return None  # public views (health check, webhook)
         return redirect_to_login(request.get_full_path(), reverse("accounts:otp"))
+
+
+class DatabaseTroubleMiddleware:
+    """A view that fails because the database is busy or refuses changes (a
+    statement or lock timeout, a read-only or unreachable database) answers
+    with the app's own 503 page instead of a bare server error. The request's
+    transaction has been rolled back, so the page says that nothing was saved
+    and shows what the user typed, to copy. Errors that point to a bug or to
+    bad data (IntegrityError, DataError, ProgrammingError) stay server errors.
+
+    The page is rendered without the database (no menu, no user), and the log
+    line names the error class and SQLSTATE only: no SQL, values or input."""
+
+    TROUBLE = (db.OperationalError, db.InternalError, db.InterfaceError)
+    # Fields never shown back: secrets, and the form's own machinery.
+    HIDDEN = ("password", "token", "csrfmiddlewaretoken", "secret", "otp", "next")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, self.TROUBLE):
+            return None
+        cause = exception.__cause__
+        logger.error(
+            "database trouble on %s %s: %s (SQLSTATE %s)",
+            request.method,
+            request.resolver_match.view_name if request.resolver_match else "-",
+            type(cause or exception).__name__,
+            getattr(cause, "sqlstate", None) or "-",
+        )
+        posted = request.method == "POST"
+        typed = []
+        if posted:
+            for name, values in request.POST.lists():
+                if any(word in name.lower() for word in self.HIDDEN):
+                    continue
+                text = "\n".join(v for v in values if v.strip())
+                if text:
+                    typed.append({"name": name, "value": text})
+        match = request.resolver_match
+        context = {
+            "posted": posted,
+            "typed": typed,
+            "signing_in": bool(match and match.url_name == "login"),
+            "back": request.get_full_path(),
+        }
+        response = HttpResponse(
+            loader.render_to_string("503.html", context), status=503
+        )
+        response["Retry-After"] = "60"
+        add_never_cache_headers(response)
+        return response

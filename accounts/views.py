@@ -23,16 +23,39 @@ from .roles import Role, user_roles
 @require_GET
 @never_cache
 def healthz(request):
-    """200 when the database answers, 503 when it does not."""
+    """For load balancers and monitoring: "ok" (200) when the database answers
+    and accepts changes, "degraded" (200) when it answers but refuses changes
+    (read-only: a standby, maintenance), so pages can be read but nothing saved,
+    and 503 when it does not answer. It reads no table of the app and has its
+    own short time limits, so a locked table or a slow query cannot hold it."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        read_only = _database_is_read_only()
     except Exception:
         return HttpResponse(
             "database unavailable\n", status=503, content_type="text/plain"
         )
+    if read_only:
+        return HttpResponse(
+            "degraded: the database is read-only\n", content_type="text/plain"
+        )
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+def _database_is_read_only() -> bool:
+    if connection.vendor != "postgresql":
+        # SQLite (the demo): a plain query; BEGIN would wait for the write lock.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return False
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 1000")
+        cursor.execute("SET LOCAL lock_timeout = 500")
+        cursor.execute(
+            "SELECT current_setting('transaction_read_only') = 'on' "
+            "OR pg_is_in_recovery()"
+        )
+        return cursor.fetchone()[0]
 
 
 class HomeView(TemplateView):

@@ -84,6 +84,7 @@ MATRIX = {
     # LINE
     "line:webhook": row(405, 405, 405, 405, 405, 405),  # public, POST only
     "line:inbox": COUNSELLOR,
+    "line:status": ADMIN,  # configuration and webhook failures, no personal data
     "line:conversation": COUNSELLOR,
     "line:link_client": COUNSELLOR_POST,
     "line:create_client": COUNSELLOR_POST,
@@ -289,7 +290,11 @@ def url_for(name, world):
         return reverse(name, kwargs={"client_pk": world["client"].pk})
     if name == "consultations:consultation_export":
         return reverse(name, args=["csv"])
-    if name.startswith("line:") and name not in ("line:webhook", "line:inbox"):
+    if name.startswith("line:") and name not in (
+        "line:webhook",
+        "line:inbox",
+        "line:status",
+    ):
         return reverse(name, args=[world["line_user"].pk])
     if name == "shelter:stay_action":
         return reverse(name, args=[world["stay"].pk, "cancel"])

@@ -33,11 +33,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+# Time limits on every statement of the app's connections, below gunicorn's
+# worker timeout (--timeout 30): a locked table or a slow query then ends in the
+# app's own "busy, nothing saved" page (accounts.middleware) instead of a killed
+# worker. Commands and tasks that need longer use accounts.timeouts.
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=10_000)
+DB_LOCK_TIMEOUT_MS = env.int("DB_LOCK_TIMEOUT_MS", default=5_000)
+DB_LONG_STATEMENT_TIMEOUT_MS = env.int("DB_LONG_STATEMENT_TIMEOUT_MS", default=600_000)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: it pays off for long analytical queries only. On the
     # worklist's queries it took 120 ms of 170 (see docs/benchmarks.md).
     DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "options",
+        f"-c jit=off -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+        f" -c lock_timeout={DB_LOCK_TIMEOUT_MS}",
+    )
+    # A database host that does not answer fails the connection in 5 s.
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
     # Keep each worker's connection between requests: opening one (a new
     # server process) cost 5-10 ms of every request (docs/benchmarks.md).
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", 600))
@@ -109,6 +122,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # pushed back at most once a minute (accounts.middleware.SessionIdleMiddleware),
 # not written on every request.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+# Database sessions that stay readable while the database refuses writes.
+SESSION_ENGINE = "accounts.sessions"
 SESSION_REFRESH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -133,6 +148,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "accounts.middleware.DatabaseTroubleMiddleware",
 ]
 
 # I18N

@@ -4,7 +4,7 @@ without them, and it refuses to start with DEBUG on."""
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DB_LOCK_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS, env
 
 if env.bool("DEBUG", default=False):
     raise ImproperlyConfigured("DEBUG must be off in production (unset DEBUG).")
@@ -38,3 +38,10 @@ LINE_CHANNEL_SECRET = env("LINE_CHANNEL_SECRET")
 LINE_CHANNEL_ACCESS_TOKEN = env("LINE_CHANNEL_ACCESS_TOKEN")
 SEED_DEMO_ALLOWED = False
 OTP_REQUIRED = True
+
+# DATABASE TIME LIMITS: on, and below gunicorn's worker timeout (--timeout 30).
+if not (0 < DB_STATEMENT_TIMEOUT_MS < 30_000 and 0 < DB_LOCK_TIMEOUT_MS < 30_000):
+    raise ImproperlyConfigured(
+        "DB_STATEMENT_TIMEOUT_MS and DB_LOCK_TIMEOUT_MS must be between 1 and "
+        "29999 (milliseconds), below gunicorn's --timeout 30."
+    )

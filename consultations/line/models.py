@@ -178,3 +178,40 @@ class LineMessage(models.Model):
         if self.kind == self.Kind.TEXT:
             return self.text
         return f"「{self.get_kind_display()}」"
+
+
+class LineWebhookDay(models.Model):
+    """How the webhook answered, counted per day and outcome: numbers only,
+    never a body, a text or a LINE user id. One row per day and outcome however
+    many calls arrive, so that requests from anyone (the webhook is public)
+    cannot fill the table. Written by consultations.line.health.record()."""
+
+    class Outcome(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        BAD_SIGNATURE = "bad_signature", _("Refused: bad or missing signature")
+        MALFORMED = "malformed", _("Refused: signed but malformed body")
+        STORE_FAILED = "store_failed", _("Events could not be stored")
+
+    day = models.DateField(_("day"))
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    calls = models.PositiveIntegerField(_("calls"), default=0)
+    events = models.PositiveIntegerField(_("events"), default=0)
+    last_at = models.DateTimeField(_("last call"))
+    last_events = models.PositiveIntegerField(_("events in the last call"), default=0)
+
+    class Meta:
+        verbose_name = _("LINE webhook day")
+        verbose_name_plural = _("LINE webhook days")
+        ordering = ["-day", "outcome"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "outcome"], name="line_webhook_day_outcome"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.outcome}: {self.calls}"
+
+    @property
+    def is_failure(self) -> bool:
+        return self.outcome != self.Outcome.RECEIVED

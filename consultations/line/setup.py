@@ -15,5 +15,8 @@ def register() -> None:
     navigation.register(
         navigation.MenuItem(_("LINE inbox"), "line:inbox", (Role.COUNSELLOR,), 15)
     )
+    navigation.register(
+        navigation.MenuItem(_("LINE status"), "line:status", (Role.ADMIN,), 88)
+    )
     demo.register(demo.Seeder("line", line_demo.seed_conversations, 30))
     timeline.register(line_timeline.line_conversations)

@@ -7,6 +7,7 @@ app_name = "line"
 urlpatterns = [
     path("webhook/", views.webhook, name="webhook"),
     path("inbox/", views.inbox, name="inbox"),
+    path("status/", views.status, name="status"),
     path("inbox/<int:pk>/", views.conversation, name="conversation"),
     path("inbox/<int:pk>/link/", views.link_client, name="link_client"),
     path("inbox/<int:pk>/new-client/", views.create_client, name="create_client"),

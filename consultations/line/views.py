@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.audit import Action, audit
 from accounts.roles import Role, role_required
 
-from . import messaging, selectors, services
+from . import health, messaging, selectors, services
 from .forms import (
     InboxFilterForm,
     LinkClientForm,
@@ -52,15 +52,33 @@ def webhook(request):
     body = request.body
     if not signature_is_valid(body, request.headers.get("X-Line-Signature")):
         logger.warning("LINE webhook: refused a request with a bad or no signature")
+        health.record(health.Outcome.BAD_SIGNATURE)
         return HttpResponseBadRequest("invalid signature", content_type="text/plain")
     try:
         events = parse_payload(body)
     except PayloadError as exc:
         logger.warning("LINE webhook: refused a signed but malformed body (%s)", exc)
+        health.record(health.Outcome.MALFORMED)
         return HttpResponseBadRequest("malformed payload", content_type="text/plain")
-    stored = services.line_events_store(events=events)
+    try:
+        stored = services.line_events_store(events=events)
+    except Exception:
+        health.record(health.Outcome.STORE_FAILED, events=len(events))
+        raise
     logger.info("LINE webhook: %d events received, %d stored", len(events), stored)
+    health.record(health.Outcome.RECEIVED, events=len(events))
     return HttpResponse("OK", content_type="text/plain")
+
+
+# STATUS (admins)
+# ------------------------------------------------------------------------------
+
+
+@role_required(Role.ADMIN)
+@require_GET
+def status(request):
+    """Whether LINE is set up and the webhook is being called, for admins."""
+    return render(request, "consultations/line_status.html", health.webhook_status())
 
 
 # INBOX

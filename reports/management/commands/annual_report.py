@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.audit import Action, audit, audit_context
+from accounts.timeouts import statement_budget
 from reports import selectors
 from reports.exports import EXPORT_FORMATS, export_report
 from reports.models import Programme
@@ -59,7 +60,7 @@ class Command(BaseCommand):
             "programme": chosen,
             "publication": publication,
         }
-        with audit_context(path="manage.py annual_report"):
+        with audit_context(path="manage.py annual_report"), statement_budget():
             content = export_report(report_options, fmt)
             audit(
                 user=by,

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_context
+from accounts.timeouts import statement_budget
 from reports.imports import KINDS, ImportFileError, read_dataset, run_import
 
 
@@ -38,7 +39,10 @@ class Command(BaseCommand):
                 raise CommandError(f"No active user {user!r}.")
         try:
             dataset = read_dataset(file.name, file.read_bytes())
-            with audit_context(path=f"manage.py import_records {kind}"):
+            with (
+                audit_context(path=f"manage.py import_records {kind}"),
+                statement_budget(),
+            ):
                 outcome = run_import(kind, dataset, by=by, dry_run=dry_run)
         except ImportFileError as exc:
             self.stderr.write(f"{file.name}: {exc}")

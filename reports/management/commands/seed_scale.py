@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from accounts.audit import audit_context
+from accounts.timeouts import statement_budget
 from consultations.models import Client, Consultation
 from reports.scale import ScaleConfig, ScaleSeeder
 
@@ -61,13 +62,14 @@ class Command(BaseCommand):
             f"(seed {config.seed}):"
         )
         began = time.perf_counter()
-        with transaction.atomic(), audit_context(path="manage.py seed_scale"):
-            counts = ScaleSeeder(config, log=self.stdout.write).run()
-        if connection.vendor == "postgresql":
-            # What autovacuum would do in a while: statistics for the planner
-            # and the visibility map that index-only scans need.
-            with connection.cursor() as cursor:
-                cursor.execute("VACUUM ANALYZE")
+        with statement_budget():
+            with transaction.atomic(), audit_context(path="manage.py seed_scale"):
+                counts = ScaleSeeder(config, log=self.stdout.write).run()
+            if connection.vendor == "postgresql":
+                # What autovacuum would do in a while: statistics for the
+                # planner and the visibility map that index-only scans need.
+                with connection.cursor() as cursor:
+                    cursor.execute("VACUUM ANALYZE")
         for label, count in counts.items():
             self.stdout.write(f"  {label:<36} {count:>8}")
         self.stdout.write(
