@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0007_client_search_phone'),
+        ('consultations', '0008_safety_flag_clearance'),
     ]
 
     operations = [
