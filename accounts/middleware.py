@@ -1,10 +1,15 @@
+import logging
+
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from .audit import audit_context
+
+logger = logging.getLogger(__name__)
 
 
 class AuditContextMiddleware:
@@ -100,3 +105,41 @@ class TwoFactorMiddleware:
         if getattr(view_func, "login_required", True) is False:
             return None  # public views (health check, webhook)
         return redirect_to_login(request.get_full_path(), reverse("accounts:otp"))
+
+
+class RefuseNulMiddleware:
+    """PostgreSQL can neither store nor compare text holding a NUL character
+    (U+0000): a query with one fails with a server error. A request whose
+    query string or form fields (names or values, uploads' field names
+    included) hold a NUL is therefore refused here, before any view runs, with
+    a 400 page; nothing is written. (Django already drops non-printable
+    characters from uploaded file names.)"""
+
+    NUL = "\x00"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self.has_nul(request):
+            # The method and path only: the parameters may be personal data.
+            logger.warning(
+                "Refused a %s request to %s: NUL character in its parameters",
+                request.method,
+                request.path,
+            )
+            return render(request, "400_nul.html", status=400)
+        return self.get_response(request)
+
+    @classmethod
+    def has_nul(cls, request) -> bool:
+        fields = [request.GET]
+        if request.method == "POST":
+            fields += [request.POST, request.FILES]
+        for data in fields:
+            for key, values in data.lists():
+                if cls.NUL in key:
+                    return True
+                if any(isinstance(v, str) and cls.NUL in v for v in values):
+                    return True
+        return False

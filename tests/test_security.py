@@ -203,3 +203,65 @@ def test_postgresql_refuses_to_change_or_delete_audit_entries(counsellor):
         ):
             c.execute(sql, [entry.pk])
     assert AuditEntry.objects.filter(pk=entry.pk, detail="").exists()
+
+
+# NUL CHARACTERS IN PARAMETERS (issue 15, F8)
+# ------------------------------------------------------------------------------
+
+# (method, path, form data): the requests that gave a 500 on PostgreSQL, and a
+# few more shapes of the same input. CODE stands for an existing client's code.
+NUL_REQUESTS = {
+    "lookup-q": ("get", "/clients/lookup/?q=a%00b", None),
+    "new-consultation-get": ("get", "/consultations/new/?client=%00", None),
+    "new-consultation-post-query": ("post", "/consultations/new/?client=%00", {}),
+    "new-consultation-post-field": (
+        "post",
+        "/consultations/new/",
+        {"client": "CODE\x00"},
+    ),
+    "post-field-name": ("post", "/consultations/new/", {"summary\x00": "x"}),
+    "new-stay-q": ("get", "/shelter/stays/new/?q=%00", None),
+    "query-name": ("get", "/shelter/stays/new/?q%00=x", None),
+}
+
+
+def in_english(client):
+    """The messages in English (the msgids), whatever the catalogue holds."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.mark.parametrize("name", NUL_REQUESTS)
+def test_a_nul_in_a_query_parameter_or_form_field_gives_a_400_page(
+    client_as, make_user, name
+):
+    from consultations.models import Consultation
+
+    user = make_user(Role.COUNSELLOR, Role.COORDINATOR, username="both")
+    code = ClientFactory().code
+    method, path, data = NUL_REQUESTS[name]
+    if data:
+        data = {k: v.replace("CODE", code) for k, v in data.items()}
+    before = (Consultation.objects.count(), AuditEntry.objects.count())
+    response = getattr(in_english(client_as(user)), method)(path, data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "contained a NUL character" in page and "Nothing was saved." in page
+    assert (Consultation.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_a_nul_in_a_multipart_form_field_gives_a_400(client_as, counsellor):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client_as(counsellor).post(
+        "/consultations/new/",
+        {"summary": "a\x00b", "attachment": SimpleUploadedFile("a.txt", b"x")},
+    )
+    assert response.status_code == 400
+
+
+def test_requests_without_nul_are_not_refused(client_as, counsellor):
+    """The same pages with ordinary (and other control) characters work."""
+    client = client_as(counsellor)
+    assert client.get("/clients/lookup/?q=%E8%8A%B1%01").status_code == 200
+    assert client.get("/consultations/new/?client=C-000001").status_code == 200
