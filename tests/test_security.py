@@ -265,3 +265,157 @@ def test_requests_without_nul_are_not_refused(client_as, counsellor):
     client = client_as(counsellor)
     assert client.get("/clients/lookup/?q=%E8%8A%B1%01").status_code == 200
     assert client.get("/consultations/new/?client=C-000001").status_code == 200
+
+
+# "NEXT" REDIRECTS (issue 15, F9)
+# ------------------------------------------------------------------------------
+
+ELSEWHERE = [
+    "https://evil.example/",
+    "//evil.example/",
+    "http://testserver@evil.example/",
+    "javascript:alert(1)",
+]
+
+
+@pytest.mark.parametrize("target", ELSEWHERE)
+def test_reassigning_never_redirects_to_another_site(client_as, make_user, target):
+    admin = make_user(Role.ADMIN, username="boss")
+    other = make_user(Role.COUNSELLOR, username="other")
+    person = ClientFactory()
+    response = client_as(admin).post(
+        reverse("consultations:client_reassign", args=[person.pk]),
+        {"counsellor": other.pk, "version": person.version, "next": target},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == person.get_absolute_url()
+    person.refresh_from_db()
+    assert person.assigned_counsellor == other  # the reassignment was made
+
+
+def test_reassigning_follows_a_next_inside_the_site(client_as, admin_user):
+    person = ClientFactory()
+    response = client_as(admin_user).post(
+        reverse("consultations:client_reassign", args=[person.pk]),
+        {"counsellor": "", "version": person.version, "next": "/team/"},
+    )
+    assert response["Location"] == "/team/"
+
+
+def shelter_posts():
+    """(path, data, default redirect) for each shelter view that follows
+    ``next``, made fresh for each test."""
+    import datetime as dt
+
+    from shelter.services import stay_book
+    from shelter.tests.factories import (
+        RoomFactory,
+        SalonFactory,
+        UnmetRequestFactory,
+    )
+
+    room = RoomFactory()
+    stay = stay_book(
+        by=None,
+        room=room,
+        client=ClientFactory(),
+        start=dt.date(2021, 10, 1),
+        end=dt.date(2021, 10, 4),
+    )
+    unmet = UnmetRequestFactory()
+    salon = SalonFactory()
+    person = ClientFactory()
+    return {
+        "stay-create": (
+            reverse("shelter:stay_create"),
+            {
+                "client": person.code,
+                "room": room.pk,
+                "kind": "overnight",
+                "start_date": "2021-11-05",
+                "end_date": "2021-11-08",
+                "children": "0",
+            },
+            reverse("shelter:calendar") + "?month=2021-11",
+        ),
+        "stay-action": (
+            reverse("shelter:stay_action", args=[stay.pk, "check-in"]),
+            {},
+            stay.get_absolute_url(),
+        ),
+        "unmet-create": (
+            reverse("shelter:unmet_create"),
+            {"date": "2021-10-02", "reason": "no_room", "wanted": "overnight"},
+            reverse("shelter:unmet_list"),
+        ),
+        "unmet-delete": (
+            reverse("shelter:unmet_delete", args=[unmet.pk]),
+            {},
+            reverse("shelter:unmet_list"),
+        ),
+        "salon-create": (
+            reverse("shelter:salon_create"),
+            {"facility": salon.pk, "date": "2021-10-06", "visitors": "5"},
+            reverse("shelter:salon_list") + "?month=2021-10",
+        ),
+    }
+
+
+SHELTER_VIEWS = ["stay-create", "stay-action", "unmet-create", "unmet-delete"]
+
+
+@pytest.mark.parametrize("target", ELSEWHERE[:2])
+@pytest.mark.parametrize("view", [*SHELTER_VIEWS, "salon-create"])
+def test_shelter_forms_never_redirect_to_another_site(
+    client_as, coordinator, view, target
+):
+    path, data, default = shelter_posts()[view]
+    response = client_as(coordinator).post(path, {**data, "next": target})
+    assert response.status_code == 302
+    assert response["Location"] == default
+
+
+def test_the_booking_form_does_not_carry_a_next_to_another_site(client_as, coordinator):
+    page = client_as(coordinator).get(
+        reverse("shelter:stay_create") + "?next=https://evil.example/"
+    )
+    # Neither the booking form nor its Cancel link carries it. (The search
+    # form and the language switch keep the page's own parameters, and the
+    # views they lead to check them again.)
+    booking_form = page.content.decode().split('role="search"')[0]
+    assert (
+        "evil.example" not in booking_form.split('<form method="post" class="form"')[1]
+    )
+
+
+@override_settings(OTP_REQUIRED=True, OTP_TOTP_THROTTLE_FACTOR=0)
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        # Over HTTPS, an http:// URL of the site itself is a downgrade.
+        ("http://testserver/clients/", "/"),
+        ("https://testserver/clients/", "https://testserver/clients/"),
+        ("/clients/", "/clients/"),
+    ],
+)
+def test_the_second_factor_redirects_only_within_the_site_over_https(
+    client, make_user, target, expected
+):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    make_user(Role.COUNSELLOR, username="yumi")
+    client.post(
+        LOGIN, {"username": "yumi", "password": "test-password-123"}, secure=True
+    )
+    client.get(reverse("accounts:otp"), secure=True)  # makes the device
+    device = TOTPDevice.objects.get(user__username="yumi")
+    response = client.post(
+        reverse("accounts:otp"),
+        {"token": f"{totp(device.bin_key):06d}", "next": target},
+        secure=True,
+    )
+    assert response.status_code == 302
+    assert response["Location"] == expected
