@@ -1,6 +1,7 @@
 """Login, sessions, two-factor, headers and deployment checks."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -419,3 +420,39 @@ def test_the_second_factor_redirects_only_within_the_site_over_https(
     )
     assert response.status_code == 302
     assert response["Location"] == expected
+
+
+# NO INLINE SCRIPT (issue 15, F11)
+# ------------------------------------------------------------------------------
+
+INLINE_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE | re.DOTALL)
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)
+
+
+def project_templates() -> list[Path]:
+    folders = [Path(d) for d in settings.TEMPLATES[0]["DIRS"]]
+    folders += [p for p in ROOT.glob("*/templates") if ".venv" not in p.parts]
+    return sorted({t for folder in folders for t in folder.rglob("*.html")})
+
+
+def test_no_template_has_an_inline_event_handler_or_script():
+    """The CSP (script-src 'self') blocks inline handlers such as
+    onclick="return confirm(...)": a confirmation written that way is
+    silently skipped. Confirmations use data-confirm (static/js/ibasho.js)."""
+    templates = project_templates()
+    assert len(templates) > 50  # the scan does reach the templates
+    found = [
+        f"{t.relative_to(ROOT)}: {m.group(0)[:80]}"
+        for t in templates
+        for pattern in (INLINE_HANDLER, INLINE_SCRIPT)
+        for m in pattern.finditer(t.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_the_inline_handler_check_finds_what_it_looks_for():
+    assert INLINE_HANDLER.search('<button class="x" onclick="return confirm(1)">')
+    assert INLINE_HANDLER.search('<form\n  onsubmit="return f()">')
+    assert INLINE_SCRIPT.search("<script>alert(1)</script>")
+    assert not INLINE_SCRIPT.search('<script src="/static/js/ibasho.js" defer>')
+    assert not INLINE_HANDLER.search('<button data-confirm="削除しますか？">')
