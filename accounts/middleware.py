@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -164,3 +165,41 @@ class DatabaseTroubleMiddleware:
         response["Retry-After"] = "60"
         add_never_cache_headers(response)
         return response
+
+
+class RefuseNulMiddleware:
+    """PostgreSQL can neither store nor compare text holding a NUL character
+    (U+0000): a query with one fails with a server error. A request whose
+    query string or form fields (names or values, uploads' field names
+    included) hold a NUL is therefore refused here, before any view runs, with
+    a 400 page; nothing is written. (Django already drops non-printable
+    characters from uploaded file names.)"""
+
+    NUL = "\x00"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self.has_nul(request):
+            # The method and path only: the parameters may be personal data.
+            logger.warning(
+                "Refused a %s request to %s: NUL character in its parameters",
+                request.method,
+                request.path,
+            )
+            return render(request, "400_nul.html", status=400)
+        return self.get_response(request)
+
+    @classmethod
+    def has_nul(cls, request) -> bool:
+        fields = [request.GET]
+        if request.method == "POST":
+            fields += [request.POST, request.FILES]
+        for data in fields:
+            for key, values in data.lists():
+                if cls.NUL in key:
+                    return True
+                if any(isinstance(v, str) and cls.NUL in v for v in values):
+                    return True
+        return False

@@ -8,13 +8,13 @@ from django.db import connection, transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
+from .redirects import safe_next
 from .roles import Role, user_roles
 
 
@@ -117,11 +117,7 @@ def otp_view(request):
     from django_otp import login as otp_login
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    next_url = request.GET.get("next") or request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}
-    ):
-        next_url = "/"
+    next_url = safe_next(request, "/")
     if request.user.is_verified():
         return redirect(next_url)
     device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()

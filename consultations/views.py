@@ -12,6 +12,7 @@ from django.views.generic import DetailView, TemplateView
 
 from accounts.audit import Action, AuditedObjectMixin, audit, audit_many
 from accounts.locking import EditConflict
+from accounts.redirects import safe_next
 from accounts.roles import Role, RoleRequiredMixin, has_role
 
 from . import casework, selectors, services, timeline
@@ -250,7 +251,7 @@ class ClientReassignView(RoleRequiredMixin, View):
                 messages.error(request, error.messages[0])
             else:
                 messages.success(request, _("The case was reassigned."))
-        return redirect(request.POST.get("next") or client.get_absolute_url())
+        return redirect(safe_next(request, client.get_absolute_url()))
 
 
 class FollowUpCreateView(CounsellorMixin, View):

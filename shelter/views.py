@@ -17,7 +17,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -25,6 +24,7 @@ from django.views.generic import TemplateView
 
 import jpdates
 from accounts.audit import Action, audit
+from accounts.redirects import safe_next
 from accounts.roles import Role, RoleRequiredMixin, has_role, role_required
 
 from . import calendar as opening
@@ -54,16 +54,6 @@ COORDINATOR = (Role.COORDINATOR,)
 
 class CoordinatorMixin(RoleRequiredMixin):
     roles = COORDINATOR
-
-
-def _next_url(request, default: str) -> str:
-    """Where to go after a form: the page it came from, if it is ours."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def _month_param(day: dt.date) -> str:
@@ -247,7 +237,7 @@ def stay_create(request):
                     + "?month="
                     + _month_param(stay.start_date)
                 )
-                return redirect(_next_url(request, default))
+                return redirect(safe_next(request, default))
     else:
         form = StayForm(initial=_booking_initial(request))
     query = request.GET.get("q", "")
@@ -259,7 +249,7 @@ def stay_create(request):
             "form": form,
             "query": query,
             "found": found,
-            "next": _next_url(request, ""),
+            "next": safe_next(request, ""),
             "search_params": {
                 k: v for k, v in request.GET.items() if k not in ("q", "client")
             },
@@ -354,7 +344,7 @@ def stay_action(request, pk, action):
             messages.error(request, message)
     else:
         messages.success(request, str(done))
-    return redirect(_next_url(request, stay.get_absolute_url()))
+    return redirect(safe_next(request, stay.get_absolute_url()))
 
 
 # A CLIENT, AS COORDINATORS SEE THEM
@@ -432,11 +422,11 @@ def unmet_request_create(request):
             add_service_errors(form, exc)
         else:
             messages.success(request, _("The unmet request was recorded."))
-            return redirect(_next_url(request, reverse("shelter:unmet_list")))
+            return redirect(safe_next(request, reverse("shelter:unmet_list")))
     return render(
         request,
         "shelter/unmetrequest_form.html",
-        {"form": form, "next": _next_url(request, "")},
+        {"form": form, "next": safe_next(request, "")},
     )
 
 
@@ -446,7 +436,7 @@ def unmet_request_delete(request, pk):
     unmet = get_object_or_404(UnmetRequest.objects.select_related("client"), pk=pk)
     services.unmet_request_delete(request=unmet, by=request.user)
     messages.success(request, _("The unmet request was deleted."))
-    return redirect(_next_url(request, reverse("shelter:unmet_list")))
+    return redirect(safe_next(request, reverse("shelter:unmet_list")))
 
 
 # SALON VISITS
@@ -515,7 +505,7 @@ def salon_visit_create(request):
             default = (
                 reverse("shelter:salon_list") + "?month=" + _month_param(visit.date)
             )
-            return redirect(_next_url(request, default))
+            return redirect(safe_next(request, default))
     return render(request, "shelter/salonvisit_form.html", {"form": form})
 
 

@@ -202,3 +202,131 @@ def test_signed_hostile_webhook_bodies_never_give_a_500_or_half_a_write(client, 
         if response.status_code == 400:
             assert (LineUser.objects.count(), LineMessage.objects.count()) == before
         transaction.set_rollback(True)
+
+
+# NUL, LONE SURROGATES AND DEEP NESTING (issue 15, F7 and F8)
+# ------------------------------------------------------------------------------
+
+GOOD_EVENT_ID = "01H8X0A1HYPOGOOD00000000AA"
+HOSTILE_TEXT = st.lists(
+    st.sampled_from(["\x00", "\ud800", "\udbff", "\udc00", "\udfff", "\ud83c\udf38"])
+    | st.characters(),
+    max_size=20,
+).map("".join)
+HOSTILE_EVENT = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(["message", "follow", "unsend"]) | HOSTILE_TEXT,
+        "webhookEventId": st.just("01H8X0A1HYPOBAD") | HOSTILE_TEXT,
+        "timestamp": st.just(1625665242211),
+        "source": st.fixed_dictionaries(
+            {"type": st.just("user"), "userId": st.just("Uhypo") | HOSTILE_TEXT}
+        ),
+        "message": st.fixed_dictionaries(
+            {
+                "type": st.sampled_from(["text", "image"]) | HOSTILE_TEXT,
+                "id": st.just("900") | HOSTILE_TEXT,
+                "text": HOSTILE_TEXT,
+            }
+        ),
+        "unsend": st.fixed_dictionaries({"messageId": HOSTILE_TEXT}),
+    }
+)
+NESTING = st.sampled_from([0, 1, 50, 900, 5_000, 100_000])
+
+
+def good_event():
+    return {
+        "type": "message",
+        "webhookEventId": GOOD_EVENT_ID,
+        "timestamp": 1625665242211,
+        "source": {"type": "user", "userId": "Ugood"},
+        "message": {"type": "text", "id": "1", "text": "ふつう"},
+    }
+
+
+def clean(text: str) -> bool:
+    return "\x00" not in text and not any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+
+@EXAMPLES
+@given(
+    hostile=st.lists(HOSTILE_EVENT, min_size=1, max_size=3),
+    depth=NESTING,
+    good_first=st.booleans(),
+)
+def test_signed_bodies_with_nul_surrogates_and_nesting_never_lose_the_good_event(
+    client, hostile, depth, good_first
+):
+    """Events whose strings hold NUL and lone surrogates (as JSON escapes),
+    beside a normal event, some nested ``depth`` deep. Either 200 with the
+    normal event stored and nothing unclean stored, or (only for nesting
+    too deep to parse) 400 with nothing stored."""
+    events = [good_event(), *hostile] if good_first else [*hostile, good_event()]
+    events[-1]["deep"] = "DEEP"
+    body = json.dumps({"destination": "U1", "events": events}).encode()
+    body = body.replace(b'"DEEP"', b"[" * depth + b"0" + b"]" * depth)
+    with transaction.atomic():
+        response = client.post(
+            URL,
+            data=body,
+            content_type="application/json",
+            HTTP_X_LINE_SIGNATURE=sign(body),
+        )
+        if response.status_code == 400:
+            assert depth > 900, "only nesting too deep to read is refused"
+            assert not LineMessage.objects.exists()
+        else:
+            assert response.status_code == 200
+            assert LineMessage.objects.filter(webhook_event_id=GOOD_EVENT_ID).exists()
+            stored = LineMessage.objects.values_list(
+                "text", "webhook_event_id", "line_message_id", "line_user__line_user_id"
+            )
+            assert all(clean(value) for row in stored for value in row if value)
+        transaction.set_rollback(True)
+
+
+NUL_URLS = [
+    "/clients/",
+    "/clients/lookup/",
+    "/clients/new/",
+    "/consultations/new/",
+    "/shelter/calendar/",
+    "/shelter/stays/",
+    "/shelter/stays/new/",
+    "/shelter/unmet/",
+    "/shelter/salon/new/",
+    "/reports/",
+    "/line/",
+]
+WITH_NUL = st.tuples(st.text(max_size=10), st.text(max_size=10)).map(
+    lambda parts: parts[0] + "\x00" + parts[1]
+)
+
+
+@pytest.fixture
+def every_role(make_user):
+    """A user who may open every page, so that each request reaches a view."""
+    from accounts.roles import Role
+
+    return make_user(*Role.values, username="every-role")
+
+
+@EXAMPLES
+@given(
+    path=st.sampled_from(NUL_URLS),
+    name=st.sampled_from(["q", "client", "page", "fy", "month", "unread"]) | WITH_NUL,
+    value=WITH_NUL | st.text(max_size=10),
+    method=st.sampled_from(["get", "post"]),
+)
+def test_query_parameters_and_fields_with_nul_are_refused_with_a_400(
+    client, every_role, path, name, value, method
+):
+    """On PostgreSQL several of these gave a 500 (F8); on both databases they
+    now get the 400 page before any view runs, and nothing is written."""
+    client.force_login(every_role)
+    if "\x00" not in name + value:
+        value += "\x00"
+    before = counts()
+    response = getattr(client, method)(path, {name: value})
+    assert response.status_code == 400, (path, response.status_code)
+    assert counts() == before

@@ -1,6 +1,7 @@
 """Login, sessions, two-factor, headers and deployment checks."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -203,3 +204,255 @@ def test_postgresql_refuses_to_change_or_delete_audit_entries(counsellor):
         ):
             c.execute(sql, [entry.pk])
     assert AuditEntry.objects.filter(pk=entry.pk, detail="").exists()
+
+
+# NUL CHARACTERS IN PARAMETERS (issue 15, F8)
+# ------------------------------------------------------------------------------
+
+# (method, path, form data): the requests that gave a 500 on PostgreSQL, and a
+# few more shapes of the same input. CODE stands for an existing client's code.
+NUL_REQUESTS = {
+    "lookup-q": ("get", "/clients/lookup/?q=a%00b", None),
+    "new-consultation-get": ("get", "/consultations/new/?client=%00", None),
+    "new-consultation-post-query": ("post", "/consultations/new/?client=%00", {}),
+    "new-consultation-post-field": (
+        "post",
+        "/consultations/new/",
+        {"client": "CODE\x00"},
+    ),
+    "post-field-name": ("post", "/consultations/new/", {"summary\x00": "x"}),
+    "new-stay-q": ("get", "/shelter/stays/new/?q=%00", None),
+    "query-name": ("get", "/shelter/stays/new/?q%00=x", None),
+}
+
+
+def in_english(client):
+    """The messages in English (the msgids), whatever the catalogue holds."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.mark.parametrize("name", NUL_REQUESTS)
+def test_a_nul_in_a_query_parameter_or_form_field_gives_a_400_page(
+    client_as, make_user, name
+):
+    from consultations.models import Consultation
+
+    user = make_user(Role.COUNSELLOR, Role.COORDINATOR, username="both")
+    code = ClientFactory().code
+    method, path, data = NUL_REQUESTS[name]
+    if data:
+        data = {k: v.replace("CODE", code) for k, v in data.items()}
+    before = (Consultation.objects.count(), AuditEntry.objects.count())
+    response = getattr(in_english(client_as(user)), method)(path, data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "contained a NUL character" in page and "Nothing was saved." in page
+    assert (Consultation.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_a_nul_in_a_multipart_form_field_gives_a_400(client_as, counsellor):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client_as(counsellor).post(
+        "/consultations/new/",
+        {"summary": "a\x00b", "attachment": SimpleUploadedFile("a.txt", b"x")},
+    )
+    assert response.status_code == 400
+
+
+def test_requests_without_nul_are_not_refused(client_as, counsellor):
+    """The same pages with ordinary (and other control) characters work."""
+    client = client_as(counsellor)
+    assert client.get("/clients/lookup/?q=%E8%8A%B1%01").status_code == 200
+    assert client.get("/consultations/new/?client=C-000001").status_code == 200
+
+
+# "NEXT" REDIRECTS (issue 15, F9)
+# ------------------------------------------------------------------------------
+
+ELSEWHERE = [
+    "https://evil.example/",
+    "//evil.example/",
+    "http://testserver@evil.example/",
+    "javascript:alert(1)",
+]
+
+
+@pytest.mark.parametrize("target", ELSEWHERE)
+def test_reassigning_never_redirects_to_another_site(client_as, make_user, target):
+    admin = make_user(Role.ADMIN, username="boss")
+    other = make_user(Role.COUNSELLOR, username="other")
+    person = ClientFactory()
+    response = client_as(admin).post(
+        reverse("consultations:client_reassign", args=[person.pk]),
+        {"counsellor": other.pk, "version": person.version, "next": target},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == person.get_absolute_url()
+    person.refresh_from_db()
+    assert person.assigned_counsellor == other  # the reassignment was made
+
+
+def test_reassigning_follows_a_next_inside_the_site(client_as, admin_user):
+    person = ClientFactory()
+    response = client_as(admin_user).post(
+        reverse("consultations:client_reassign", args=[person.pk]),
+        {"counsellor": "", "version": person.version, "next": "/team/"},
+    )
+    assert response["Location"] == "/team/"
+
+
+def shelter_posts():
+    """(path, data, default redirect) for each shelter view that follows
+    ``next``, made fresh for each test."""
+    import datetime as dt
+
+    from shelter.services import stay_book
+    from shelter.tests.factories import (
+        RoomFactory,
+        SalonFactory,
+        UnmetRequestFactory,
+    )
+
+    room = RoomFactory()
+    stay = stay_book(
+        by=None,
+        room=room,
+        client=ClientFactory(),
+        start=dt.date(2021, 10, 1),
+        end=dt.date(2021, 10, 4),
+    )
+    unmet = UnmetRequestFactory()
+    salon = SalonFactory()
+    person = ClientFactory()
+    return {
+        "stay-create": (
+            reverse("shelter:stay_create"),
+            {
+                "client": person.code,
+                "room": room.pk,
+                "kind": "overnight",
+                "start_date": "2021-11-05",
+                "end_date": "2021-11-08",
+                "children": "0",
+            },
+            reverse("shelter:calendar") + "?month=2021-11",
+        ),
+        "stay-action": (
+            reverse("shelter:stay_action", args=[stay.pk, "check-in"]),
+            {},
+            stay.get_absolute_url(),
+        ),
+        "unmet-create": (
+            reverse("shelter:unmet_create"),
+            {"date": "2021-10-02", "reason": "no_room", "wanted": "overnight"},
+            reverse("shelter:unmet_list"),
+        ),
+        "unmet-delete": (
+            reverse("shelter:unmet_delete", args=[unmet.pk]),
+            {},
+            reverse("shelter:unmet_list"),
+        ),
+        "salon-create": (
+            reverse("shelter:salon_create"),
+            {"facility": salon.pk, "date": "2021-10-06", "visitors": "5"},
+            reverse("shelter:salon_list") + "?month=2021-10",
+        ),
+    }
+
+
+SHELTER_VIEWS = ["stay-create", "stay-action", "unmet-create", "unmet-delete"]
+
+
+@pytest.mark.parametrize("target", ELSEWHERE[:2])
+@pytest.mark.parametrize("view", [*SHELTER_VIEWS, "salon-create"])
+def test_shelter_forms_never_redirect_to_another_site(
+    client_as, coordinator, view, target
+):
+    path, data, default = shelter_posts()[view]
+    response = client_as(coordinator).post(path, {**data, "next": target})
+    assert response.status_code == 302
+    assert response["Location"] == default
+
+
+def test_the_booking_form_does_not_carry_a_next_to_another_site(client_as, coordinator):
+    page = client_as(coordinator).get(
+        reverse("shelter:stay_create") + "?next=https://evil.example/"
+    )
+    # Neither the booking form nor its Cancel link carries it. (The search
+    # form and the language switch keep the page's own parameters, and the
+    # views they lead to check them again.)
+    booking_form = page.content.decode().split('role="search"')[0]
+    assert (
+        "evil.example" not in booking_form.split('<form method="post" class="form"')[1]
+    )
+
+
+@override_settings(OTP_REQUIRED=True, OTP_TOTP_THROTTLE_FACTOR=0)
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        # Over HTTPS, an http:// URL of the site itself is a downgrade.
+        ("http://testserver/clients/", "/"),
+        ("https://testserver/clients/", "https://testserver/clients/"),
+        ("/clients/", "/clients/"),
+    ],
+)
+def test_the_second_factor_redirects_only_within_the_site_over_https(
+    client, make_user, target, expected
+):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    make_user(Role.COUNSELLOR, username="yumi")
+    client.post(
+        LOGIN, {"username": "yumi", "password": "test-password-123"}, secure=True
+    )
+    client.get(reverse("accounts:otp"), secure=True)  # makes the device
+    device = TOTPDevice.objects.get(user__username="yumi")
+    response = client.post(
+        reverse("accounts:otp"),
+        {"token": f"{totp(device.bin_key):06d}", "next": target},
+        secure=True,
+    )
+    assert response.status_code == 302
+    assert response["Location"] == expected
+
+
+# NO INLINE SCRIPT (issue 15, F11)
+# ------------------------------------------------------------------------------
+
+INLINE_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE | re.DOTALL)
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)
+
+
+def project_templates() -> list[Path]:
+    folders = [Path(d) for d in settings.TEMPLATES[0]["DIRS"]]
+    folders += [p for p in ROOT.glob("*/templates") if ".venv" not in p.parts]
+    return sorted({t for folder in folders for t in folder.rglob("*.html")})
+
+
+def test_no_template_has_an_inline_event_handler_or_script():
+    """The CSP (script-src 'self') blocks inline handlers such as
+    onclick="return confirm(...)": a confirmation written that way is
+    silently skipped. Confirmations use data-confirm (static/js/ibasho.js)."""
+    templates = project_templates()
+    assert len(templates) > 50  # the scan does reach the templates
+    found = [
+        f"{t.relative_to(ROOT)}: {m.group(0)[:80]}"
+        for t in templates
+        for pattern in (INLINE_HANDLER, INLINE_SCRIPT)
+        for m in pattern.finditer(t.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_the_inline_handler_check_finds_what_it_looks_for():
+    assert INLINE_HANDLER.search('<button class="x" onclick="return confirm(1)">')
+    assert INLINE_HANDLER.search('<form\n  onsubmit="return f()">')
+    assert INLINE_SCRIPT.search("<script>alert(1)</script>")
+    assert not INLINE_SCRIPT.search('<script src="/static/js/ibasho.js" defer>')
+    assert not INLINE_HANDLER.search('<button data-confirm="削除しますか？">')

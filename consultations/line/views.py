@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -61,13 +61,44 @@ def webhook(request):
         health.record(health.Outcome.MALFORMED)
         return HttpResponseBadRequest("malformed payload", content_type="text/plain")
     try:
-        stored = services.line_events_store(events=events)
+        stored = _store(events)
     except Exception:
         health.record(health.Outcome.STORE_FAILED, events=len(events))
         raise
     logger.info("LINE webhook: %d events received, %d stored", len(events), stored)
     health.record(health.Outcome.RECEIVED, events=len(events))
     return HttpResponse("OK", content_type="text/plain")
+
+
+# What the database (or the driver, encoding a value) refuses in the data of an
+# event. An outage (OperationalError) is not caught: the 500 makes LINE
+# redeliver the whole delivery, and stored events are not stored twice.
+REFUSED_DATA = (DataError, IntegrityError, ValueError)
+
+
+def _store(events) -> int:
+    """Store the events in one transaction; if the database refuses that,
+    store them one by one, each in its own transaction, so that one bad event
+    cannot lose the good ones. A refused event is logged by kind and id."""
+    try:
+        return services.line_events_store(events=events)
+    except REFUSED_DATA:
+        logger.warning(
+            "LINE webhook: the database refused a delivery; retrying by event"
+        )
+    stored = 0
+    for event in events:
+        try:
+            stored += services.line_events_store(events=[event])
+        except REFUSED_DATA as exc:
+            health.record(health.Outcome.STORE_FAILED, events=1)
+            logger.error(
+                "LINE webhook: the database refused a %s event %s (%s)",
+                event.kind,
+                event.webhook_event_id,
+                type(exc).__name__,
+            )
+    return stored
 
 
 # STATUS (admins)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -37,6 +38,12 @@ MESSAGE_KINDS = {
     "sticker": Kind.STICKER,
 }
 ID_MAX_LENGTH = 64
+# JSON escapes can carry what no database column should hold: NUL (PostgreSQL
+# refuses it) and lone UTF-16 surrogates (not encodable as UTF-8). A valid
+# surrogate pair is already one character after json.loads, so any surrogate
+# left in a string is a lone one.
+NUL = "\x00"
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class PayloadError(ValueError):
@@ -79,9 +86,21 @@ def signature_is_valid(body: bytes, signature: str | None) -> bool:
     return SignatureValidator(secret).validate(text, signature)
 
 
+def clean_text(text: str) -> str:
+    """``text`` without NUL characters and with each lone surrogate replaced
+    by U+FFFD, the replacement character."""
+    return LONE_SURROGATE.sub("\ufffd", text.replace(NUL, ""))
+
+
 def _id(value) -> str:
-    """An id field: a non-empty string of sensible length, else ''."""
-    if isinstance(value, str) and 0 < len(value) <= ID_MAX_LENGTH:
+    """An id field: a non-empty printable string of sensible length, else ''.
+    (LINE's ids are ASCII; NUL, lone surrogates and other control characters
+    are not printable, so such an id counts as missing.)"""
+    if (
+        isinstance(value, str)
+        and 0 < len(value) <= ID_MAX_LENGTH
+        and value.isprintable()
+    ):
         return value
     return ""
 
@@ -103,7 +122,7 @@ def _event(raw: dict) -> IncomingEvent | None:
     event_id = _id(raw.get("webhookEventId"))
     user_id = _id(source.get("userId"))
     sent_at = _timestamp(raw.get("timestamp"))
-    label = str(event_type)[:30]
+    label = clean_text(str(event_type))[:30]
     if source.get("type") != "user":
         # The account is for one-to-one counselling; group chats are ignored.
         logger.info("LINE webhook: ignored a %s event from a group or room", label)
@@ -119,9 +138,17 @@ def _event(raw: dict) -> IncomingEvent | None:
             return None
         kind = MESSAGE_KINDS.get(message.get("type"), Kind.OTHER)
         text = message.get("text") if kind == Kind.TEXT else ""
+        text = text if isinstance(text, str) else ""
+        if clean_text(text) != text:
+            logger.warning(
+                "LINE webhook: removed NUL or lone surrogate characters from "
+                "the text of event %s",
+                event_id,
+            )
+            text = clean_text(text)
         return IncomingEvent(
             kind=kind,
-            text=text if isinstance(text, str) else "",
+            text=text,
             line_message_id=_id(message.get("id")),
             **common,
         )
@@ -147,6 +174,8 @@ def parse_payload(body: bytes) -> list[IncomingEvent]:
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PayloadError("not JSON") from exc
+    except RecursionError as exc:
+        raise PayloadError("JSON nested too deeply") from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise PayloadError("no events list")
     if not all(isinstance(raw, dict) for raw in payload["events"]):

@@ -395,3 +395,134 @@ def test_two_deliveries_of_one_event_at_the_same_time_store_it_once():
     assert statuses == [200, 200]
     assert LineMessage.objects.count() == 1
     assert LineUser.objects.count() == 1
+
+
+# MALFORMED BUT SIGNED BODIES (issue 15, F7)
+# ------------------------------------------------------------------------------
+
+GOOD = text_event("01H8X0A1GOOD000000000000AA", HANAKO, "普通のメッセージ", "501")
+
+
+def with_escape(body: bytes, marker: str, escape: str) -> bytes:
+    """The body with ``marker`` replaced by a raw JSON escape such as
+    ``\\ud800``, which json.dumps would not write."""
+    assert marker.encode() in body
+    return body.replace(marker.encode(), escape.encode())
+
+
+def stored_texts():
+    return dict(LineMessage.objects.values_list("webhook_event_id", "text"))
+
+
+@pytest.mark.parametrize(
+    ("escape", "cleaned"),
+    [
+        ("\\ud800", "前\ufffd後"),  # a lone high surrogate becomes U+FFFD
+        ("\\udfff", "前\ufffd後"),  # a lone low surrogate too
+        ("\\u0000", "前後"),  # PostgreSQL cannot store NUL: it is removed
+    ],
+    ids=["high-surrogate", "low-surrogate", "nul"],
+)
+def test_a_text_with_a_lone_surrogate_or_nul_is_stored_cleaned_with_the_rest(
+    client, caplog, escape, cleaned
+):
+    caplog.set_level(logging.DEBUG)
+    bad = text_event("01H8X0A1BAD0000000000000AB", HANAKO, "前MARK後", "502")
+    body = with_escape(payload(bad, GOOD), "MARK", escape)
+    response = post(client, body, sign(body))
+    assert response.status_code == 200
+    assert stored_texts() == {
+        "01H8X0A1GOOD000000000000AA": "普通のメッセージ",
+        "01H8X0A1BAD0000000000000AB": cleaned,
+    }
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "01H8X0A1BAD0000000000000AB" in logged  # the event id, not its text
+    assert "前" not in logged and HANAKO not in logged
+
+
+@pytest.mark.parametrize("escape", ["\\u0000", "\\ud800"], ids=["nul", "surrogate"])
+@pytest.mark.parametrize("field", ["userId", "webhookEventId", "messageId"])
+def test_an_id_with_nul_or_a_lone_surrogate_skips_only_that_event(
+    client, escape, field
+):
+    bad = text_event("01H8X0A1BADID00000000000AB", HANAKO, "壊れたID", "503")
+    if field == "userId":
+        bad["source"]["userId"] = "UMARK"
+    elif field == "webhookEventId":
+        bad["webhookEventId"] = "01H8X0A1MARK"
+    else:
+        bad["message"]["id"] = "5MARK03"
+    body = with_escape(payload(bad, GOOD), "MARK", escape)
+    response = post(client, body, sign(body))
+    assert response.status_code == 200
+    texts = stored_texts()
+    assert texts["01H8X0A1GOOD000000000000AA"] == "普通のメッセージ"
+    if field == "messageId":
+        # The message itself is still kept, without the unusable id.
+        assert LineMessage.objects.get(text="壊れたID").line_message_id == ""
+    else:
+        assert list(texts) == ["01H8X0A1GOOD000000000000AA"]
+
+
+@pytest.mark.parametrize("where", ["outside", "inside-an-event"])
+def test_deeply_nested_json_is_refused_with_a_400(client, where):
+    depth = 100_000
+    nested = b"[" * depth + b"]" * depth
+    if where == "outside":
+        body = nested
+    else:
+        body = with_escape(
+            payload(GOOD, {"type": "x", "deep": "MARK"}), '"MARK"', nested.decode()
+        )
+    response = post(client, body, sign(body))
+    assert response.status_code == 400
+    assert nothing_stored()
+
+
+def test_a_database_error_on_one_event_keeps_the_others(client, monkeypatch, caplog):
+    """Whatever else the database refuses in one event, the other events of
+    the delivery are stored, and the refused one is logged by type and id."""
+    from django.db import DataError, transaction
+
+    from consultations.line import services
+
+    real = services.line_events_store
+
+    @transaction.atomic  # as the real service is
+    def refuse_one(*, events):
+        events = list(events)
+        if any(e.webhook_event_id == "01H8X0A1REFUSED0000000000AB" for e in events):
+            now = dt.datetime.now(tz=dt.UTC)
+            LineUser.objects.create(  # a write that must be rolled back too
+                line_user_id="Uhalfwritten", first_contact_at=now, last_event_at=now
+            )
+            raise DataError("refused by the database")
+        return real(events=events)
+
+    monkeypatch.setattr(services, "line_events_store", refuse_one)
+    caplog.set_level(logging.DEBUG)
+    refused = text_event("01H8X0A1REFUSED0000000000AB", YUKI, "拒否される", "504")
+    body = payload(GOOD, refused)
+    response = post(client, body, sign(body))
+    assert response.status_code == 200
+    assert stored_texts() == {"01H8X0A1GOOD000000000000AA": "普通のメッセージ"}
+    assert not LineUser.objects.filter(line_user_id="Uhalfwritten").exists()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "refused a text event 01H8X0A1REFUSED0000000000AB" in logged
+    assert "拒否" not in logged and YUKI not in logged
+
+
+def test_a_database_outage_still_answers_500_so_that_line_redelivers(
+    client, monkeypatch
+):
+    from django.db import OperationalError
+
+    from consultations.line import services
+
+    def outage(*, events):
+        raise OperationalError("the database is down")
+
+    monkeypatch.setattr(services, "line_events_store", outage)
+    body = payload(GOOD)
+    with pytest.raises(OperationalError):
+        post(client, body, sign(body))

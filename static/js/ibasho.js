@@ -2,3 +2,13 @@
 document.addEventListener("change", function (e) {
   if (e.target.matches("select[data-autosubmit]")) e.target.form.submit();
 });
+
+// Confirmations. A form, or the submit button that sends it, with
+// data-confirm="question" asks first; choosing Cancel stops the submission.
+// Keyboard submissions (Enter, or Space on the button) ask the same way.
+document.addEventListener("submit", function (e) {
+  var button = e.submitter;
+  var asker = button && button.hasAttribute("data-confirm") ? button : e.target;
+  var question = asker.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) e.preventDefault();
+});
