@@ -512,9 +512,11 @@ def test_a_database_error_on_one_event_keeps_the_others(client, monkeypatch, cap
     assert "拒否" not in logged and YUKI not in logged
 
 
-def test_a_database_outage_still_answers_500_so_that_line_redelivers(
+def test_a_database_outage_still_answers_an_error_so_that_line_redelivers(
     client, monkeypatch
 ):
+    """An outage is not a bad event: the delivery is answered with the app's
+    503 (LINE redelivers any answer that is not 2xx) and nothing is stored."""
     from django.db import OperationalError
 
     from consultations.line import services
@@ -524,5 +526,7 @@ def test_a_database_outage_still_answers_500_so_that_line_redelivers(
 
     monkeypatch.setattr(services, "line_events_store", outage)
     body = payload(GOOD)
-    with pytest.raises(OperationalError):
-        post(client, body, sign(body))
+    response = post(client, body, sign(body))
+    assert response.status_code == 503
+    assert response["Retry-After"]
+    assert stored_texts() == {}
