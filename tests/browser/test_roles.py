@@ -31,7 +31,7 @@ MENUS = {
     ],
     Role.CITY_STAFF: ["reports:annual", "reports:index"],
 }
-ADMIN_ONLY = ["admin:accounts_auditentry_changelist", "admin:index"]
+ADMIN_ONLY = ["admin:accounts_auditentry_changelist", "admin:index", "line:status"]
 
 
 def expected_menu(role: str) -> list[str]:
