@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import importlib
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -161,12 +162,16 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple]:
         book.close()
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+
+
 class _RowBudget:
     """The lines of a CSV text for csv.reader, refusing a row (which may span
     lines inside quotes) longer than the limits allow, before csv splits it."""
 
     def __init__(self, text: str):
-        self._lines = iter(io.StringIO(text, newline=""))
+        # One line at a time, line ends kept (as csv wants): no copy of the text.
+        self._lines = (m.group() for m in _LINE.finditer(text))
         # Each cell at its longest with every character a doubled quote.
         self.budget = settings.IMPORT_MAX_COLUMNS * (
             2 * settings.IMPORT_MAX_CELL_CHARS + 3
@@ -335,13 +340,14 @@ def read_dataset(filename: str, content: bytes) -> tablib.Dataset:
 
 def read_page(
     filename: str, content: bytes, *, start: int, count: int
-) -> list[tuple[int, list]]:
-    """Data rows ``start`` to ``start + count`` (0-based, blank rows left out)
-    with their numbers as in run_import (the first data row is row 2)."""
-    out = []
+) -> tuple[list[str], list[tuple[int, list]]]:
+    """The headers, and data rows ``start`` to ``start + count`` (0-based,
+    blank rows left out) with their numbers as in run_import (the first data
+    row is row 2), each as wide as the headers at least."""
+    rows = []
     stream = _rows(filename, content)
     try:
-        next(stream, None)  # the header
+        headers = [str(h or "").strip() for h in next(stream, [])]
         index = 0
         for values in stream:
             if all(_blank(v) for v in values):
@@ -349,11 +355,11 @@ def read_page(
             if index >= start + count:
                 break
             if index >= start:
-                out.append((index + 2, ["" if v is None else v for v in values]))
+                rows.append((index + 2, _padded(values, len(headers))))
             index += 1
     finally:
         stream.close()
-    return out
+    return headers, rows
 
 
 def _messages(resource, error_dict) -> list[str]:
