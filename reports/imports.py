@@ -319,11 +319,14 @@ def _padded(values: list, width: int) -> list:
     return ["" if v is None else v for v in values] + [""] * (width - len(values))
 
 
-def read_dataset(filename: str, content: bytes) -> tablib.Dataset:
+def read_dataset(
+    filename: str, content: bytes, *, scan: FileScan | None = None
+) -> tablib.Dataset:
     """A .csv (UTF-8, with or without BOM) or .xlsx file as a Dataset, headers
     stripped, blank rows dropped. The file is checked against the limits
-    first, without being kept; then read."""
-    scan = scan_file(filename, content)
+    first, without being kept (unless ``scan`` says it was); then read."""
+    if scan is None or not scan.complete:
+        scan = scan_file(filename, content)
     stream = _rows(filename, content)
     try:
         header = next(stream)

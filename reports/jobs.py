@@ -178,7 +178,7 @@ def import_job_check(job: ImportJob) -> None:
         )
         job.rows_total = scan.rows
         job.save(update_fields=["rows_total"])
-        dataset = read_dataset(job.filename, content)
+        dataset = read_dataset(job.filename, content, scan=scan)
         del content
         outcome = run_import(
             job.kind,

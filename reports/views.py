@@ -165,7 +165,10 @@ def _confirm(request):
     kind = KINDS[job.kind]
     if not has_role(request.user, *kind.roles):
         raise PermissionDenied
-    jobs.import_job_confirm(job)
+    if not jobs.import_job_confirm(job):
+        # Confirmed twice (the first is under way or done), or just expired:
+        # its page says which.
+        return redirect(job)
     if job.rows_total > settings.IMPORT_SYNC_MAX_ROWS:
         jobs.import_job_enqueue(job)
         return redirect(job)
