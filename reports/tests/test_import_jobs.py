@@ -17,7 +17,7 @@ import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
@@ -85,12 +85,20 @@ def confirm(web, job):
 
 @pytest.fixture
 def as_user(client):
+    """Signed in, in English. The locale middleware activates the language
+    in this thread: the next tests get back the one they had."""
+    language = translation.get_language()
+
     def login(user):
         client.force_login(user)
         client.cookies["django_language"] = "en"
         return client
 
-    return login
+    yield login
+    if language:
+        translation.activate(language)
+    else:
+        translation.deactivate()
 
 
 @pytest.fixture
