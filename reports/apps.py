@@ -9,9 +9,14 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from accounts import demo, home, navigation
         from accounts.roles import Role
+        from consultations import anonymise
 
         from . import demo as reports_demo
-        from . import home_sections
+        from . import home_sections, jobs
+
+        # Uploads waiting to be imported may name the client: anonymising
+        # deletes them (reports/jobs.py, import_uploads_wipe).
+        anonymise.register(jobs.import_uploads_wipe)
 
         navigation.register(
             navigation.MenuItem(

@@ -7,14 +7,26 @@ is row 1, the first data row is row 2) and the reason.
 
 Each kind names a django-import-export resource in its app's resources.py.
 A resource is built as ``Resource(by=user)`` and may define ``required_columns``.
+
+A file is read as a stream and held to the limits of settings.IMPORT_MAX_*
+(bytes, unpacked bytes of an .xlsx, rows, columns, characters in a cell) while
+it streams, so that a file past one is refused with a message naming it before
+anything heavy is built: an .xlsx's declared dimensions are not trusted, and a
+zip that would unpack to more than the limit is not opened.
 """
 
 from __future__ import annotations
 
+import csv
 import importlib
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import tablib
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -115,34 +127,242 @@ class ImportOutcome:
         return not self.errors
 
 
-def read_dataset(filename: str, content: bytes) -> tablib.Dataset:
-    """A .csv (UTF-8, with or without BOM) or .xlsx file as a Dataset, headers
-    stripped, blank rows dropped."""
-    name = filename.lower()
+def _number(n: int) -> str:
+    return f"{n:,}"
+
+
+def _megabytes(n: int) -> str:
+    return _number(n // (1024 * 1024))
+
+
+def _xlsx_rows(content: bytes) -> Iterator[tuple]:
+    """The rows of the first (active) sheet, streamed by openpyxl in read-only
+    mode. The sheet's declared size is ignored: a row is as long as its last
+    cell, and the rows are as many as the sheet really holds."""
     try:
-        if name.endswith(".xlsx"):
-            dataset = tablib.Dataset().load(content, format="xlsx")
-        elif name.endswith(".csv"):
-            text = content.decode("utf-8-sig")
-            dataset = tablib.Dataset().load(text, format="csv")
-        else:
-            raise ImportFileError(_("Use a .csv file (UTF-8) or an .xlsx file."))
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ImportFileError(_("The file could not be read as a table.")) from exc
+    # zipfile never reads more than a member's declared size, so the sum bounds
+    # what openpyxl can unpack (the shared strings are held in memory).
+    if unpacked > settings.IMPORT_MAX_UNZIPPED_BYTES:
+        raise ImportFileError(
+            _("The .xlsx file unpacks to more than %(limit)s MB.")
+            % {"limit": _megabytes(settings.IMPORT_MAX_UNZIPPED_BYTES)}
+        )
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    try:
+        sheet = book.active
+        sheet.reset_dimensions()
+        yield from sheet.iter_rows(values_only=True)
+    finally:
+        book.close()
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+
+
+class _RowBudget:
+    """The lines of a CSV text for csv.reader, refusing a row (which may span
+    lines inside quotes) longer than the limits allow, before csv splits it."""
+
+    def __init__(self, text: str):
+        # One line at a time, line ends kept (as csv wants): no copy of the text.
+        self._lines = (m.group() for m in _LINE.finditer(text))
+        # Each cell at its longest with every character a doubled quote.
+        self.budget = settings.IMPORT_MAX_COLUMNS * (
+            2 * settings.IMPORT_MAX_CELL_CHARS + 3
+        )
+        self.used = 0
+        self.row = 1
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.used += len(line)
+        if self.used > self.budget:
+            raise ImportFileError(_too_wide(self.row))
+        return line
+
+    def next_row(self) -> None:
+        self.used = 0
+        self.row += 1
+
+
+def _too_wide(row: int) -> str:
+    return _(
+        "Row %(row)s has more than %(columns)s columns or a cell longer than "
+        "%(chars)s characters."
+    ) % {
+        "row": _number(row),
+        "columns": _number(settings.IMPORT_MAX_COLUMNS),
+        "chars": _number(settings.IMPORT_MAX_CELL_CHARS),
+    }
+
+
+def _csv_rows(content: bytes) -> Iterator[list]:
+    try:
+        text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFileError(
             _("The CSV file is not UTF-8. Save it as “CSV UTF-8” and try again.")
         ) from exc
+    lines = _RowBudget(text)
+    reader = csv.reader(lines)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise ImportFileError(_too_wide(lines.row)) from exc
+            raise
+        lines.next_row()
+        yield row
+
+
+def _blank(value) -> bool:
+    return value is None or not str(value).strip()
+
+
+def _rows(filename: str, content: bytes) -> Iterator[list]:
+    """Each row of the file (the header first), trailing empty cells dropped,
+    with every limit checked as it streams past: ImportFileError as soon as
+    one is passed. Blank rows count towards the row limit."""
+    if len(content) > settings.IMPORT_MAX_BYTES:
+        raise ImportFileError(
+            _("The file is larger than %(limit)s MB.")
+            % {"limit": _megabytes(settings.IMPORT_MAX_BYTES)}
+        )
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        source = _xlsx_rows(content)
+    elif name.endswith(".csv"):
+        source = _csv_rows(content)
+    else:
+        raise ImportFileError(_("Use a .csv file (UTF-8) or an .xlsx file."))
+    max_rows = settings.IMPORT_MAX_ROWS
+    max_columns = settings.IMPORT_MAX_COLUMNS
+    max_chars = settings.IMPORT_MAX_CELL_CHARS
+    try:
+        for number, row in enumerate(source, start=1):
+            if number > max_rows + 1:
+                raise ImportFileError(
+                    _(
+                        "The file has more than %(limit)s rows below the header. "
+                        "Split it into smaller files."
+                    )
+                    % {"limit": _number(max_rows)}
+                )
+            values = list(row)
+            while values and _blank(values[-1]):
+                values.pop()
+            if len(values) > max_columns or any(
+                isinstance(v, str) and len(v) > max_chars for v in values
+            ):
+                raise ImportFileError(_too_wide(number))
+            yield values
     except ImportFileError:
         raise
-    except Exception as exc:  # tablib/openpyxl raise many kinds
+    except Exception as exc:  # openpyxl and csv raise many kinds
         raise ImportFileError(_("The file could not be read as a table.")) from exc
-    if not dataset.headers:
+    finally:
+        source.close()
+
+
+@dataclass(frozen=True)
+class FileScan:
+    rows: int  # data rows (not blank, below the header)
+    width: int  # the widest row, in cells
+    complete: bool  # False: stopped after ``stop_after`` rows
+
+
+def scan_file(
+    filename: str,
+    content: bytes,
+    *,
+    stop_after: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> FileScan:
+    """Check the whole file against the limits without keeping it (or only
+    its first ``stop_after`` data rows); ImportFileError if it passes one."""
+    rows = width = 0
+    header = None
+    stream = _rows(filename, content)
+    try:
+        for values in stream:
+            width = max(width, len(values))
+            if header is None:
+                header = values
+                continue
+            if not values:
+                continue
+            rows += 1
+            if progress and rows % 1000 == 0:
+                progress(rows)
+            if stop_after is not None and rows > stop_after:
+                return FileScan(rows, width, complete=False)
+    finally:
+        stream.close()
+    if not header:
         raise ImportFileError(_("The file has no header row."))
-    cleaned = tablib.Dataset(headers=[str(h or "").strip() for h in dataset.headers])
-    for row in dataset:
-        values = ["" if v is None else v for v in row]
-        if any(str(v).strip() for v in values):
-            cleaned.append(values)
-    return cleaned
+    return FileScan(rows, width, complete=True)
+
+
+def _padded(values: list, width: int) -> list:
+    return ["" if v is None else v for v in values] + [""] * (width - len(values))
+
+
+def read_dataset(
+    filename: str, content: bytes, *, scan: FileScan | None = None
+) -> tablib.Dataset:
+    """A .csv (UTF-8, with or without BOM) or .xlsx file as a Dataset, headers
+    stripped, blank rows dropped. The file is checked against the limits
+    first, without being kept (unless ``scan`` says it was); then read."""
+    if scan is None or not scan.complete:
+        scan = scan_file(filename, content)
+    stream = _rows(filename, content)
+    try:
+        header = next(stream)
+        dataset = tablib.Dataset(
+            headers=[str(h or "").strip() for h in _padded(header, scan.width)]
+        )
+        for values in stream:
+            if any(not _blank(v) for v in values):
+                dataset.append(_padded(values, scan.width))
+    finally:
+        stream.close()
+    return dataset
+
+
+def read_page(
+    filename: str, content: bytes, *, start: int, count: int
+) -> tuple[list[str], list[tuple[int, list]]]:
+    """The headers, and data rows ``start`` to ``start + count`` (0-based,
+    blank rows left out) with their numbers as in run_import (the first data
+    row is row 2), each as wide as the headers at least."""
+    rows = []
+    stream = _rows(filename, content)
+    try:
+        headers = [str(h or "").strip() for h in next(stream, [])]
+        index = 0
+        for values in stream:
+            if all(_blank(v) for v in values):
+                continue
+            if index >= start + count:
+                break
+            if index >= start:
+                rows.append((index + 2, _padded(values, len(headers))))
+            index += 1
+    finally:
+        stream.close()
+    return headers, rows
 
 
 def _messages(resource, error_dict) -> list[str]:
@@ -162,11 +382,35 @@ def _messages(resource, error_dict) -> list[str]:
     return out
 
 
+def _count_rows(resource, progress: Callable[[int], None]) -> None:
+    """Call progress(rows done) every 500 rows the resource imports."""
+    import_row = resource.import_row
+    done = 0
+
+    def counted(*args, **kwargs):
+        nonlocal done
+        result = import_row(*args, **kwargs)
+        done += 1
+        if done % 500 == 0:
+            progress(done)
+        return result
+
+    resource.import_row = counted
+
+
 def run_import(
-    kind_name: str, dataset: tablib.Dataset, *, by, dry_run: bool, preview_rows: int = 0
+    kind_name: str,
+    dataset: tablib.Dataset,
+    *,
+    by,
+    dry_run: bool,
+    preview_rows: int = 0,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportOutcome:
     kind = KINDS[kind_name]
     resource = kind.resource_class()(by=by)
+    if progress:
+        _count_rows(resource, progress)
     outcome = ImportOutcome(
         kind=kind_name,
         total_rows=len(dataset),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -259,3 +260,92 @@ class Target(models.Model):
         if self.direction == self.Direction.AT_MOST:
             return actual <= self.target_value
         return actual >= self.target_value
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("waiting to be checked")
+    CHECKING = "checking", _("being checked")
+    CHECKED = "checked", _("checked: ready to import")
+    REFUSED = "refused", _("refused: nothing was imported")
+    WRITING = "writing", _("being imported")
+    DONE = "done", _("imported")
+    CANCELLED = "cancelled", _("cancelled: nothing was imported")
+    EXPIRED = "expired", _("deleted before it was imported")
+    FAILED = "failed", _("stopped by an unexpected error: nothing was imported")
+
+
+IMPORT_FINISHED = (
+    ImportStatus.REFUSED,
+    ImportStatus.DONE,
+    ImportStatus.CANCELLED,
+    ImportStatus.EXPIRED,
+    ImportStatus.FAILED,
+)
+
+
+class ImportJob(models.Model):
+    """One browser import: the uploaded file waits in IMPORT_UPLOAD_DIR under
+    ``token`` (never in the database) from the check to the confirmation.
+    Small files are checked and written in the request, larger ones by the
+    task worker (reports/tasks.py), which records its progress here. Nothing
+    here holds personal data: the kind, counts, and the numbers of bad rows;
+    the messages, which may quote cells, stay beside the file."""
+
+    Status = ImportStatus
+    RUNNING = (Status.QUEUED, Status.CHECKING, Status.WRITING)
+    FINISHED = IMPORT_FINISHED
+
+    kind = models.CharField(_("what the file holds"), max_length=40)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    file_format = models.CharField(
+        _("format"), max_length=4, choices=[("csv", "CSV"), ("xlsx", "XLSX")]
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status, default=Status.QUEUED
+    )
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
+    error_rows = models.JSONField(
+        _("first rows with errors"), default=list, blank=True, editable=False
+    )
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ImportStatus.values),
+                name="importjob_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=IMPORT_FINISHED, finished_at__isnull=False)
+                | Q(finished_at__isnull=True) & ~Q(status__in=IMPORT_FINISHED),
+                name="importjob_finished_when_final",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+    def get_absolute_url(self):
+        return reverse("reports:import_job", args=[self.pk])
+
+    @property
+    def filename(self) -> str:
+        return f"{self.token}.{self.file_format}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING

@@ -6,6 +6,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("import/", views.import_view, name="import"),
+    path("import/<int:pk>/", views.import_job_view, name="import_job"),
     path("", views.ReportIndexView.as_view(), name="index"),
     path(
         "programmes/new/", views.ProgrammeCreateView.as_view(), name="programme_create"

@@ -4,14 +4,13 @@ city staff, programmes, targets and the annual report in every format."""
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,14 +25,13 @@ from accounts.audit import Action, audit
 from accounts.locking import EditConflict
 from accounts.roles import Role, RoleRequiredMixin, has_role
 
-from . import exports, selectors, services
+from . import exports, jobs, selectors, services
 from .forms import ProgrammeForm, ReportOptionsForm, TargetForm
-from .imports import KINDS, ImportFileError, kinds_for, read_dataset, run_import
+from .imports import KINDS, ImportFileError, kinds_for, scan_file
 from .layout import report_context
-from .models import Programme, Target
+from .models import ImportJob, Programme, Target
 
-PREVIEW_ROWS = 200
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+PREVIEW_PAGE_ROWS = 50
 
 
 class ImportForm(forms.Form):
@@ -49,48 +47,64 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s MB.")
+                % {"limit": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
+            )
         return upload
 
 
-def _upload_dir() -> Path:
-    path = Path(settings.IMPORT_UPLOAD_DIR)
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+def _waiting_job(request) -> ImportJob | None:
+    """The user's checked upload named by the posted token."""
+    return ImportJob.objects.filter(
+        token=request.POST.get("token", ""),
+        user=request.user,
+        status__in=(ImportJob.Status.CHECKED, ImportJob.Status.REFUSED),
+    ).first()
 
 
-def _stash(request, kind: str, name: str, content: bytes) -> str:
-    """Keep the checked file on the server until the user confirms (the file
-    may hold personal data: it never goes back to the browser)."""
-    token = uuid.uuid4().hex
-    (_upload_dir() / token).write_bytes(content)
-    request.session["import_upload"] = {"token": token, "kind": kind, "name": name}
-    return token
-
-
-def _unstash(request, token: str):
-    pending = request.session.get("import_upload")
-    if not pending or pending["token"] != token:
-        return None
-    path = _upload_dir() / pending["token"]
-    if not path.exists():
-        return None
-    return pending, path
+def _job_context(request, job: ImportJob) -> dict:
+    """The job's state; once checked, one page of its rows and its first
+    errors."""
+    context = {"job": job, "kind": KINDS.get(job.kind)}
+    if job.is_running:
+        context["progress"] = jobs.job_progress(job)
+        return context
+    errors = jobs.job_errors(job)
+    page = Paginator(range(job.rows_total), PREVIEW_PAGE_ROWS).get_page(
+        request.GET.get("page")
+    )
+    preview = None
+    if job.status in (ImportJob.Status.CHECKED, ImportJob.Status.REFUSED):
+        preview = jobs.job_preview(
+            job, start=page.start_index() - 1, count=PREVIEW_PAGE_ROWS
+        )
+    by_row = dict(errors)
+    context.update(
+        errors=errors,
+        more_errors=job.error_count - len(errors),
+        page=page,
+        headers=preview[0] if preview else [],
+        preview=[(n, v, by_row.get(n, "")) for n, v in preview[1]] if preview else [],
+    )
+    if job.status == ImportJob.Status.CHECKED and job.user_id == request.user.pk:
+        context["token"] = job.token
+    return context
 
 
 def import_view(request):
-    """Step 1 (GET/POST with a file): check the file, show the preview.
-    Step 2 (POST confirm): import the checked file."""
+    """Step 1 (GET/POST with a file): check the file, show the preview; a file
+    of more than IMPORT_SYNC_MAX_ROWS rows is checked by the task worker, on
+    its own page. Step 2 (POST confirm): import the checked file."""
     if not kinds_for(request.user):
         raise PermissionDenied
     if request.method == "POST" and "confirm" in request.POST:
         return _confirm(request)
     if request.method == "POST" and "cancel" in request.POST:
-        found = _unstash(request, request.POST.get("token", ""))
-        if found:
-            found[1].unlink(missing_ok=True)
-            request.session.pop("import_upload", None)
+        job = _waiting_job(request)
+        if job:
+            jobs.import_job_discard(job)
         messages.info(request, _("The import was cancelled; nothing was written."))
         return redirect("reports:import")
     initial_kind = request.GET.get("kind", "")
@@ -106,44 +120,64 @@ def import_view(request):
         upload = form.cleaned_data["file"]
         content = upload.read()
         try:
-            dataset = read_dataset(upload.name, content)
-            outcome = run_import(
-                kind, dataset, by=request.user, dry_run=True, preview_rows=PREVIEW_ROWS
+            # Within the limits? Read no further than a request should.
+            scan = scan_file(
+                upload.name, content, stop_after=settings.IMPORT_SYNC_MAX_ROWS
             )
         except ImportFileError as exc:
             form.add_error("file", str(exc))
+            return render(request, "reports/import.html", context)
+        job = jobs.import_job_create(
+            by=request.user, kind=kind, filename=upload.name, content=content
+        )
+        if not scan.complete:
+            jobs.import_job_enqueue(job)
+            return redirect(job)
+        jobs.import_job_check(job)
+        if job.message:  # the file as a whole was refused
+            form.add_error("file", job.message)
         else:
-            context.update(
-                outcome=outcome,
-                kind=KINDS[kind],
-                filename=upload.name,
-                more_rows=max(0, outcome.total_rows - PREVIEW_ROWS),
-            )
-            if outcome.ok:
-                context["token"] = _stash(request, kind, upload.name, content)
+            context.update(_job_context(request, job), filename=upload.name)
     return render(request, "reports/import.html", context)
 
 
+def import_job_view(request, pk):
+    """An upload's progress, then its preview (page by page) and errors. Only
+    the uploading user and admins see it; other ids are not found."""
+    if not kinds_for(request.user):
+        raise PermissionDenied
+    jobs_seen = ImportJob.objects.select_related("user")
+    if not has_role(request.user, Role.ADMIN):
+        jobs_seen = jobs_seen.filter(user=request.user)
+    job = get_object_or_404(jobs_seen, pk=pk)
+    return render(request, "reports/import_job.html", _job_context(request, job))
+
+
 def _confirm(request):
-    found = _unstash(request, request.POST.get("token", ""))
-    if found is None:
+    job = ImportJob.objects.filter(
+        token=request.POST.get("token", ""),
+        user=request.user,
+        status=ImportJob.Status.CHECKED,
+    ).first()
+    if job is None or jobs.job_content(job) is None:
         messages.error(request, _("The checked file has expired. Upload it again."))
         return redirect("reports:import")
-    pending, path = found
-    kind = KINDS[pending["kind"]]
+    kind = KINDS[job.kind]
     if not has_role(request.user, *kind.roles):
         raise PermissionDenied
-    try:
-        dataset = read_dataset(pending["name"], path.read_bytes())
-        outcome = run_import(kind.name, dataset, by=request.user, dry_run=False)
-    except ImportFileError as exc:
-        messages.error(request, str(exc))
-        return redirect("reports:import")
-    finally:
-        path.unlink(missing_ok=True)
-        request.session.pop("import_upload", None)
-    if not outcome.ok:
-        # The data changed between preview and confirm (e.g. a user was removed).
+    if not jobs.import_job_confirm(job):
+        # Confirmed twice (the first is under way or done), or just expired:
+        # its page says which.
+        return redirect(job)
+    if job.rows_total > settings.IMPORT_SYNC_MAX_ROWS:
+        jobs.import_job_enqueue(job)
+        return redirect(job)
+    outcome = jobs.import_job_write(job)
+    if job.status == ImportJob.Status.EXPIRED:
+        messages.error(request, _("The checked file has expired. Upload it again."))
+    elif job.status != ImportJob.Status.DONE:
+        # The data changed between preview and confirm (e.g. a user was
+        # removed), or the file could not be read again.
         messages.error(
             request,
             _(
@@ -151,12 +185,12 @@ def _confirm(request):
                 "written. Check it again."
             ),
         )
-        return redirect("reports:import")
-    messages.success(
-        request,
-        _("%(count)d rows of %(kind)s were imported.")
-        % {"count": outcome.written, "kind": kind.label},
-    )
+    else:
+        messages.success(
+            request,
+            _("%(count)d rows of %(kind)s were imported.")
+            % {"count": outcome.written, "kind": kind.label},
+        )
     return redirect("reports:import")
 
 

@@ -129,6 +129,9 @@ MATRIX = {
     "training:response_delete": FACILITATOR_POST,
     # imports: each kind for the role that owns its records; none for the city
     "reports:import": STAFF_WITH_IMPORTS,
+    # one upload's page: its uploader (here the counsellor of the fixture, not
+    # the role's user) and admins; another user's id is not found
+    "reports:import_job": row(LOGIN, 404, 404, 404, 403, 200),
     # programmes, targets and the annual report: city staff
     "reports:index": CITY,
     "reports:programme_create": CITY,
@@ -182,7 +185,7 @@ def world(counsellor):
     from consultations.tests.line_factories import LineUserFactory
     from peergroups.services import series_create
     from peergroups.tests.factories import GroupFactory, SessionFactory
-    from reports.models import Programme, Target
+    from reports.models import ImportJob, Programme, Target
     from shelter.tests.factories import (
         SalonVisitFactory,
         StayFactory,
@@ -245,6 +248,9 @@ def world(counsellor):
         "event": event,
         "speaker": SpeakerFactory(event=event),
         "response": SurveyResponseFactory(event=event),
+        "import_job": ImportJob.objects.create(
+            kind="consultations", user=counsellor, token="0" * 32, file_format="csv"
+        ),
     }
 
 
@@ -283,6 +289,7 @@ def url_for(name, world):
         "reports:programme_update": "programme",
         "reports:programme_delete": "programme",
         "reports:target_create": "programme",
+        "reports:import_job": "import_job",
     }
     if name == "admin-login":
         return "/admin/login/"

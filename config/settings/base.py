@@ -72,6 +72,8 @@ THIRD_PARTY_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
 ]
 LOCAL_APPS = [
     "accounts",
@@ -260,3 +262,31 @@ SEED_DEMO_ALLOWED = False
 # ------------------------------------------------------------------------------
 # Uploaded files wait here between the preview and the confirmation.
 IMPORT_UPLOAD_DIR = env("IMPORT_UPLOAD_DIR", default=str(BASE_DIR / "var" / "imports"))
+# Limits of one import file, checked while it streams, before any heavy work:
+# a file past one is refused with a message naming it (reports/imports.py).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# An .xlsx is a zip: the sizes its members unpack to, together.
+IMPORT_MAX_UNZIPPED_BYTES = env.int(
+    "IMPORT_MAX_UNZIPPED_BYTES", default=200 * 1024 * 1024
+)
+# Rows below the header, blank ones included.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=150_000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=100)
+IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=10_000)
+# A browser import of more rows is checked and written by the task worker
+# (manage.py db_worker), with its progress shown, rather than in the request.
+IMPORT_SYNC_MAX_ROWS = env.int("IMPORT_SYNC_MAX_ROWS", default=5_000)
+# Uploads neither confirmed nor cancelled are deleted after this many hours
+# (a task scheduled at each upload, and manage.py purge_import_uploads).
+IMPORT_STASH_HOURS = env.int("IMPORT_STASH_HOURS", default=24)
+
+# TASKS
+# ------------------------------------------------------------------------------
+# Background tasks (django-tasks) kept in the database; `manage.py db_worker`
+# runs them. Works the same on SQLite and PostgreSQL.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}

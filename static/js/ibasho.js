@@ -12,3 +12,11 @@ document.addEventListener("submit", function (e) {
   var question = asker.getAttribute("data-confirm");
   if (question && !window.confirm(question)) e.preventDefault();
 });
+
+// Import progress (templates/reports/import_result.html): while the task
+// worker checks or writes a file, reload its page every two seconds.
+(function () {
+  if (document.querySelector("[data-import-progress]")) {
+    setTimeout(function () { window.location.reload(); }, 2000);
+  }
+})();
