@@ -13,6 +13,7 @@ from django.utils import translation
 from django_tasks import task
 
 from accounts.audit import audit_context
+from accounts.timeouts import statement_budget
 
 from . import jobs
 from .models import ImportJob
@@ -25,7 +26,13 @@ def _run(job_id: int, language: str, step) -> None:
     if job is None:
         return
     try:
-        with translation.override(language), audit_context(path="task import"):
+        # An import's statements get the long budget of the commands
+        # (DB_LONG_STATEMENT_TIMEOUT_MS), not a web request's.
+        with (
+            translation.override(language),
+            audit_context(path="task import"),
+            statement_budget(),
+        ):
             step(job)
     except Exception as exc:
         logger.error("import job %s stopped: %s", job_id, type(exc).__name__)

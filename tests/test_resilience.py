@@ -169,6 +169,31 @@ def test_a_long_command_gets_a_longer_statement_budget_then_the_short_one_again(
     assert seen == ["10min", "0", "10s"]
 
 
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_an_import_task_gets_the_long_statement_budget(counsellor):
+    """The worker's import tasks run statements under the commands' budget,
+    not the 10 s of a web request."""
+    from reports import tasks
+    from reports.models import ImportJob
+
+    job = ImportJob.objects.create(
+        kind="consultations", user=counsellor, token="t" * 32, file_format="csv"
+    )
+    seen = []
+
+    def step(job):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            seen.append(cursor.fetchone()[0])
+
+    tasks._run(job.pk, "ja", step)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        seen.append(cursor.fetchone()[0])
+    assert seen == ["10min", "10s"]
+
+
 # NOTHING SAVED, AND WHAT WAS TYPED (R3)
 # ------------------------------------------------------------------------------
 
