@@ -142,15 +142,17 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple]:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
+            # zipfile never reads more than a member's declared size, so the
+            # sum bounds what openpyxl can unpack (it holds the shared strings
+            # in memory).
+            if unpacked > settings.IMPORT_MAX_UNZIPPED_BYTES:
+                raise ImportFileError(
+                    _("The .xlsx file unpacks to more than %(limit)s MB.")
+                    % {"limit": _megabytes(settings.IMPORT_MAX_UNZIPPED_BYTES)}
+                )
+            _refuse_too_many_rows(archive)
     except (zipfile.BadZipFile, ValueError) as exc:
         raise ImportFileError(_("The file could not be read as a table.")) from exc
-    # zipfile never reads more than a member's declared size, so the sum bounds
-    # what openpyxl can unpack (the shared strings are held in memory).
-    if unpacked > settings.IMPORT_MAX_UNZIPPED_BYTES:
-        raise ImportFileError(
-            _("The .xlsx file unpacks to more than %(limit)s MB.")
-            % {"limit": _megabytes(settings.IMPORT_MAX_UNZIPPED_BYTES)}
-        )
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -160,6 +162,33 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple]:
         yield from sheet.iter_rows(values_only=True)
     finally:
         book.close()
+
+
+# A row element of a sheet's XML (<row …>, <row>, <row/>, or with a prefix).
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+
+
+def _refuse_too_many_rows(archive: zipfile.ZipFile) -> None:
+    """Count the row elements of every sheet in its raw XML before openpyxl
+    parses anything: a bytes search over the stream takes milliseconds where
+    parsing takes seconds (openpyxl even parses a whole sheet that declares no
+    size, just to size it), so a file with too many rows is refused at once.
+    Only what is there is counted; a declared size is never read."""
+    limit = settings.IMPORT_MAX_ROWS + 1  # the header row
+    for info in archive.infolist():
+        name = info.filename
+        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            continue
+        rows, tail = 0, b""
+        with archive.open(info) as xml:
+            while chunk := xml.read(1024 * 1024):
+                data = tail + chunk
+                matches = list(_ROW_TAG.finditer(data))
+                rows += len(matches)
+                # A tag cut by the chunk's end is counted with the next chunk.
+                tail = data[max(len(data) - 64, matches[-1].end() if matches else 0) :]
+                if rows > limit:
+                    raise ImportFileError(_too_many_rows())
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
@@ -192,6 +221,13 @@ class _RowBudget:
     def next_row(self) -> None:
         self.used = 0
         self.row += 1
+
+
+def _too_many_rows() -> str:
+    return _(
+        "The file has more than %(limit)s rows below the header. "
+        "Split it into smaller files."
+    ) % {"limit": _number(settings.IMPORT_MAX_ROWS)}
 
 
 def _too_wide(row: int) -> str:
@@ -253,13 +289,7 @@ def _rows(filename: str, content: bytes) -> Iterator[list]:
     try:
         for number, row in enumerate(source, start=1):
             if number > max_rows + 1:
-                raise ImportFileError(
-                    _(
-                        "The file has more than %(limit)s rows below the header. "
-                        "Split it into smaller files."
-                    )
-                    % {"limit": _number(max_rows)}
-                )
+                raise ImportFileError(_too_many_rows())
             values = list(row)
             while values and _blank(values[-1]):
                 values.pop()

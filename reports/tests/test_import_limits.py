@@ -192,3 +192,24 @@ def test_the_cli_refuses_a_file_of_200000_rows_and_writes_nothing(
     assert exited.value.code == 1
     assert "big.csv: The file has more than 150,000 rows" in err.getvalue()
     assert not Consultation.objects.exists() and not Client.objects.exists()
+
+
+def test_an_xlsx_with_too_many_rows_is_refused_before_openpyxl_parses_it(
+    monkeypatch,
+):
+    """openpyxl parses a whole sheet that declares no size just to size it
+    (seconds for 200,000 rows): the row elements are counted in the raw XML
+    first, so such a file is refused before openpyxl opens it."""
+    import openpyxl
+
+    def must_not_open(*args, **kwargs):
+        raise AssertionError("openpyxl opened a file with too many rows")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", must_not_open)
+    content = xlsx_bytes(short_rows_200k())
+    with pytest.raises(ImportFileError, match="more than 150,000 rows"):
+        read_dataset("big.xlsx", content)
+    # Row tags with a namespace prefix and empty ones are counted too.
+    prefixed = xlsx_bytes([["日付"]], extra_rows_xml='<x:row r="2"/>' * 150_001)
+    with pytest.raises(ImportFileError, match="more than 150,000 rows"):
+        read_dataset("big.xlsx", prefixed)
