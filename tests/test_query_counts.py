@@ -38,7 +38,7 @@ from consultations.tests.line_factories import LineMessageFactory, LineUserFacto
 from peergroups.models import Attendance, Session
 from peergroups.services import series_create
 from peergroups.tests.factories import GroupFactory, SessionFactory
-from reports.models import Programme, Target
+from reports.models import ImportJob, Programme, Target
 from shelter.models import SalonVisit, Stay, UnmetRequest
 from shelter.tests.factories import (
     RoomFactory,
@@ -159,6 +159,13 @@ def build_world(users) -> dict:
             event=event, client=ClientFactory(), consent=True
         ),
         "response": SurveyResponse.objects.create(event=event, satisfaction=4),
+        # An upload's page, opened by an admin (the first role it answers).
+        "import_job": ImportJob.objects.create(
+            kind="consultations",
+            user=users[Role.ADMIN],
+            token="0" * 32,
+            file_format="csv",
+        ),
     }
 
 
