@@ -200,8 +200,15 @@ class ConsultationForm(VersionedForm):
         labels = {"is_new": _("New (anonymous contact only)")}
         field_classes = {"counsellor": StaffChoiceField}
 
+    withdrawn_checked = forms.BooleanField(
+        label=_("Checked: the summary no longer contains the withdrawn message."),
+        required=False,
+    )
+
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.instance.has_withdrawn_message:
+            del self.fields["withdrawn_checked"]
         self.fields["counsellor"].queryset = counsellors()
         self.fields["channel"].choices = Channel.choices  # no empty radio button
         self.fields["topics"].queryset = Topic.objects.filter(active=True)

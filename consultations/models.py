@@ -243,6 +243,11 @@ class Consultation(models.Model):
     topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True)
     summary = models.TextField(_("summary"), blank=True)
     is_new = models.BooleanField(_("new"), default=False)
+    # Recorded from LINE messages of which one was later withdrawn (送信取消):
+    # the counsellor checks the summary; saving it with "checked" clears it.
+    has_withdrawn_message = models.BooleanField(
+        _("contains a withdrawn message"), default=False
+    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

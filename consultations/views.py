@@ -357,6 +357,9 @@ class ConsultationFormView(CounsellorMixin, View):
             data = dict(form.cleaned_data)
             data["client"] = data.pop("client_code")
             version = data.pop("version")
+            # The counsellor checked a summary flagged after a LINE withdrawal.
+            if data.pop("withdrawn_checked", False):
+                data["has_withdrawn_message"] = False
             try:
                 if consultation is None:
                     consultation = services.consultation_create(by=request.user, **data)

@@ -628,6 +628,7 @@ class ScaleSeeder:
                     if incoming
                     else LineMessage.Direction.OUTGOING,
                     kind=LineMessage.Kind.TEXT,
+                    status="" if incoming else LineMessage.Status.SENT,
                     text="こんにちは。相談したいことがあります。",
                     webhook_event_id=uuid.UUID(int=rng.getrandbits(128)).hex
                     if incoming

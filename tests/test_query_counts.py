@@ -222,7 +222,7 @@ def grow(world, n: int) -> None:
     LineMessage.objects.bulk_create(
         LineMessage(
             line_user=world["line_user"], direction="out", kind="text", text="返信",
-            sent_at=timezone.now(), sent_by=counsellor,
+            sent_at=timezone.now(), sent_by=counsellor, status="sent",
         )
         for _ in range(n)
     )  # fmt: skip

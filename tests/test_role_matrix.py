@@ -91,6 +91,8 @@ MATRIX = {
     "line:record": COUNSELLOR_POST,
     "line:reply": COUNSELLOR_POST,
     "line:refresh_profile": COUNSELLOR_POST,
+    "line:resend": COUNSELLOR_POST,
+    "line:discard": COUNSELLOR_POST,
     # shelter: coordinators; counsellors read a stay (linked from the timeline)
     "shelter:calendar": COORDINATOR,
     "shelter:stay_list": COORDINATOR,
@@ -297,6 +299,9 @@ def url_for(name, world):
         return reverse(name, kwargs={"client_pk": world["client"].pk})
     if name == "consultations:consultation_export":
         return reverse(name, args=["csv"])
+    if name in ("line:resend", "line:discard"):
+        # The role is checked before the method and before the message.
+        return reverse(name, args=[world["line_user"].pk, 1])
     if name.startswith("line:") and name not in (
         "line:webhook",
         "line:inbox",

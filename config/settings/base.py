@@ -252,6 +252,21 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 LINE_CHANNEL_SECRET = env("LINE_CHANNEL_SECRET", default="")
 LINE_CHANNEL_ACCESS_TOKEN = env("LINE_CHANNEL_ACCESS_TOKEN", default="")
 LINE_API_BASE_URL = env("LINE_API_BASE_URL", default="https://api.line.me")
+# A reply uses the reply token (free of charge) for this many seconds after
+# the person's message, and push (counted in the month's messages) after.
+LINE_REPLY_TOKEN_SECONDS = env.int("LINE_REPLY_TOKEN_SECONDS", default=50)
+# Pauses before each new attempt at a reply held back by LINE's rate limit
+# (429); after the last, the reply is marked not sent.
+LINE_RATE_LIMIT_BACKOFF_SECONDS = env.list(
+    "LINE_RATE_LIMIT_BACKOFF_SECONDS", cast=int, default=[5, 30, 120, 600]
+)
+# The inbox shows the month's LINE messages used and left, asked of LINE at
+# most this often, and warns when fewer than this percentage are left.
+LINE_QUOTA_CACHE_SECONDS = env.int("LINE_QUOTA_CACHE_SECONDS", default=300)
+LINE_QUOTA_WARN_PERCENT = env.int("LINE_QUOTA_WARN_PERCENT", default=10)
+# Show the person their messages as read (既読) when a counsellor opens the
+# conversation. LINE allows this to some accounts only.
+LINE_SEND_READ_RECEIPTS = env.bool("LINE_SEND_READ_RECEIPTS", default=False)
 
 # DEMO
 # ------------------------------------------------------------------------------

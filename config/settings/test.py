@@ -20,6 +20,9 @@ STORAGES = {
 SEED_DEMO_ALLOWED = True
 LINE_CHANNEL_SECRET = "test-channel-secret"
 LINE_CHANNEL_ACCESS_TOKEN = "test-access-token"
+# Nothing listens here: a test that talks to LINE starts a local stub and
+# points LINE_API_BASE_URL at it; any other call fails at once.
+LINE_API_BASE_URL = "http://127.0.0.1:9"
 
 # Serve static files from the app folders, without collectstatic.
 WHITENOISE_AUTOREFRESH = True

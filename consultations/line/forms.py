@@ -72,9 +72,28 @@ class ReplyForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, client=None, **kwargs):
+    not_friend_confirmed = forms.BooleanField(
+        label=_(
+            "I understand: this person is not a friend of the account, and LINE "
+            "may accept the reply without delivering it."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, client=None, line_user=None, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("retry_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
+        # Someone who blocked the account or never added it: the counsellor
+        # confirms before sending (the service refuses otherwise).
+        self.needs_friend_check = bool(line_user and line_user.is_not_friend)
+        if self.needs_friend_check:
+            self.fields["not_friend_confirmed"].required = True
+            self.fields["not_friend_confirmed"].error_messages["required"] = _(
+                "This person is not a friend of the account: tick the box to "
+                "send anyway."
+            )
+        else:
+            del self.fields["not_friend_confirmed"]
         # A flagged client (e.g. "reply only in LINE", DV support measure): the
         # counsellor confirms before anything is sent.
         self.needs_safety_check = bool(client and client.has_safety_flag)

@@ -1,7 +1,20 @@
-"""Calls to the LINE Messaging API through line-bot-sdk. The base URL comes
-from ``LINE_API_BASE_URL`` so that tests and demos can point it at a local
-stub. Errors are raised as ``LineApiError`` carrying the HTTP status only:
-callers log that, never the message text.
+"""Calls to the LINE Messaging API, each through line-bot-sdk v3 with a
+timeout. The base URL comes from ``LINE_API_BASE_URL`` so that tests and demos
+can point it at a local stub.
+
+A failure is raised as ``LineApiError`` carrying the HTTP status and LINE's
+error message (the ``message`` of its JSON answer), and logged here with those
+two only: never the text sent, a LINE user id or a name.
+
+What a failure means for a message matters more than its status:
+
+- ``ambiguous``: a timeout after the request went out, a connection reset, or
+  a 5xx. LINE may have delivered the message.
+- ``monthly_limit``: 429 "You have reached your monthly limit." Nothing was
+  sent, and nothing will be until the month ends or the plan changes.
+- ``rate_limited``: any other 429 (the API rate limit, concurrent operations).
+  Nothing was sent; the same request may be made again a little later.
+- anything else (the API could not be reached at all, a 4xx): nothing was sent.
 
 line-bot-sdk is imported on first use (``_sdk()``): importing it takes
 seconds, which every process start (each web worker, each manage.py command)
@@ -9,23 +22,60 @@ would otherwise pay."""
 
 from __future__ import annotations
 
+import json
+import logging
+from dataclasses import dataclass
 from types import ModuleType
 
 from django.conf import settings
-from urllib3.exceptions import HTTPError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    MaxRetryError,
+    NewConnectionError,
+)
+
+logger = logging.getLogger(__name__)
 
 # (connect, read) seconds: a counsellor is waiting for the page.
 TIMEOUT = (3.05, 10)
 TEXT_MAX_LENGTH = 5000  # LINE's limit for one text message
+# The message of LINE's 429 answer when the month's messages are used up
+# (developers.line.biz, "Handle HTTP status code 429 errors").
+MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."
 
 
 class LineApiError(Exception):
     """The Messaging API refused or could not be reached."""
 
-    def __init__(self, status: int | None = None, *, not_configured=False):
+    def __init__(
+        self,
+        status: int | None = None,
+        *,
+        not_configured=False,
+        ambiguous=False,
+        line_message: str = "",
+    ):
         self.status = status
         self.not_configured = not_configured
+        self.ambiguous = ambiguous or (status is not None and status >= 500)
+        self.line_message = line_message
         super().__init__(f"LINE API error (HTTP {status})")
+
+    @property
+    def monthly_limit(self) -> bool:
+        return (
+            self.status == 429
+            and MONTHLY_LIMIT_MESSAGE.rstrip(".").lower() in self.line_message.lower()
+        )
+
+    @property
+    def rate_limited(self) -> bool:
+        return self.status == 429 and not self.monthly_limit
+
+    @property
+    def not_found(self) -> bool:
+        return self.status == 404
 
 
 def _sdk() -> ModuleType:
@@ -36,6 +86,7 @@ def _sdk() -> ModuleType:
 
 def _api_client():
     if not settings.LINE_CHANNEL_ACCESS_TOKEN:
+        logger.error("LINE API not called: LINE_CHANNEL_ACCESS_TOKEN is not set")
         raise LineApiError(not_configured=True)
     configuration = _sdk().Configuration(
         host=settings.LINE_API_BASE_URL.rstrip("/"),
@@ -46,37 +97,135 @@ def _api_client():
     return _sdk().ApiClient(configuration)
 
 
+def _line_message(body) -> str:
+    """LINE's error message from an error answer ({"message": ...}), cut
+    short. It describes the request (never echoes the text sent)."""
+    try:
+        message = json.loads(body or b"{}").get("message", "")
+    except (ValueError, AttributeError):
+        return ""
+    return message[:200] if isinstance(message, str) else ""
+
+
+def _failed(call: str, exc: BaseException) -> LineApiError:
+    """The LineApiError for what ``call`` raised, logged by status and LINE's
+    message only."""
+    sdk = _sdk()
+    if isinstance(exc, sdk.ApiException) and exc.status:
+        error = LineApiError(exc.status, line_message=_line_message(exc.body))
+    else:
+        reason = exc.reason if isinstance(exc, MaxRetryError) else exc
+        # Refused or timed out while connecting: the request never left.
+        never_sent = isinstance(reason, NewConnectionError | ConnectTimeoutError)
+        error = LineApiError(None, ambiguous=not never_sent)
+    logger.warning(
+        "LINE API %s failed: HTTP status %s, LINE's message %r%s",
+        call,
+        error.status or "none",
+        error.line_message,
+        " (no answer: may have been done)" if error.ambiguous else "",
+    )
+    return error
+
+
+def _call(call: str, method: str, *args, **kwargs):
+    sdk = _sdk()
+    try:
+        with _api_client() as api_client:
+            return getattr(sdk.MessagingApi(api_client), method)(
+                *args, _request_timeout=TIMEOUT, **kwargs
+            )
+    except sdk.ApiException as exc:
+        raise _failed(call, exc) from None
+    except (HTTPError, OSError) as exc:
+        raise _failed(call, exc) from None
+    except ValueError as exc:
+        # LINE answered 2xx with a body the SDK could not read.
+        logger.warning("LINE API %s: unreadable answer (%s)", call, type(exc).__name__)
+        raise LineApiError(200) from None
+
+
 def push_text(*, to: str, text: str, retry_key: str) -> None:
     """Send one text message to a LINE user (POST /v2/bot/message/push).
+    Counts against the month's messages.
 
     A 409 answer means LINE already accepted a request with this retry key:
     the message went out, so it counts as sent."""
     sdk = _sdk()
     try:
-        with _api_client() as api_client:
-            sdk.MessagingApi(api_client).push_message(
-                sdk.PushMessageRequest(to=to, messages=[sdk.TextMessage(text=text)]),
-                x_line_retry_key=retry_key,
-                _request_timeout=TIMEOUT,
-            )
-    except sdk.ApiException as exc:
+        _call(
+            "push",
+            "push_message",
+            sdk.PushMessageRequest(to=to, messages=[sdk.TextMessage(text=text)]),
+            x_line_retry_key=retry_key,
+        )
+    except LineApiError as exc:
         if exc.status == 409:
             return
-        raise LineApiError(exc.status) from None
-    except (HTTPError, OSError):
-        raise LineApiError(None) from None
+        raise
+
+
+def reply_text(*, reply_token: str, text: str) -> None:
+    """Answer a message with its reply token (POST /v2/bot/message/reply).
+    Free of charge; a token is used once, soon after its webhook event."""
+    sdk = _sdk()
+    _call(
+        "reply",
+        "reply_message",
+        sdk.ReplyMessageRequest(
+            reply_token=reply_token, messages=[sdk.TextMessage(text=text)]
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Profile:
+    display_name: str
+    picture_url: str
+
+
+def profile(*, line_user_id: str) -> Profile:
+    """The user's LINE profile (GET /v2/bot/profile/{userId}). LINE answers
+    404 for someone who is not a friend of the account (``not_found``)."""
+    answer = _call("profile", "get_profile", line_user_id)
+    return Profile(
+        display_name=answer.display_name or "", picture_url=answer.picture_url or ""
+    )
 
 
 def display_name(*, line_user_id: str) -> str:
     """The user's LINE display name (GET /v2/bot/profile/{userId})."""
+    return profile(line_user_id=line_user_id).display_name
+
+
+@dataclass(frozen=True)
+class Quota:
+    limit: int | None  # None: no limit this month
+    used: int
+
+    @property
+    def left(self) -> int | None:
+        return None if self.limit is None else max(self.limit - self.used, 0)
+
+
+def quota() -> Quota:
+    """The month's message limit and how many were sent
+    (GET /v2/bot/message/quota and /v2/bot/message/quota/consumption)."""
+    limit = _call("quota", "get_message_quota")
+    used = _call("quota consumption", "get_message_quota_consumption")
+    kind = getattr(limit.type, "value", limit.type)
+    return Quota(
+        limit=limit.value if kind == "limited" else None, used=used.total_usage
+    )
+
+
+def mark_as_read(*, token: str) -> None:
+    """Show the person that their messages were read (既読), with the
+    markAsReadToken of a message (POST /v2/bot/chat/markAsRead). Only some
+    accounts may use it."""
     sdk = _sdk()
-    try:
-        with _api_client() as api_client:
-            profile = sdk.MessagingApi(api_client).get_profile(
-                line_user_id, _request_timeout=TIMEOUT
-            )
-    except sdk.ApiException as exc:
-        raise LineApiError(exc.status) from None
-    except (HTTPError, OSError):
-        raise LineApiError(None) from None
-    return profile.display_name or ""
+    _call(
+        "mark as read",
+        "mark_messages_as_read_by_token",
+        sdk.MarkMessagesAsReadByTokenRequest(mark_as_read_token=token),
+    )

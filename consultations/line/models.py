@@ -23,7 +23,15 @@ class LineUser(models.Model):
         blank=True,
         related_name="line_users",
     )
-    is_following = models.BooleanField(_("following"), default=True)
+    # Whether the person has the account as a friend: follow and unfollow
+    # events and the profile API's answer (404 for a non-friend) set it. None:
+    # not known yet (a first message without a follow event).
+    is_following = models.BooleanField(_("friend"), null=True, default=None)
+    picture_url = models.URLField(_("LINE profile picture"), max_length=500, blank=True)
+    # When the profile API last answered for this person (200 or 404).
+    profile_checked_at = models.DateTimeField(
+        _("profile checked"), null=True, blank=True
+    )
     # The time of the newest message either way: the inbox is ordered by it.
     last_event_at = models.DateTimeField(_("last activity"), default=timezone.now)
     first_contact_at = models.DateTimeField(_("first contact"), default=timezone.now)
@@ -47,6 +55,10 @@ class LineUser(models.Model):
 
     def get_absolute_url(self):
         return reverse("line:conversation", args=[self.pk])
+
+    @property
+    def is_not_friend(self) -> bool:
+        return self.is_following is False
 
     @property
     def audit_client_code(self) -> str:
@@ -73,6 +85,21 @@ class LineMessage(models.Model):
         OTHER = "other", pgettext_lazy("LINE message", "Other message")
         FOLLOW = "follow", pgettext_lazy("LINE message", "Added as a friend")
         UNFOLLOW = "unfollow", pgettext_lazy("LINE message", "Blocked the account")
+
+    class Status(models.TextChoices):
+        SENT = "sent", pgettext_lazy("LINE reply", "Sent")
+        # A timeout, a connection reset or a 5xx: LINE may have delivered it.
+        # Its text is locked until it is sent again (same retry key) or
+        # discarded.
+        UNCERTAIN = "uncertain", pgettext_lazy("LINE reply", "May have been sent")
+        # The rate limit: a task sends it after a pause.
+        QUEUED = "queued", pgettext_lazy("LINE reply", "Queued, will be sent")
+        DISCARDED = "discarded", pgettext_lazy("LINE reply", "Discarded, not sent")
+        FAILED = "failed", pgettext_lazy("LINE reply", "Not sent")
+
+    class Via(models.TextChoices):
+        REPLY = "reply", pgettext_lazy("LINE reply", "reply token")
+        PUSH = "push", pgettext_lazy("LINE reply", "push")
 
     MESSAGE_KINDS = (
         Kind.TEXT,
@@ -124,6 +151,23 @@ class LineMessage(models.Model):
         blank=True,
         related_name="+",
     )
+    # Incoming messages: LINE's reply token (usable once, within about a
+    # minute of the event) and the token that marks the message read (既読).
+    reply_token = models.CharField(_("reply token"), max_length=255, blank=True)
+    reply_token_used = models.BooleanField(_("reply token used"), default=False)
+    mark_as_read_token = models.CharField(
+        _("mark-as-read token"), max_length=255, blank=True
+    )
+    # Outgoing messages: what became of it, and how it went out.
+    status = models.CharField(
+        _("delivery"), max_length=10, choices=Status.choices, blank=True
+    )
+    sent_via = models.CharField(
+        _("sent with"), max_length=5, choices=Via.choices, blank=True
+    )
+    # LINE accepted it, but the person was not a friend: it may not arrive.
+    to_non_friend = models.BooleanField(_("sent to a non-friend"), default=False)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("stored at"), auto_now_add=True)
 
     class Meta:
@@ -148,6 +192,28 @@ class LineMessage(models.Model):
                 ),
                 name="line_message_origin",
             ),
+            # Only outgoing messages have a delivery state, and each has one.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(direction="in", status="")
+                    | models.Q(
+                        direction="out",
+                        status__in=[
+                            "sent",
+                            "uncertain",
+                            "queued",
+                            "discarded",
+                            "failed",
+                        ],  # noqa: E501
+                    )
+                ),
+                name="line_message_status_valid",
+            ),
+            # A withdrawn message keeps no text.
+            models.CheckConstraint(
+                condition=models.Q(unsent=False) | models.Q(text=""),
+                name="line_message_unsent_no_text",
+            ),
         ]
         indexes = [
             models.Index(fields=["line_user", "sent_at"], name="line_msg_user_time"),
@@ -168,6 +234,15 @@ class LineMessage(models.Model):
     @property
     def is_message(self) -> bool:
         return self.kind in self.MESSAGE_KINDS
+
+    @property
+    def is_delivered(self) -> bool:
+        """LINE accepted it for a friend (outgoing messages)."""
+        return self.status == self.Status.SENT and not self.to_non_friend
+
+    @property
+    def text_locked(self) -> bool:
+        return self.status in (self.Status.UNCERTAIN, self.Status.QUEUED)
 
     @property
     def display_text(self) -> str:

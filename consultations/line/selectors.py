@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import pgettext
 
+from . import messaging
 from .models import LineMessage, LineUser
 
 Direction = LineMessage.Direction
@@ -145,3 +148,39 @@ def day_summary(messages) -> str:
         when = timezone.localtime(message.sent_at).strftime("%H:%M")
         lines.append(f"{when} {who}: {message.display_text}")
     return "\n".join(lines)
+
+
+QUOTA_CACHE_KEY = "line:quota"
+
+
+def quota_forget() -> None:
+    """A push or LINE's monthly-limit answer changed the figures."""
+    cache.delete(QUOTA_CACHE_KEY)
+
+
+def quota() -> dict | None:
+    """The month's LINE messages: {limit, used, left, low} (``limit`` and
+    ``left`` None when the plan has no limit), or None when LINE is not set
+    up or did not answer. Asked of LINE at most once per
+    ``LINE_QUOTA_CACHE_SECONDS``; a failure is remembered for a minute, so
+    that pages do not wait on LINE each time."""
+    if not settings.LINE_CHANNEL_ACCESS_TOKEN:
+        return None
+    cached = cache.get(QUOTA_CACHE_KEY)
+    if cached is not None:
+        return cached or None
+    try:
+        found = messaging.quota()
+    except messaging.LineApiError:
+        cache.set(QUOTA_CACHE_KEY, {}, 60)
+        return None
+    left = found.left
+    result = {
+        "limit": found.limit,
+        "used": found.used,
+        "left": left,
+        "low": left is not None
+        and left * 100 < found.limit * settings.LINE_QUOTA_WARN_PERCENT,
+    }
+    cache.set(QUOTA_CACHE_KEY, result, settings.LINE_QUOTA_CACHE_SECONDS)
+    return result

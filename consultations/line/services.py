@@ -3,13 +3,16 @@ client, recording a day's exchange as a consultation, and replies."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import uuid
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 Direction = LineMessage.Direction
 Kind = LineMessage.Kind
+Status = LineMessage.Status
 
 
 # WEBHOOK
@@ -39,7 +43,10 @@ def line_events_store(*, events: Iterable[IncomingEvent]) -> int:
     Each event is stored once per ``webhook_event_id``: a redelivery, or the
     same event twice in one payload, adds nothing (the database's unique
     constraint decides, so two concurrent deliveries cannot both store it).
-    A fixed number of queries, whatever the number of events."""
+    A message withdrawn before it arrived (events can come out of order) has
+    a tombstone: its text is never stored. Someone new gets their LINE profile
+    fetched by a task once this is committed. A fixed number of queries,
+    whatever the number of events (but one per withdrawal)."""
     by_id: dict[str, IncomingEvent] = {}
     for event in events:
         by_id.setdefault(event.webhook_event_id, event)
@@ -49,6 +56,12 @@ def line_events_store(*, events: Iterable[IncomingEvent]) -> int:
     for event in by_id.values():
         uid = event.line_user_id
         first_seen[uid] = min(first_seen.get(uid, event.sent_at), event.sent_at)
+    # Those seen before: anyone else is new, and their profile is fetched.
+    seen_before = set(
+        LineUser.objects.filter(line_user_id__in=first_seen).values_list(
+            "line_user_id", flat=True
+        )
+    )
     LineUser.objects.bulk_create(
         [
             LineUser(line_user_id=uid, first_contact_at=at, last_event_at=at)
@@ -69,6 +82,9 @@ def line_events_store(*, events: Iterable[IncomingEvent]) -> int:
         )
     )
     fresh = [e for eid, e in by_id.items() if eid not in known]
+    withdrawn = _tombstones(
+        [e for e in fresh if e.kind != UNSEND and e.line_message_id], users
+    )
     rows = [
         LineMessage(
             line_user=users[e.line_user_id],
@@ -78,27 +94,128 @@ def line_events_store(*, events: Iterable[IncomingEvent]) -> int:
             webhook_event_id=e.webhook_event_id,
             line_message_id=e.line_message_id,
             sent_at=e.sent_at,
+            reply_token=e.reply_token,
+            mark_as_read_token=e.mark_as_read_token,
         )
         for e in fresh
-        if e.kind != UNSEND
+        if e.kind != UNSEND and (e.line_user_id, e.line_message_id) not in withdrawn
     ]
     LineMessage.objects.bulk_create(rows, ignore_conflicts=True)
     _withdraw_unsent([e for e in fresh if e.kind == UNSEND], users)
     _refresh_users(users, fresh)
+    _fetch_new_profiles([users[uid] for uid in first_seen if uid not in seen_before])
     return len(rows)
 
 
+def _fetch_new_profiles(new: list[LineUser]) -> None:
+    """Enqueue a profile fetch (name, picture, friendship) for each person
+    seen for the first time; the worker sees it once the events are
+    committed."""
+    if not new or not settings.LINE_CHANNEL_ACCESS_TOKEN:
+        return
+    from .outbound_tasks import fetch_profile
+
+    # The database task backend writes the task in this transaction: it is
+    # visible to the worker exactly when the events are committed.
+    for user in new:
+        fetch_profile.enqueue(user.pk)
+
+
+def _tombstones(messages: list[IncomingEvent], users: dict) -> set:
+    """(LINE user id, message id) of the ``messages`` withdrawn before they
+    arrived. Their tombstone takes the message's kind and time; the text is
+    not stored (one query, one more per tombstone met)."""
+    if not messages:
+        return set()
+    found = {
+        (row.line_user_id, row.line_message_id): row
+        for row in LineMessage.objects.filter(
+            line_user__in=[users[e.line_user_id] for e in messages],
+            direction=Direction.INCOMING,
+            unsent=True,
+            line_message_id__in={e.line_message_id for e in messages},
+        )
+    }
+    withdrawn = set()
+    for event in messages:
+        user = users[event.line_user_id]
+        row = found.get((user.pk, event.line_message_id))
+        if row is None:
+            continue
+        withdrawn.add((event.line_user_id, event.line_message_id))
+        LineMessage.objects.filter(pk=row.pk).update(
+            kind=event.kind, sent_at=event.sent_at
+        )
+    return withdrawn
+
+
 def _withdraw_unsent(events: list[IncomingEvent], users: dict) -> None:
-    """The person withdrew a message in LINE (送信取消): drop its text."""
+    """The person withdrew a message in LINE (送信取消): drop its text, take
+    it out of any consultation summary it was recorded in and flag that
+    consultation. A withdrawal of a message not (yet) stored leaves a
+    tombstone keyed by the LINE message id."""
     if not events:
         return
-    # One query per withdrawn message; there is rarely more than one.
     for event in events:
-        LineMessage.objects.filter(
-            line_user=users[event.line_user_id],
-            direction=Direction.INCOMING,
-            line_message_id=event.line_message_id,
-        ).update(text="", unsent=True)
+        user = users[event.line_user_id]
+        targets = list(
+            LineMessage.objects.filter(
+                line_user=user,
+                direction=Direction.INCOMING,
+                line_message_id=event.line_message_id,
+            ).values_list("pk", "text", "consultation_id")
+        )
+        if not targets:
+            LineMessage.objects.bulk_create(
+                [
+                    LineMessage(
+                        line_user=user,
+                        direction=Direction.INCOMING,
+                        kind=Kind.OTHER,
+                        webhook_event_id=event.webhook_event_id,
+                        line_message_id=event.line_message_id,
+                        sent_at=event.sent_at,
+                        read_at=timezone.now(),
+                        unsent=True,
+                    )
+                ],
+                ignore_conflicts=True,
+            )
+            continue
+        LineMessage.objects.filter(pk__in=[pk for pk, _t, _c in targets]).update(
+            text="", unsent=True, reply_token="", mark_as_read_token=""
+        )
+        for _pk, text, consultation_id in targets:
+            if consultation_id:
+                _consultation_withdraw_text(consultation_id, text)
+
+
+def _consultation_withdraw_text(consultation_id: int, text: str) -> None:
+    """Replace the withdrawn text wherever the summary still quotes it, and
+    flag the consultation for the counsellor to check (the summary may
+    paraphrase it). The version moves on, so an edit form open on the old
+    summary cannot save it back."""
+    consultation = (
+        Consultation.objects.select_for_update().filter(pk=consultation_id).first()
+    )
+    if consultation is None:
+        return
+    summary = consultation.summary
+    if text.strip():
+        summary = summary.replace(text, withdrawn_placeholder())
+    Consultation.objects.filter(pk=consultation_id).update(
+        summary=summary, has_withdrawn_message=True, version=F("version") + 1
+    )
+    audit(
+        user=None,
+        action=Action.CHANGE,
+        obj=consultation,
+        detail="summary: a recorded LINE message was withdrawn",
+    )
+
+
+def withdrawn_placeholder() -> str:
+    return LineMessage(unsent=True).display_text
 
 
 def _refresh_users(users: dict, fresh: list[IncomingEvent]) -> None:
@@ -165,14 +282,34 @@ def line_user_create_client(*, line_user: LineUser, by, display_name: str) -> Cl
     return client
 
 
-def line_user_refresh_profile(*, line_user: LineUser, by) -> LineUser:
-    """Fetch the LINE display name (outside any transaction, like replies).
-    Raises messaging.LineApiError."""
-    name = messaging.display_name(line_user_id=line_user.line_user_id)
+def line_user_refresh_profile(*, line_user: LineUser, by=None) -> LineUser:
+    """Fetch the LINE profile: display name, picture and whether the person is
+    a friend (outside any transaction, like replies). LINE answers 404 for
+    someone who is not a friend: that is recorded, then the error is raised
+    like any other (messaging.LineApiError). ``by`` is None for the task."""
+    try:
+        found = messaging.profile(line_user_id=line_user.line_user_id)
+    except messaging.LineApiError as exc:
+        if exc.not_found:
+            LineUser.objects.filter(pk=line_user.pk).update(
+                is_following=False, profile_checked_at=timezone.now()
+            )
+            line_user.is_following = False
+        raise
     with transaction.atomic():
-        line_user.display_name = name[:100]
-        line_user.save(update_fields=["display_name"])
-        audit(user=by, action=Action.CHANGE, obj=line_user, detail="display_name")
+        line_user.display_name = found.display_name[:100]
+        line_user.picture_url = found.picture_url[:500]
+        line_user.is_following = True
+        line_user.profile_checked_at = timezone.now()
+        line_user.save(
+            update_fields=[
+                "display_name",
+                "picture_url",
+                "is_following",
+                "profile_checked_at",
+            ]
+        )
+        audit(user=by, action=Action.CHANGE, obj=line_user, detail="profile")
     return line_user
 
 
@@ -181,10 +318,29 @@ def line_user_refresh_profile(*, line_user: LineUser, by) -> LineUser:
 
 
 def line_messages_mark_read(*, line_user: LineUser) -> int:
-    """Mark the person's messages read (a counsellor opened the conversation)."""
-    return LineMessage.objects.filter(
+    """Mark the person's messages read (a counsellor opened the conversation).
+    With ``LINE_SEND_READ_RECEIPTS`` the person's LINE shows them read (既読)
+    too: a task sends the newest message's token, which covers the earlier
+    ones."""
+    newest = None
+    if settings.LINE_SEND_READ_RECEIPTS:
+        newest = (
+            LineMessage.objects.filter(
+                line_user=line_user, direction=Direction.INCOMING, read_at__isnull=True
+            )
+            .exclude(mark_as_read_token="")
+            .order_by("-sent_at", "-id")
+            .values_list("pk", flat=True)
+            .first()
+        )
+    count = LineMessage.objects.filter(
         line_user=line_user, direction=Direction.INCOMING, read_at__isnull=True
     ).update(read_at=timezone.now())
+    if newest is not None:
+        from .outbound_tasks import send_read_receipt
+
+        send_read_receipt.enqueue(newest)
+    return count
 
 
 @transaction.atomic
@@ -246,34 +402,232 @@ def consultation_record_from_line(
 # ------------------------------------------------------------------------------
 
 
-def line_reply_send(
-    *, line_user: LineUser, by, text: str, retry_key: uuid.UUID
-) -> LineMessage:
-    """Send a reply through the Messaging API and store it.
+class NotAFriend(ValidationError):
+    """The person does not have the account as a friend and the counsellor
+    did not confirm sending anyway."""
 
-    The HTTP call runs outside any database transaction (so no lock is held
-    while LINE answers). On failure ``messaging.LineApiError`` is raised and
-    nothing is stored; the log line names the LINE user's record id and the
-    HTTP status, never the text. The same ``retry_key`` sends and stores a
-    reply once, however often the form is submitted."""
+
+def _claim_reply_token(line_user: LineUser) -> str:
+    """The reply token of the person's newest message if it is still valid
+    (``LINE_REPLY_TOKEN_SECONDS`` after the event) and unused; it is marked
+    used here, so two replies cannot both take it (one conditional update)."""
+    since = timezone.now() - dt.timedelta(seconds=settings.LINE_REPLY_TOKEN_SECONDS)
+    candidate = (
+        LineMessage.objects.filter(
+            line_user=line_user,
+            direction=Direction.INCOMING,
+            reply_token_used=False,
+            sent_at__gte=since,
+        )
+        .exclude(reply_token="")
+        .order_by("-sent_at", "-id")
+        .values_list("pk", "reply_token")
+        .first()
+    )
+    if candidate is None:
+        return ""
+    pk, token = candidate
+    if LineMessage.objects.filter(pk=pk, reply_token_used=False).update(
+        reply_token_used=True
+    ):
+        return token
+    return ""
+
+
+def _check_friendship(line_user: LineUser) -> None:
+    """Ask the profile API whether someone not known to be a friend is one.
+    An error other than LINE's 404 leaves it unknown."""
+    with contextlib.suppress(messaging.LineApiError):
+        line_user_refresh_profile(line_user=line_user)
+
+
+def line_reply_send(
+    *,
+    line_user: LineUser,
+    by,
+    text: str,
+    retry_key: uuid.UUID,
+    confirmed_not_friend: bool = False,
+) -> LineMessage:
+    """Send a reply through the Messaging API and store it as LINE took it.
+
+    The reply token of the person's last message is used while it is valid
+    (free of charge), push otherwise (counted in the month's messages, with
+    ``retry_key`` as X-Line-Retry-Key). The HTTP calls run outside any
+    database transaction, so no lock is held while LINE answers.
+
+    - accepted (or 409: LINE had accepted this retry key): stored as sent;
+      for someone who is not a friend it is marked as possibly not delivered;
+    - a timeout, a connection reset or a 5xx: stored as "may have been sent",
+      its text locked (``line_reply_resend`` or ``line_reply_discard``);
+    - the rate limit (429): stored as queued; a task sends it after a pause;
+    - anything else (the monthly limit, a 4xx, LINE unreachable): nothing is
+      stored and ``messaging.LineApiError`` is raised.
+
+    Raises ``NotAFriend`` for someone who is not a friend unless
+    ``confirmed_not_friend``. The same ``retry_key`` stores a reply once."""
     existing = LineMessage.objects.filter(retry_key=retry_key).first()
     if existing is not None:
         return existing
+    if line_user.is_following is None:
+        _check_friendship(line_user)
+    if line_user.is_following is False and not confirmed_not_friend:
+        raise NotAFriend(
+            _(
+                "This person is not a friend of the account: LINE may accept "
+                "the reply without delivering it. Tick the box to send anyway."
+            ),
+            code="not_friend",
+        )
+    store = {
+        "line_user": line_user,
+        "by": by,
+        "text": text,
+        "retry_key": retry_key,
+        "to_non_friend": line_user.is_following is False,
+    }
+    token = _claim_reply_token(line_user)
+    via = LineMessage.Via.REPLY if token else LineMessage.Via.PUSH
+    try:
+        if token:
+            try:
+                messaging.reply_text(reply_token=token, text=text)
+            except messaging.LineApiError as exc:
+                if exc.status != 400:
+                    raise
+                # The token was refused (expired sooner than thought): nothing
+                # went out, so push instead.
+                via = LineMessage.Via.PUSH
+                messaging.push_text(
+                    to=line_user.line_user_id, text=text, retry_key=str(retry_key)
+                )
+        else:
+            messaging.push_text(
+                to=line_user.line_user_id, text=text, retry_key=str(retry_key)
+            )
+    except messaging.LineApiError as exc:
+        _log_reply_failure(line_user, exc)
+        if exc.ambiguous:
+            return line_reply_store(status=Status.UNCERTAIN, sent_via=via, **store)
+        if exc.rate_limited:
+            message = line_reply_store(
+                status=Status.QUEUED, sent_via=LineMessage.Via.PUSH, **store
+            )
+            _enqueue_queued(message, attempt=1)
+            return message
+        if exc.monthly_limit:
+            selectors.quota_forget()
+        raise
+    if via == LineMessage.Via.PUSH:
+        selectors.quota_forget()
+    return line_reply_store(status=Status.SENT, sent_via=via, **store)
+
+
+def _log_reply_failure(line_user: LineUser, exc: messaging.LineApiError) -> None:
+    if not exc.not_configured:
+        logger.warning(
+            "LINE reply to LINE user #%s failed (HTTP status %s)",
+            line_user.pk,
+            exc.status or "none: no answer",
+        )
+
+
+def _enqueue_queued(message: LineMessage, *, attempt: int) -> None:
+    """The rate-limited ``message`` is sent by a task after a pause that grows
+    with each attempt (``LINE_RATE_LIMIT_BACKOFF_SECONDS``)."""
+    from .outbound_tasks import send_queued_reply
+
+    pauses = settings.LINE_RATE_LIMIT_BACKOFF_SECONDS
+    pause = pauses[min(attempt, len(pauses)) - 1]
+    run_after = timezone.now() + dt.timedelta(seconds=pause)
+    send_queued_reply.using(run_after=run_after).enqueue(message.pk, attempt)
+
+
+def line_reply_send_queued(*, message_id: int, attempt: int) -> str:
+    """Send a reply queued after LINE's rate limit (the task's work), with its
+    stored text and retry key; queue it again with a longer pause while the
+    rate limit lasts, up to the number of pauses set. Returns the status."""
+    message = (
+        LineMessage.objects.select_related("line_user")
+        .filter(pk=message_id, status=Status.QUEUED)
+        .first()
+    )
+    if message is None:
+        return ""
     try:
         messaging.push_text(
-            to=line_user.line_user_id, text=text, retry_key=str(retry_key)
+            to=message.line_user.line_user_id,
+            text=message.text,
+            retry_key=str(message.retry_key),
         )
     except messaging.LineApiError as exc:
-        if exc.not_configured:
-            logger.error("LINE reply not sent: LINE_CHANNEL_ACCESS_TOKEN is not set")
-        else:
-            logger.warning(
-                "LINE reply to LINE user #%s failed (HTTP status %s)",
-                line_user.pk,
-                exc.status or "none: no answer",
-            )
+        _log_reply_failure(message.line_user, exc)
+        if exc.rate_limited and attempt < len(settings.LINE_RATE_LIMIT_BACKOFF_SECONDS):
+            with transaction.atomic():
+                _set_status(message, Status.QUEUED)
+                _enqueue_queued(message, attempt=attempt + 1)
+            return Status.QUEUED
+        status = Status.UNCERTAIN if exc.ambiguous else Status.FAILED
+        if exc.monthly_limit:
+            selectors.quota_forget()
+        _set_status(message, status)
+        return status
+    selectors.quota_forget()
+    _set_status(message, Status.SENT)
+    return Status.SENT
+
+
+def _set_status(message: LineMessage, status: str, by=None) -> None:
+    """Move an outgoing message to ``status`` (one more attempt counted)."""
+    with transaction.atomic():
+        LineMessage.objects.filter(pk=message.pk).update(
+            status=status, attempts=F("attempts") + 1
+        )
+        message.refresh_from_db(fields=["status", "attempts"])
+        audit(user=by, action=Action.CHANGE, obj=message, detail=f"status {status}")
+
+
+def line_reply_resend(*, message: LineMessage, by) -> LineMessage:
+    """Send a "may have been sent" reply again: its stored text, with its
+    retry key, by push. LINE answers 409 if it had accepted the first one,
+    which counts as sent; so the person gets it once. (A first attempt with a
+    reply token cannot be recognised by LINE: the page says so.)"""
+    if message.status != Status.UNCERTAIN:
+        return message
+    try:
+        messaging.push_text(
+            to=message.line_user.line_user_id,
+            text=message.text,
+            retry_key=str(message.retry_key),
+        )
+    except messaging.LineApiError as exc:
+        _log_reply_failure(message.line_user, exc)
+        if exc.rate_limited:
+            with transaction.atomic():
+                _set_status(message, Status.QUEUED, by)
+                LineMessage.objects.filter(pk=message.pk).update(
+                    sent_via=LineMessage.Via.PUSH
+                )
+                _enqueue_queued(message, attempt=1)
+            return message
+        # Still unknown: it stays "may have been sent".
         raise
-    return line_reply_store(line_user=line_user, by=by, text=text, retry_key=retry_key)
+    selectors.quota_forget()
+    LineMessage.objects.filter(pk=message.pk).update(sent_via=LineMessage.Via.PUSH)
+    _set_status(message, Status.SENT, by)
+    return message
+
+
+def line_reply_discard(*, message: LineMessage, by) -> LineMessage:
+    """Give up a "may have been sent" reply: it stays in the record, marked
+    discarded (not delivered as far as the app knows)."""
+    updated = LineMessage.objects.filter(pk=message.pk, status=Status.UNCERTAIN).update(
+        status=Status.DISCARDED
+    )
+    if updated:
+        audit(user=by, action=Action.CHANGE, obj=message, detail="status discarded")
+    message.refresh_from_db(fields=["status"])
+    return message
 
 
 def line_reply_store(
@@ -283,10 +637,14 @@ def line_reply_store(
     text: str,
     retry_key: uuid.UUID | None = None,
     sent_at: dt.datetime | None = None,
+    status: str = LineMessage.Status.SENT,
+    sent_via: str = "",
+    to_non_friend: bool = False,
 ) -> LineMessage:
-    """Store a reply that went out (``sent_at`` defaults to now). If the same
-    retry key was stored meanwhile (a form sent twice at once), that message
-    is returned: the database's unique retry key decides."""
+    """Store a reply with what became of it (by default: it went out;
+    ``sent_at`` defaults to now). If the same retry key was stored meanwhile
+    (a form sent twice at once), that message is returned: the database's
+    unique retry key decides."""
     sent_at = sent_at or timezone.now()
     message = LineMessage(
         line_user=line_user,
@@ -296,6 +654,10 @@ def line_reply_store(
         sent_at=sent_at,
         sent_by=by,
         retry_key=retry_key,
+        status=status,
+        sent_via=sent_via,
+        to_non_friend=to_non_friend,
+        attempts=1,
     )
     message.full_clean(validate_unique=False)
     try:

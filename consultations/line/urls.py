@@ -14,4 +14,14 @@ urlpatterns = [
     path("inbox/<int:pk>/record/", views.record, name="record"),
     path("inbox/<int:pk>/reply/", views.reply, name="reply"),
     path("inbox/<int:pk>/profile/", views.refresh_profile, name="refresh_profile"),
+    path(
+        "inbox/<int:pk>/reply/<int:message_pk>/resend/",
+        views.resend,
+        name="resend",
+    ),
+    path(
+        "inbox/<int:pk>/reply/<int:message_pk>/discard/",
+        views.discard,
+        name="discard",
+    ),
 ]

@@ -30,7 +30,7 @@ from .forms import (
     RecordConsultationForm,
     ReplyForm,
 )
-from .models import LineUser
+from .models import LineMessage, LineUser
 from .webhook import PayloadError, parse_payload, signature_is_valid
 
 logger = logging.getLogger(__name__)
@@ -127,7 +127,12 @@ def inbox(request):
     return render(
         request,
         "consultations/line_inbox.html",
-        {"page": page, "form": form, "unread_only": unread_only},
+        {
+            "page": page,
+            "form": form,
+            "unread_only": unread_only,
+            "quota": selectors.quota(),
+        },
     )
 
 
@@ -188,7 +193,7 @@ def _render_conversation(request, line_user: LineUser, **forms):
         "new_client_form": forms.pop("new_client_form", None)
         or NewClientForm(initial={"display_name": line_user.display_name}),
         "reply_form": forms.pop("reply_form", None)
-        or ReplyForm(client=line_user.client),
+        or ReplyForm(client=line_user.client, line_user=line_user),
     }
     audit(user=request.user, action=Action.VIEW, obj=line_user)
     return render(request, "consultations/line_conversation.html", context)
@@ -283,21 +288,60 @@ def reply(request, pk):
     """Send a reply through the Messaging API. Not inside the request's
     transaction: no database lock is held while LINE answers."""
     line_user = _line_user(pk)
-    form = ReplyForm(request.POST, client=line_user.client)
+    form = ReplyForm(request.POST, client=line_user.client, line_user=line_user)
     if not form.is_valid():
         return _render_conversation(request, line_user, reply_form=form)
     try:
-        services.line_reply_send(
+        message = services.line_reply_send(
             line_user=line_user,
             by=request.user,
             text=form.cleaned_data["text"],
             retry_key=form.cleaned_data["retry_key"],
+            confirmed_not_friend=form.cleaned_data.get("not_friend_confirmed", False),
         )
+    except services.NotAFriend:
+        # Found out just now (the profile API): ask for the confirmation.
+        form = ReplyForm(request.POST, client=line_user.client, line_user=line_user)
+        form.is_valid()
+        return _render_conversation(request, line_user, reply_form=form)
     except messaging.LineApiError as exc:
         messages.error(request, _reply_error(exc))
         return _render_conversation(request, line_user, reply_form=form)
-    messages.success(request, _("The reply was sent."))
+    _report_status(request, message)
     return redirect(reverse("line:conversation", args=[pk]) + "#reply")
+
+
+def _report_status(request, message) -> None:
+    """Say truthfully what became of a reply."""
+    Status = message.Status
+    if message.status == Status.SENT and message.to_non_friend:
+        messages.warning(
+            request,
+            _(
+                "LINE accepted the reply but may not deliver it: this person is "
+                "not a friend of the account."
+            ),
+        )
+    elif message.status == Status.SENT:
+        messages.success(request, _("The reply was sent."))
+    elif message.status == Status.UNCERTAIN:
+        messages.warning(
+            request,
+            _(
+                "LINE did not answer in time: the reply may have been sent. It "
+                "is kept as it was sent; send the same again or discard it below."
+            ),
+        )
+    elif message.status == Status.QUEUED:
+        messages.warning(
+            request,
+            _(
+                "LINE asked to wait (too many requests): the reply is queued and "
+                "will be sent in a moment."
+            ),
+        )
+    else:
+        messages.error(request, _("The reply was not sent."))
 
 
 def _reply_error(exc: messaging.LineApiError) -> str:
@@ -308,10 +352,67 @@ def _reply_error(exc: messaging.LineApiError) -> str:
             "LINE could not be reached. The reply was not sent; "
             "your text is kept below, try again in a moment."
         )
+    if exc.monthly_limit:
+        return _(
+            "This month's LINE messages are used up (LINE's monthly limit). The "
+            "reply was not sent; your text is kept below. The inbox shows the "
+            "messages used and left."
+        )
     return _(
         "LINE refused the reply (error %(status)s). The reply was not sent; "
         "your text is kept below."
     ) % {"status": exc.status}
+
+
+def _outgoing(line_user: LineUser, message_pk) -> LineMessage:
+    return get_object_or_404(
+        LineMessage.objects.select_related("line_user"),
+        pk=message_pk,
+        line_user=line_user,
+        direction=LineMessage.Direction.OUTGOING,
+    )
+
+
+@counsellors_only
+@require_POST
+@transaction.non_atomic_requests
+def resend(request, pk, message_pk):
+    """ "May have been sent: send the same again": the stored text and retry
+    key, so LINE delivers it once."""
+    line_user = _line_user(pk)
+    message = _outgoing(line_user, message_pk)
+    if message.status != LineMessage.Status.UNCERTAIN:
+        messages.info(request, _("This reply is no longer waiting for a decision."))
+        return redirect(reverse("line:conversation", args=[pk]) + "#reply")
+    try:
+        services.line_reply_resend(message=message, by=request.user)
+    except messaging.LineApiError as exc:
+        messages.error(
+            request,
+            _(
+                "LINE did not accept it this time (%(error)s). The reply is still "
+                "marked as possibly sent."
+            )
+            % {"error": exc.status or _("no answer")},
+        )
+    else:
+        _report_status(request, message)
+    return redirect(reverse("line:conversation", args=[pk]) + "#reply")
+
+
+@counsellors_only
+@require_POST
+def discard(request, pk, message_pk):
+    """Give up a "may have been sent" reply; it stays in the record as not
+    delivered."""
+    line_user = _line_user(pk)
+    message = _outgoing(line_user, message_pk)
+    services.line_reply_discard(message=message, by=request.user)
+    if message.status == LineMessage.Status.DISCARDED:
+        messages.success(
+            request, _("The reply was discarded; it is kept as not delivered.")
+        )
+    return redirect(reverse("line:conversation", args=[pk]) + "#reply")
 
 
 @counsellors_only
@@ -327,7 +428,16 @@ def refresh_profile(request, pk):
             line_user.pk,
             exc.status,
         )
-        messages.error(request, _("The LINE profile could not be fetched."))
+        if exc.not_found:
+            messages.error(
+                request,
+                _(
+                    "LINE has no profile for this person: they are not a friend "
+                    "of the account."
+                ),
+            )
+        else:
+            messages.error(request, _("The LINE profile could not be fetched."))
     else:
         messages.success(request, _("The LINE display name was updated."))
     return redirect(line_user)

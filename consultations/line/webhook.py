@@ -60,6 +60,8 @@ class IncomingEvent:
     sent_at: dt.datetime
     text: str = ""
     line_message_id: str = ""  # for UNSEND: the message withdrawn
+    reply_token: str = ""  # usable once, soon after the event (not redeliveries)
+    mark_as_read_token: str = ""
 
 
 UNSEND = "unsend"
@@ -105,6 +107,13 @@ def _id(value) -> str:
     return ""
 
 
+def _token(value) -> str:
+    """A token LINE gave (reply, mark as read): printable, of sane length."""
+    if isinstance(value, str) and 0 < len(value) <= 255 and value.isprintable():
+        return value
+    return ""
+
+
 def _timestamp(value) -> dt.datetime | None:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         return None
@@ -146,10 +155,15 @@ def _event(raw: dict) -> IncomingEvent | None:
                 event_id,
             )
             text = clean_text(text)
+        context = raw.get("deliveryContext")
+        redelivered = isinstance(context, dict) and context.get("isRedelivery") is True
         return IncomingEvent(
             kind=kind,
             text=text,
             line_message_id=_id(message.get("id")),
+            # A redelivered event comes too late for its reply token.
+            reply_token="" if redelivered else _token(raw.get("replyToken")),
+            mark_as_read_token=_token(message.get("markAsReadToken")),
             **common,
         )
     if event_type in ("follow", "unfollow"):

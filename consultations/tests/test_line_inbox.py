@@ -39,6 +39,7 @@ def conversation_with(person: LineUser, *lines):
                 LineMessageFactory(
                     line_user=person,
                     direction="out",
+                    status="sent",
                     webhook_event_id=None,
                     line_message_id="",
                     sent_by=person._sender,

@@ -2,11 +2,8 @@
 for LINE (LINE_API_BASE_URL points at it), so the real line-bot-sdk client
 builds and sends the request; nothing in the SDK is mocked."""
 
-import json
 import logging
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.test import override_settings
@@ -17,61 +14,12 @@ from consultations.models import LineMessage
 from consultations.tests.line_factories import LineMessageFactory, LineUserFactory
 from tests.factories import ClientFactory
 
+from .line_stub import StubLineApi
+
 pytestmark = pytest.mark.django_db
 
 TEXT = "明日10時に市役所の前でお待ちしています。"
 LINE_USER_ID = "U1234567890abcdef1234567890abcdef"
-
-
-class StubLineApi:
-    """Answers like the Messaging API and remembers each request."""
-
-    def __init__(self):
-        self.requests = []
-        self.status = 200
-        self.answer = {
-            "sentMessages": [{"id": "461230966842064897", "quoteToken": "q"}]
-        }
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                stub.requests.append(
-                    {
-                        "method": self.command,
-                        "path": self.path,
-                        "headers": dict(self.headers),
-                        "json": json.loads(body) if body else None,
-                    }
-                )
-                payload = json.dumps(
-                    stub.answer if stub.status == 200 else {"message": "stub error"}
-                ).encode()
-                self.send_response(stub.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_POST = _answer
-            do_GET = _answer
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -83,7 +31,10 @@ def line_api():
 @pytest.fixture
 def person():
     return LineUserFactory(
-        line_user_id=LINE_USER_ID, display_name="はなこ", client=ClientFactory()
+        line_user_id=LINE_USER_ID,
+        display_name="はなこ",
+        client=ClientFactory(),
+        is_following=True,
     )
 
 
@@ -124,21 +75,23 @@ def test_a_reply_is_pushed_to_the_messaging_api_and_stored(
     ).exists()
 
 
-def test_a_failed_reply_is_shown_kept_in_the_form_and_logged_without_its_text(
+def test_a_refused_reply_is_shown_kept_in_the_form_and_logged_without_its_text(
     client_as, counsellor, person, line_api, caplog
 ):
-    line_api.status = 500
+    """A 4xx other than 409 and 429 is a plain refusal: nothing went out."""
+    line_api.status = 400
     caplog.set_level(logging.DEBUG)
 
     response = send(client_as(counsellor), person)
 
     assert len(line_api.requests) == 1
     page = response.content.decode()
-    assert "LINEが返信を受け付けませんでした（エラー 500）" in page
+    assert "LINEが返信を受け付けませんでした（エラー 400）" in page
     assert TEXT in page  # still in the form, to send again
     assert not LineMessage.objects.exists()
     logged = [r for r in caplog.records if r.name.startswith("consultations")]
-    assert any("failed" in r.getMessage() and "500" in r.getMessage() for r in logged)
+    assert any("failed" in r.getMessage() and "400" in r.getMessage() for r in logged)
+    assert any("stub error" in r.getMessage() for r in logged)  # LINE's message
     everything = "\n".join(
         f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records
     )
@@ -192,7 +145,7 @@ def test_the_display_name_is_fetched_from_the_profile_endpoint(
 ):
     person = LineUserFactory(line_user_id=LINE_USER_ID, display_name="")
     LineMessageFactory(line_user=person)
-    line_api.answer = {
+    line_api.profile = {
         "displayName": "はなこ",
         "userId": LINE_USER_ID,
         "language": "ja",
@@ -208,16 +161,20 @@ def test_the_display_name_is_fetched_from_the_profile_endpoint(
     )
     person.refresh_from_db()
     assert person.display_name == "はなこ"
+    assert person.picture_url == "https://profile.line-scdn.net/x"
+    assert person.is_following is True  # LINE has a profile only for friends
     assert "LINEの表示名を更新しました" in response.content.decode()
 
 
 def test_a_failed_profile_fetch_is_reported(client_as, counsellor, line_api):
-    line_api.status = 404
+    line_api.status = 500
     person = LineUserFactory(display_name="")
     response = client_as(counsellor).post(
         reverse("line:refresh_profile", args=[person.pk]), follow=True
     )
     assert "LINEのプロフィールを取得できませんでした" in response.content.decode()
+    person.refresh_from_db()
+    assert person.is_following is None  # still unknown
 
 
 def test_storing_one_retry_key_twice_keeps_the_first_message(counsellor, person):

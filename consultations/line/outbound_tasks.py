@@ -1,0 +1,65 @@
+"""Background tasks of LINE (django-tasks, run by `manage.py db_worker`):
+a reply queued after LINE's rate limit, the profile of someone new, and read
+receipts. They log record ids and HTTP statuses only, never a text, a LINE
+user id or a name."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django_tasks import task
+
+from accounts.audit import audit_context
+
+from . import messaging, services
+from .models import LineMessage, LineUser
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def send_queued_reply(message_id: int, attempt: int) -> str:
+    """Send a reply that LINE's rate limit held back; queued again with a
+    longer pause while the limit lasts."""
+    with audit_context(path="task line reply"):
+        return services.line_reply_send_queued(message_id=message_id, attempt=attempt)
+
+
+@task()
+def fetch_profile(line_user_id: int) -> bool:
+    """Fetch the display name, picture and friendship of someone new. Returns
+    whether LINE answered with a profile."""
+    line_user = LineUser.objects.filter(pk=line_user_id).first()
+    if line_user is None or not settings.LINE_CHANNEL_ACCESS_TOKEN:
+        return False
+    try:
+        with audit_context(path="task line profile"):
+            services.line_user_refresh_profile(line_user=line_user)
+    except messaging.LineApiError as exc:
+        logger.info(
+            "LINE profile of LINE user #%s not fetched (HTTP status %s)",
+            line_user_id,
+            exc.status,
+        )
+        return False
+    return True
+
+
+@task()
+def send_read_receipt(message_id: int) -> bool:
+    """Mark the person's messages read in LINE (既読), up to this one. The
+    token is used once: it is cleared whatever LINE answers."""
+    token = (
+        LineMessage.objects.filter(pk=message_id)
+        .values_list("mark_as_read_token", flat=True)
+        .first()
+    )
+    if not token:
+        return False
+    LineMessage.objects.filter(pk=message_id).update(mark_as_read_token="")
+    try:
+        messaging.mark_as_read(token=token)
+    except messaging.LineApiError:
+        return False
+    return True
