@@ -4,7 +4,7 @@ import os
 import tempfile
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import DATABASES, INSTALLED_APPS, env
 
 DEBUG = False
 SECRET_KEY = env(
@@ -20,6 +20,13 @@ STORAGES = {
 SEED_DEMO_ALLOWED = True
 LINE_CHANNEL_SECRET = "test-channel-secret"
 LINE_CHANNEL_ACCESS_TOKEN = "test-access-token"
+# The LINE simulator and stand-in Messaging API (devtools) are on, so that the
+# role matrix covers their URLs. The simulator posts to the webhook of the
+# server that serves its page unless LINE_SIMULATOR_WEBHOOK_URL says otherwise.
+LINE_SIMULATOR = env.bool("LINE_SIMULATOR", default=True)
+if LINE_SIMULATOR:
+    INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
+LINE_SIMULATOR_WEBHOOK_URL = ""
 
 # Serve static files from the app folders, without collectstatic.
 WHITENOISE_AUTOREFRESH = True
