@@ -7,6 +7,7 @@ import secrets
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def new_line_user_id() -> str:
@@ -45,13 +46,13 @@ class SimulatedEvent(models.Model):
     them as LINE's api-data would."""
 
     class Kind(models.TextChoices):
-        TEXT = "text", _("Text")
-        IMAGE = "image", _("Image")
-        VIDEO = "video", _("Video")
-        AUDIO = "audio", _("Voice message")
-        FILE = "file", _("File")
-        FOLLOW = "follow", _("Added as a friend")
-        UNFOLLOW = "unfollow", _("Blocked the account")
+        TEXT = "text", pgettext_lazy("LINE message", "Text")
+        IMAGE = "image", pgettext_lazy("LINE message", "Image")
+        VIDEO = "video", pgettext_lazy("LINE message", "Video")
+        AUDIO = "audio", pgettext_lazy("LINE message", "Voice message")
+        FILE = "file", pgettext_lazy("LINE message", "File")
+        FOLLOW = "follow", pgettext_lazy("LINE message", "Added as a friend")
+        UNFOLLOW = "unfollow", pgettext_lazy("LINE message", "Blocked the account")
         UNSEND = "unsend", _("Unsent a message")
 
     MESSAGE_KINDS = (Kind.TEXT, Kind.IMAGE, Kind.VIDEO, Kind.AUDIO, Kind.FILE)
