@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -32,3 +33,11 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("reports/", include("reports.urls")),
 ]
+
+# Development tool only (config.settings.production refuses it): the stand-in
+# for the LINE Messaging API and the LINE simulator.
+if getattr(settings, "LINE_SIMULATOR", False):
+    urlpatterns += [
+        path("dev/line-api/", include("devtools.line_api_urls")),
+        path("dev/line-simulator/", include("devtools.urls")),
+    ]

@@ -83,6 +83,7 @@ MATRIX = {
     "consultations:consultation_delete": COUNSELLOR,
     # LINE
     "line:webhook": row(405, 405, 405, 405, 405, 405),  # public, POST only
+    "line:webhook_no_slash": row(405, 405, 405, 405, 405, 405),  # LINE's Verify
     "line:inbox": COUNSELLOR,
     "line:status": ADMIN,  # configuration and webhook failures, no personal data
     "line:conversation": COUNSELLOR,
@@ -148,6 +149,23 @@ MATRIX = {
     "reports:annual_xlsx": CITY,
     "reports:annual_csv": CITY,
     "reports:annual_json": CITY,
+    # development tool (LINE_SIMULATOR, on in the tests and the demo only): the
+    # stand-in Messaging API is public like LINE's and wants the channel's
+    # token (none here: 401); the simulator is for those who answer LINE
+    "line_api:push": row(401, 401, 401, 401, 401, 401),
+    "line_api:reply": row(401, 401, 401, 401, 401, 401),
+    "line_api:quota": row(401, 401, 401, 401, 401, 401),
+    "line_api:quota_consumption": row(401, 401, 401, 401, 401, 401),
+    "line_api:content": row(401, 401, 401, 401, 401, 401),
+    "line_api:profile": row(401, 401, 401, 401, 401, 401),
+    "line_simulator:index": COUNSELLOR,
+    "line_simulator:create_person": COUNSELLOR_POST,
+    "line_simulator:phone": COUNSELLOR,
+    "line_simulator:feed": COUNSELLOR,
+    "line_simulator:send": COUNSELLOR_POST,
+    "line_simulator:follow": COUNSELLOR_POST,
+    "line_simulator:unfollow": COUNSELLOR_POST,
+    "line_simulator:unsend": COUNSELLOR_POST,
 }
 
 
@@ -185,6 +203,7 @@ def world(counsellor):
     from consultations import services
     from consultations.tests.factories import ConsultationFactory
     from consultations.tests.line_factories import LineUserFactory
+    from devtools.models import SimulatedPerson
     from peergroups.services import series_create
     from peergroups.tests.factories import GroupFactory, SessionFactory
     from reports.models import ImportJob, Programme, Target
@@ -253,6 +272,7 @@ def world(counsellor):
         "import_job": ImportJob.objects.create(
             kind="consultations", user=counsellor, token="0" * 32, file_format="csv"
         ),
+        "simulated_person": SimulatedPerson.objects.create(display_name="模擬"),
     }
 
 
@@ -302,8 +322,18 @@ def url_for(name, world):
     if name in ("line:resend", "line:discard"):
         # The role is checked before the method and before the message.
         return reverse(name, args=[world["line_user"].pk, 1])
+    if name == "line_api:content":
+        return reverse(name, args=["100000000000000001"])
+    if name == "line_api:profile":
+        return reverse(name, args=[world["simulated_person"].line_user_id])
+    if name.startswith("line_simulator:") and name not in (
+        "line_simulator:index",
+        "line_simulator:create_person",
+    ):
+        return reverse(name, args=[world["simulated_person"].pk])
     if name.startswith("line:") and name not in (
         "line:webhook",
+        "line:webhook_no_slash",
         "line:inbox",
         "line:status",
     ):

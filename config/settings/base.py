@@ -252,6 +252,9 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 LINE_CHANNEL_SECRET = env("LINE_CHANNEL_SECRET", default="")
 LINE_CHANNEL_ACCESS_TOKEN = env("LINE_CHANNEL_ACCESS_TOKEN", default="")
 LINE_API_BASE_URL = env("LINE_API_BASE_URL", default="https://api.line.me")
+# The LINE simulator and the stand-in Messaging API (devtools): a development
+# tool, on in config.settings.local (the demo) and in the tests only.
+LINE_SIMULATOR = False
 # A reply uses the reply token (free of charge) for this many seconds after
 # the person's message, and push (counted in the month's messages) after.
 LINE_REPLY_TOKEN_SECONDS = env.int("LINE_REPLY_TOKEN_SECONDS", default=50)

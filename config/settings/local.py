@@ -1,7 +1,7 @@
 """Settings for trying the app out on one machine: SQLite by default, DEBUG on."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import INSTALLED_APPS, LINE_CHANNEL_ACCESS_TOKEN, LINE_CHANNEL_SECRET, env
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env(
@@ -15,3 +15,27 @@ WHITENOISE_USE_FINDERS = True
 
 # The demo runs without two-factor authentication (set OTP_REQUIRED=True to try it).
 OTP_REQUIRED = env.bool("OTP_REQUIRED", default=False)
+
+# LINE SIMULATOR (development tool; config.settings.production refuses it)
+# ------------------------------------------------------------------------------
+# The demo talks to a stand-in for the LINE Messaging API served by this same
+# server (/dev/line-api/), and has a LINE simulator (/dev/line-simulator/)
+# where one writes as a client: no LINE account needed. DEMO_ADDRESS is where
+# bin/demo serves the app; the stand-in's URLs and the webhook the simulator
+# posts to are on it. Set LINE_SIMULATOR=false (and the LINE_* variables) to
+# try a real LINE channel instead.
+LINE_SIMULATOR = env.bool("LINE_SIMULATOR", default=True)
+DEMO_ADDRESS = env("DEMO_ADDRESS", default="127.0.0.1:8000")
+if LINE_SIMULATOR:
+    INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
+    LINE_CHANNEL_SECRET = LINE_CHANNEL_SECRET or "demo-channel-secret"
+    LINE_CHANNEL_ACCESS_TOKEN = LINE_CHANNEL_ACCESS_TOKEN or "demo-access-token"
+    LINE_API_BASE_URL = env(
+        "LINE_API_BASE_URL", default=f"http://{DEMO_ADDRESS}/dev/line-api"
+    )
+    LINE_DATA_API_BASE_URL = env(
+        "LINE_DATA_API_BASE_URL", default=f"http://{DEMO_ADDRESS}/dev/line-api"
+    )
+    LINE_SIMULATOR_WEBHOOK_URL = env(
+        "LINE_SIMULATOR_WEBHOOK_URL", default=f"http://{DEMO_ADDRESS}/line/webhook"
+    )

@@ -39,6 +39,14 @@ LINE_CHANNEL_ACCESS_TOKEN = env("LINE_CHANNEL_ACCESS_TOKEN")
 SEED_DEMO_ALLOWED = False
 OTP_REQUIRED = True
 
+# The LINE simulator and its stand-in Messaging API are a development tool.
+if env.bool("LINE_SIMULATOR", default=False):
+    raise ImproperlyConfigured(
+        "LINE_SIMULATOR is a development tool and cannot be on in production "
+        "(unset LINE_SIMULATOR)."
+    )
+LINE_SIMULATOR = False
+
 # DATABASE TIME LIMITS: on, and below gunicorn's worker timeout (--timeout 30).
 if not (0 < DB_STATEMENT_TIMEOUT_MS < 30_000 and 0 < DB_LOCK_TIMEOUT_MS < 30_000):
     raise ImproperlyConfigured(

@@ -4,7 +4,7 @@ import os
 import tempfile
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import DATABASES, INSTALLED_APPS, env
 
 DEBUG = False
 SECRET_KEY = env(
@@ -23,6 +23,13 @@ LINE_CHANNEL_ACCESS_TOKEN = "test-access-token"
 # Nothing listens here: a test that talks to LINE starts a local stub and
 # points LINE_API_BASE_URL at it; any other call fails at once.
 LINE_API_BASE_URL = "http://127.0.0.1:9"
+# The LINE simulator and stand-in Messaging API (devtools) are on, so that the
+# role matrix covers their URLs. The simulator posts to the webhook of the
+# server that serves its page unless LINE_SIMULATOR_WEBHOOK_URL says otherwise.
+LINE_SIMULATOR = env.bool("LINE_SIMULATOR", default=True)
+if LINE_SIMULATOR:
+    INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
+LINE_SIMULATOR_WEBHOOK_URL = ""
 
 # Serve static files from the app folders, without collectstatic.
 WHITENOISE_AUTOREFRESH = True

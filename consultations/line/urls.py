@@ -6,6 +6,9 @@ app_name = "line"
 
 urlpatterns = [
     path("webhook/", views.webhook, name="webhook"),
+    # The same webhook without the slash: LINE's Verify button does not
+    # follow the redirect that APPEND_SLASH would answer.
+    path("webhook", views.webhook, name="webhook_no_slash"),
     path("inbox/", views.inbox, name="inbox"),
     path("status/", views.status, name="status"),
     path("inbox/<int:pk>/", views.conversation, name="conversation"),

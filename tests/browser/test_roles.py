@@ -16,6 +16,7 @@ MENUS = {
         "consultations:consultation_list",
         "line:inbox",
         "reports:import",
+        "line_simulator:index",  # development tool: on in the tests and the demo
     ],
     Role.COORDINATOR: [
         "shelter:calendar",
