@@ -252,6 +252,20 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 LINE_CHANNEL_SECRET = env("LINE_CHANNEL_SECRET", default="")
 LINE_CHANNEL_ACCESS_TOKEN = env("LINE_CHANNEL_ACCESS_TOKEN", default="")
 LINE_API_BASE_URL = env("LINE_API_BASE_URL", default="https://api.line.me")
+# Message content (images, video, voice, files) is fetched from LINE's data
+# host; tests and demos point it at a local stub.
+LINE_DATA_API_BASE_URL = env(
+    "LINE_DATA_API_BASE_URL", default="https://api-data.line.me"
+)
+# Downloaded content is kept here, private: never under MEDIA_URL or static,
+# served only through the conversation's media view. Back it up with the
+# database.
+LINE_MEDIA_ROOT = env("LINE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "line-media"))
+# Content larger than this is not kept (LINE allows videos up to 200 MB).
+LINE_MEDIA_MAX_BYTES = env.int("LINE_MEDIA_MAX_BYTES", default=50 * 1024 * 1024)
+# A download that failed on a network error or a 5xx is tried again by the
+# worker this many times in all (then a counsellor can retry it).
+LINE_MEDIA_ATTEMPTS = env.int("LINE_MEDIA_ATTEMPTS", default=3)
 
 # DEMO
 # ------------------------------------------------------------------------------

@@ -14,4 +14,15 @@ urlpatterns = [
     path("inbox/<int:pk>/record/", views.record, name="record"),
     path("inbox/<int:pk>/reply/", views.reply, name="reply"),
     path("inbox/<int:pk>/profile/", views.refresh_profile, name="refresh_profile"),
+    path("inbox/<int:pk>/media/<int:message_pk>/", views.media, name="media"),
+    path(
+        "inbox/<int:pk>/media/<int:message_pk>/thumbnail/",
+        views.media_thumbnail,
+        name="media_thumbnail",
+    ),
+    path(
+        "inbox/<int:pk>/media/<int:message_pk>/retry/",
+        views.media_retry,
+        name="media_retry",
+    ),
 ]
