@@ -91,6 +91,9 @@ MATRIX = {
     "line:record": COUNSELLOR_POST,
     "line:reply": COUNSELLOR_POST,
     "line:refresh_profile": COUNSELLOR_POST,
+    "line:media": COUNSELLOR,  # a downloaded image, audited per view
+    "line:media_thumbnail": COUNSELLOR,
+    "line:media_retry": COUNSELLOR_POST,
     # shelter: coordinators; counsellors read a stay (linked from the timeline)
     "shelter:calendar": COORDINATOR,
     "shelter:stay_list": COORDINATOR,
@@ -177,6 +180,34 @@ def test_every_url_has_a_row_and_every_row_a_url():
     assert set(MATRIX) - names == set(), "rows for URLs that no longer exist"
 
 
+def _line_media(line_user):
+    """An image message whose content was downloaded (a real file in the
+    private LINE media storage, the test settings' temporary folder)."""
+    import io
+
+    from PIL import Image
+
+    from consultations.line import media
+    from consultations.models import LineMedia
+    from consultations.tests.line_factories import LineMessageFactory
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(out, "PNG")
+    message = LineMessageFactory(line_user=line_user, kind="image", text="")
+    name, thumbnail = media.store(io.BytesIO(out.getvalue()), thumbnail=True)
+    LineMedia.objects.create(
+        message=message,
+        provider="line",
+        status="downloaded",
+        stored_name=name,
+        thumbnail_name=thumbnail,
+        size=len(out.getvalue()),
+        content_type="image/png",
+        sha256="0" * 64,
+    )
+    return message
+
+
 @pytest.fixture
 def world(counsellor):
     """One record of each kind, so that every URL has something to show."""
@@ -199,6 +230,7 @@ def world(counsellor):
     )
 
     person = ClientFactory()
+    line_user = LineUserFactory(client=person)
     action = services.support_action_create(
         by=counsellor,
         client=person,
@@ -238,7 +270,8 @@ def world(counsellor):
         "consultation": ConsultationFactory(client=person),
         "action": action,
         "step": step,
-        "line_user": LineUserFactory(client=person),
+        "line_user": line_user,
+        "line_media": _line_media(line_user),
         "stay": StayFactory(client=person),
         "unmet": UnmetRequestFactory(client=person),
         "visit": SalonVisitFactory(),
@@ -297,6 +330,8 @@ def url_for(name, world):
         return reverse(name, kwargs={"client_pk": world["client"].pk})
     if name == "consultations:consultation_export":
         return reverse(name, args=["csv"])
+    if name.startswith("line:media"):
+        return reverse(name, args=[world["line_user"].pk, world["line_media"].pk])
     if name.startswith("line:") and name not in (
         "line:webhook",
         "line:inbox",
