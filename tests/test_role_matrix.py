@@ -180,7 +180,7 @@ def test_every_url_has_a_row_and_every_row_a_url():
     assert set(MATRIX) - names == set(), "rows for URLs that no longer exist"
 
 
-def _line_media(line_user):
+def line_media_downloaded(line_user):
     """An image message whose content was downloaded (a real file in the
     private LINE media storage, the test settings' temporary folder)."""
     import io
@@ -271,7 +271,7 @@ def world(counsellor):
         "action": action,
         "step": step,
         "line_user": line_user,
-        "line_media": _line_media(line_user),
+        "line_media": line_media_downloaded(line_user),
         "stay": StayFactory(client=person),
         "unmet": UnmetRequestFactory(client=person),
         "visit": SalonVisitFactory(),
