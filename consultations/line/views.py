@@ -353,6 +353,8 @@ def _serve(request, item: LineMedia, name: str, content_type: str, what: str):
     browser, never run as a page; images shown, anything else downloaded."""
     if item.status != LineMedia.Status.DOWNLOADED or not name:
         raise Http404
+    if item.message.unsent:  # the person withdrew it (送信取消)
+        raise Http404
     try:
         file = line_media.storage.open(name, "rb")
     except FileNotFoundError:

@@ -309,6 +309,35 @@ def test_a_file_is_offered_as_a_download_with_its_name_and_size_shown(
     assert b"".join(response.streaming_content) == PDF
 
 
+def test_content_the_person_withdrew_is_no_longer_shown(
+    client,
+    django_capture_on_commit_callbacks,
+    content_api,
+    person,
+    counsellor,
+    as_user,
+):
+    content_api.contents[IMAGE_ID] = (200, png_bytes())
+    message = deliver_image(client, django_capture_on_commit_callbacks)
+    work(django_capture_on_commit_callbacks)
+    deliver(
+        client,
+        django_capture_on_commit_callbacks,
+        event(
+            "01H8X0A1UNSEND00000000000A",
+            HANAKO,
+            "unsend",
+            timestamp=1625665260000,
+            unsend={"messageId": IMAGE_ID},
+        ),
+    )
+    web = as_user(counsellor)
+    full_url, thumb_url = media_urls(message)
+    assert thumb_url not in page(web, person)
+    assert web.get(full_url).status_code == 404
+    assert web.get(thumb_url).status_code == 404
+
+
 # WHAT CANNOT BE KEPT
 # ------------------------------------------------------------------------------
 
