@@ -58,8 +58,15 @@ def _wipe_line(client: Client) -> None:
     )
 
 
+def _wipe_line_media(client: Client) -> None:
+    from .line.services import line_media_wipe
+
+    line_media_wipe(client)
+
+
 register(_wipe_consultations)
 register(_wipe_line)
+register(_wipe_line_media)
 
 
 @transaction.atomic

@@ -551,4 +551,9 @@ class FollowUp(models.Model):
 
 # LINE intake lives in its own package; importing it here registers its models
 # with this app.
-from .line.models import LineMessage, LineUser, LineWebhookDay  # noqa: E402, F401
+from .line.models import (  # noqa: E402, F401
+    LineMedia,
+    LineMessage,
+    LineUser,
+    LineWebhookDay,
+)

@@ -6,10 +6,11 @@ import json
 import pytest
 import tablib
 from django.db import transaction
+from django_tasks_db.models import DBTaskResult
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consultations.line.models import LineMessage, LineUser
+from consultations.line.models import LineMedia, LineMessage, LineUser
 from consultations.models import Client, Consultation
 from consultations.tests.test_line_webhook import URL, sign
 from peergroups.models import Session
@@ -155,6 +156,92 @@ JSON = st.recursive(
     ),
     max_leaves=20,
 )
+URLISH = st.sampled_from(
+    ["https://example.com/a.jpg", "http://example.com/a", "javascript:alert(1)", ""]
+) | st.text(max_size=30)
+NUMBER = (
+    st.floats(-200, 200)
+    | st.integers(0, 10**9)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.integers(-(10**20), 10**20)
+    | st.text(max_size=5)
+    | st.none()
+    | st.booleans()
+)
+# The fields of LINE's message kinds (media, place, sticker, quote), with the
+# right shapes and with random ones.
+MESSAGE = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(
+            ["text", "image", "video", "audio", "file", "location", "sticker", "x"]
+        ),
+        "id": st.text(max_size=80) | st.integers() | st.just("468789577898262531"),
+    },
+    optional={
+        "text": st.text(max_size=6000) | st.integers(),
+        "quoteToken": st.text(max_size=300) | st.integers(),
+        "quotedMessageId": st.text(max_size=80) | st.integers() | st.none(),
+        "contentProvider": st.fixed_dictionaries(
+            {"type": st.sampled_from(["line", "external", "x"]) | JSON},
+            optional={"originalContentUrl": URLISH | JSON, "previewImageUrl": URLISH},
+        )
+        | JSON,
+        "fileName": st.text(max_size=300) | JSON,
+        "fileSize": NUMBER,
+        "duration": NUMBER,
+        "title": st.text(max_size=300) | JSON,
+        "address": st.text(max_size=300) | JSON,
+        "latitude": NUMBER,
+        "longitude": NUMBER,
+        "packageId": st.text(max_size=10),
+        "stickerId": st.text(max_size=10),
+        "keywords": st.lists(st.text(max_size=120) | JSON, max_size=30) | JSON,
+    },
+)
+# Messages of each kind shaped as LINE sends them (their texts random).
+QUOTE = st.fixed_dictionaries(
+    {"quoteToken": st.text(max_size=20)},
+    optional={"quotedMessageId": st.sampled_from(["1", "468789577898262531"])},
+)
+WELL_FORMED_MESSAGE = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(["image", "video", "audio", "file"]),
+            "id": st.sampled_from(["1", "2", "468789577898262531"]),
+            "contentProvider": st.fixed_dictionaries(
+                {"type": st.sampled_from(["line", "external"])},
+                optional={"originalContentUrl": URLISH, "previewImageUrl": URLISH},
+            ),
+            "fileName": st.text(max_size=300),
+            "fileSize": st.integers(0, 10**10),
+            "duration": st.integers(0, 10**7),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("location"),
+            "id": st.just("3"),
+            "title": st.text(max_size=300),
+            "address": st.text(max_size=300),
+            "latitude": st.floats(-90, 90),
+            "longitude": st.floats(-180, 180),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("sticker"),
+            "id": st.just("4"),
+            "packageId": st.just("446"),
+            "stickerId": st.just("1988"),
+            "stickerResourceType": st.sampled_from(["STATIC", "MESSAGE"]),
+            "keywords": st.lists(st.text(max_size=120), max_size=30),
+            "text": st.text(max_size=2000),
+        }
+    ),
+    st.fixed_dictionaries(
+        {"type": st.just("text"), "id": st.just("5"), "text": st.text(max_size=50)}
+    ),
+).flatmap(lambda message: QUOTE.map(lambda quote: {**message, **quote}))
 EVENT = st.fixed_dictionaries(
     {
         "type": st.sampled_from(["message", "follow", "unfollow", "postback", "x"]),
@@ -168,39 +255,74 @@ EVENT = st.fixed_dictionaries(
             }
         ),
         "timestamp": st.integers(-(10**15), 10**15) | st.text(max_size=5),
-        "message": st.fixed_dictionaries(
-            {
-                "type": st.sampled_from(["text", "image", "sticker", "x"]),
-                "id": st.text(max_size=80) | st.integers(),
-            },
-            optional={"text": st.text(max_size=6000) | st.integers()},
-        ),
+        "message": MESSAGE,
+        "postback": st.fixed_dictionaries(
+            {"data": st.text(max_size=300) | JSON}, optional={"params": JSON}
+        )
+        | JSON,
+        "replyToken": st.text(max_size=40) | JSON,
         "deliveryContext": JSON,
     },
+)
+# Well-formed events of every kind (ids, user and time right), so that the
+# random message fields reach the database rather than stop at the checks.
+STORABLE_EVENT = st.builds(
+    lambda n, kind, message, postback: {
+        "type": kind,
+        "webhookEventId": f"01H8X0A1HYPOKIND{n:010d}",
+        "timestamp": 1625665242211 + n,
+        "source": {"type": "user", "userId": "Uhypokinds"},
+        "replyToken": "b60d432864f44d079f6d8efe86cf404b",
+        "message": message,
+        "postback": postback,
+    },
+    st.integers(0, 10**9),
+    st.sampled_from(["message", "message", "message", "postback", "follow"]),
+    WELL_FORMED_MESSAGE | MESSAGE,
+    st.fixed_dictionaries({"data": st.text(max_size=300)}, optional={"params": JSON}),
 )
 BODY = st.one_of(
     st.binary(max_size=500),
     JSON.map(lambda v: json.dumps(v).encode()),
-    st.lists(EVENT, max_size=5).map(
+    st.lists(EVENT | STORABLE_EVENT, max_size=5).map(
         lambda events: json.dumps({"destination": "U1", "events": events}).encode()
     ),
+)
+KINDS_BODY = st.lists(STORABLE_EVENT, min_size=1, max_size=6).map(
+    lambda events: json.dumps({"destination": "U1", "events": events}).encode()
 )
 
 
 @EXAMPLES
-@given(body=BODY)
-def test_signed_hostile_webhook_bodies_never_give_a_500_or_half_a_write(client, body):
+@given(body=BODY | KINDS_BODY)
+def test_signed_hostile_webhook_bodies_never_give_a_500_or_half_a_write(
+    client, django_capture_on_commit_callbacks, body
+):
+    """Random bodies, and events of every kind (text, image, video, voice,
+    file with and without contentProvider, location, sticker, quotes,
+    postbacks) with random fields. Content to download is queued once the
+    delivery commits (run here: the queueing must not fail either)."""
     with transaction.atomic():
         before = (LineUser.objects.count(), LineMessage.objects.count())
-        response = client.post(
-            URL,
-            data=body,
-            content_type="application/json",
-            HTTP_X_LINE_SIGNATURE=sign(body),
-        )
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                URL,
+                data=body,
+                content_type="application/json",
+                HTTP_X_LINE_SIGNATURE=sign(body),
+            )
         assert response.status_code in (200, 400), response.status_code
         if response.status_code == 400:
             assert (LineUser.objects.count(), LineMessage.objects.count()) == before
+        else:
+            # Each stored content message has its content row, and only
+            # LINE's content is queued for download.
+            content = LineMessage.objects.filter(
+                kind__in=["image", "video", "audio", "file"]
+            )
+            assert LineMedia.objects.count() == content.count()
+            queued = DBTaskResult.objects.count()
+            assert queued == LineMedia.objects.filter(status="pending").count()
         transaction.set_rollback(True)
 
 

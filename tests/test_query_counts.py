@@ -28,6 +28,7 @@ from consultations.models import (
     Client,
     Consultation,
     FollowUp,
+    LineMedia,
     LineMessage,
     PartnerAgency,
     SupportAction,
@@ -48,7 +49,7 @@ from shelter.tests.factories import (
     StayFactory,
 )
 from tests.factories import ClientFactory
-from tests.test_role_matrix import MATRIX, url_for
+from tests.test_role_matrix import MATRIX, line_media_downloaded, url_for
 from training.models import Speaker, SurveyResponse
 from training.tests.factories import EventFactory
 
@@ -126,6 +127,7 @@ def build_world(users) -> dict:
     programme = Programme.objects.create(
         fiscal_year=2021, name="事業", municipality="市"
     )
+    line_user = LineUserFactory(client=person)
     return {
         "users": users,
         "programme": programme,
@@ -136,7 +138,8 @@ def build_world(users) -> dict:
         "consultation": ConsultationFactory(client=person, counsellor=counsellor),
         "action": action,
         "step": step,
-        "line_user": LineUserFactory(client=person),
+        "line_user": line_user,
+        "line_media": line_media_downloaded(line_user),
         "rooms": rooms,
         "stay": StayFactory(
             client=person,
@@ -218,7 +221,19 @@ def grow(world, n: int) -> None:
     )  # fmt: skip
     for i in range(n):
         LineMessageFactory(line_user=LineUserFactory(client=others[i]))
-        LineMessageFactory(line_user=world["line_user"])
+        quoted = LineMessageFactory(line_user=world["line_user"])
+        # Content to show (a failed download), quoting a message.
+        LineMedia.objects.create(
+            message=LineMessageFactory(
+                line_user=world["line_user"],
+                kind="image",
+                text="",
+                quoted_message_id=quoted.line_message_id,
+            ),
+            provider="line",
+            status="failed",
+            attempts=1,
+        )
     LineMessage.objects.bulk_create(
         LineMessage(
             line_user=world["line_user"], direction="out", kind="text", text="返信",

@@ -94,6 +94,9 @@ MATRIX = {
     "line:refresh_profile": COUNSELLOR_POST,
     "line:resend": COUNSELLOR_POST,
     "line:discard": COUNSELLOR_POST,
+    "line:media": COUNSELLOR,  # a downloaded image, audited per view
+    "line:media_thumbnail": COUNSELLOR,
+    "line:media_retry": COUNSELLOR_POST,
     # shelter: coordinators; counsellors read a stay (linked from the timeline)
     "shelter:calendar": COORDINATOR,
     "shelter:stay_list": COORDINATOR,
@@ -197,6 +200,34 @@ def test_every_url_has_a_row_and_every_row_a_url():
     assert set(MATRIX) - names == set(), "rows for URLs that no longer exist"
 
 
+def line_media_downloaded(line_user):
+    """An image message whose content was downloaded (a real file in the
+    private LINE media storage, the test settings' temporary folder)."""
+    import io
+
+    from PIL import Image
+
+    from consultations.line import media
+    from consultations.models import LineMedia
+    from consultations.tests.line_factories import LineMessageFactory
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(out, "PNG")
+    message = LineMessageFactory(line_user=line_user, kind="image", text="")
+    name, thumbnail = media.store(io.BytesIO(out.getvalue()), thumbnail=True)
+    LineMedia.objects.create(
+        message=message,
+        provider="line",
+        status="downloaded",
+        stored_name=name,
+        thumbnail_name=thumbnail,
+        size=len(out.getvalue()),
+        content_type="image/png",
+        sha256="0" * 64,
+    )
+    return message
+
+
 @pytest.fixture
 def world(counsellor):
     """One record of each kind, so that every URL has something to show."""
@@ -220,6 +251,7 @@ def world(counsellor):
     )
 
     person = ClientFactory()
+    line_user = LineUserFactory(client=person)
     action = services.support_action_create(
         by=counsellor,
         client=person,
@@ -259,7 +291,8 @@ def world(counsellor):
         "consultation": ConsultationFactory(client=person),
         "action": action,
         "step": step,
-        "line_user": LineUserFactory(client=person),
+        "line_user": line_user,
+        "line_media": line_media_downloaded(line_user),
         "stay": StayFactory(client=person),
         "unmet": UnmetRequestFactory(client=person),
         "visit": SalonVisitFactory(),
@@ -331,6 +364,8 @@ def url_for(name, world):
         "line_simulator:create_person",
     ):
         return reverse(name, args=[world["simulated_person"].pk])
+    if name.startswith("line:media"):
+        return reverse(name, args=[world["line_user"].pk, world["line_media"].pk])
     if name.startswith("line:") and name not in (
         "line:webhook",
         "line:webhook_no_slash",

@@ -270,6 +270,20 @@ LINE_QUOTA_WARN_PERCENT = env.int("LINE_QUOTA_WARN_PERCENT", default=10)
 # Show the person their messages as read (既読) when a counsellor opens the
 # conversation. LINE allows this to some accounts only.
 LINE_SEND_READ_RECEIPTS = env.bool("LINE_SEND_READ_RECEIPTS", default=False)
+# Message content (images, video, voice, files) is fetched from LINE's data
+# host; tests and demos point it at a local stub.
+LINE_DATA_API_BASE_URL = env(
+    "LINE_DATA_API_BASE_URL", default="https://api-data.line.me"
+)
+# Downloaded content is kept here, private: never under MEDIA_URL or static,
+# served only through the conversation's media view. Back it up with the
+# database.
+LINE_MEDIA_ROOT = env("LINE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "line-media"))
+# Content larger than this is not kept (LINE allows videos up to 200 MB).
+LINE_MEDIA_MAX_BYTES = env.int("LINE_MEDIA_MAX_BYTES", default=50 * 1024 * 1024)
+# A download that failed on a network error or a 5xx is tried again by the
+# worker this many times in all (then a counsellor can retry it).
+LINE_MEDIA_ATTEMPTS = env.int("LINE_MEDIA_ATTEMPTS", default=3)
 
 # DEMO
 # ------------------------------------------------------------------------------

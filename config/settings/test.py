@@ -36,6 +36,7 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 
 IMPORT_UPLOAD_DIR = tempfile.mkdtemp(prefix="ibasho-test-imports-")
+LINE_MEDIA_ROOT = tempfile.mkdtemp(prefix="ibasho-test-line-media-")
 
 # Two-factor is tested on its own (tests/test_security.py).
 OTP_REQUIRED = False

@@ -229,3 +229,91 @@ def mark_as_read(*, token: str) -> None:
         "mark_messages_as_read_by_token",
         sdk.MarkMessagesAsReadByTokenRequest(mark_as_read_token=token),
     )
+
+
+# MESSAGE CONTENT (images, video, voice, files)
+# ------------------------------------------------------------------------------
+
+# (connect, read) seconds; the read limit is per read, not for the whole file.
+CONTENT_TIMEOUT = (3.05, 30)
+CONTENT_CHUNK = 64 * 1024
+
+
+class ContentTooLarge(Exception):
+    """The content is larger than the limit given; it was not read further."""
+
+
+class _UnreadBody:
+    """LINE's answer handed to the SDK unread. With ``_preload_content=False``
+    the SDK still reads the whole body into memory (``ApiResponse.raw_data =
+    response.data``); through this wrapper ``raw_data`` is the open urllib3
+    response instead, which the caller streams to disk."""
+
+    def __init__(self, response):
+        self._response = response
+        self.status = response.status
+
+    def getheaders(self):
+        return self._response.headers
+
+    def getheader(self, name, default=None):
+        return self._response.headers.get(name, default)
+
+    @property
+    def data(self):
+        return self._response
+
+
+def _data_api_client():
+    if not settings.LINE_CHANNEL_ACCESS_TOKEN:
+        raise LineApiError(not_configured=True)
+    sdk = _sdk()
+
+    class StreamingApiClient(sdk.ApiClient):
+        def request(self, *args, **kwargs):
+            return _UnreadBody(super().request(*args, **kwargs))
+
+    configuration = sdk.Configuration(
+        host=settings.LINE_DATA_API_BASE_URL.rstrip("/"),
+        access_token=settings.LINE_CHANNEL_ACCESS_TOKEN,
+    )
+    # The worker decides when to try again (consultations.line.tasks).
+    configuration.retries = 0
+    return StreamingApiClient(configuration)
+
+
+def download_content(*, message_id: str, into, max_bytes: int) -> int:
+    """Stream the content of an image, video, voice or file message
+    (GET {LINE_DATA_API_BASE_URL}/v2/bot/message/{messageId}/content) into the
+    binary file ``into``; return the number of bytes written.
+
+    Raises ContentTooLarge past ``max_bytes`` (announced by Content-Length, or
+    found while reading: nothing more is read), and LineApiError with LINE's
+    HTTP status (404: LINE no longer has the content) or None when LINE could
+    not be reached or the transfer broke off."""
+    sdk = _sdk()
+    try:
+        with _data_api_client() as api_client:
+            answer = sdk.MessagingApiBlob(
+                api_client
+            ).get_message_content_with_http_info(
+                message_id, _preload_content=False, _request_timeout=CONTENT_TIMEOUT
+            )
+            response = answer.raw_data
+            try:
+                announced = response.headers.get("Content-Length", "")
+                if announced.isdigit() and int(announced) > max_bytes:
+                    raise ContentTooLarge
+                size = 0
+                for chunk in response.stream(CONTENT_CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise ContentTooLarge
+                    into.write(chunk)
+            finally:
+                response.close()
+    except sdk.ApiException as exc:
+        raise LineApiError(exc.status or None) from None
+    except (HTTPError, OSError):
+        raise LineApiError(None) from None
+    return size

@@ -169,6 +169,23 @@ class LineMessage(models.Model):
     to_non_friend = models.BooleanField(_("sent to a non-friend"), default=False)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("stored at"), auto_now_add=True)
+    # Incoming messages: LINE's token for quoting this message in a reply, and
+    # the id of the message this one quotes (quotedMessageId), if any.
+    quote_token = models.CharField(_("quote token"), max_length=255, blank=True)
+    quoted_message_id = models.CharField(
+        _("quoted message id"), max_length=64, blank=True
+    )
+    # Files: the name the sender gave it (shown, never used to store it).
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    # Locations.
+    location_title = models.CharField(_("place name"), max_length=255, blank=True)
+    location_address = models.CharField(_("address"), max_length=255, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    # Stickers: LINE's keywords for the sticker, and the words a message
+    # sticker carries.
+    sticker_keywords = models.JSONField(_("sticker keywords"), default=list, blank=True)
+    sticker_text = models.TextField(_("sticker text"), blank=True)
 
     class Meta:
         verbose_name = _("LINE message")
@@ -214,6 +231,19 @@ class LineMessage(models.Model):
                 condition=models.Q(unsent=False) | models.Q(text=""),
                 name="line_message_unsent_no_text",
             ),
+            # A place has both coordinates, on the globe, or none.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(latitude__isnull=True, longitude__isnull=True)
+                    | models.Q(
+                        latitude__gte=-90,
+                        latitude__lte=90,
+                        longitude__gte=-180,
+                        longitude__lte=180,
+                    )
+                ),
+                name="line_message_coordinates",
+            ),
         ]
         indexes = [
             models.Index(fields=["line_user", "sent_at"], name="line_msg_user_time"),
@@ -246,13 +276,145 @@ class LineMessage(models.Model):
 
     @property
     def display_text(self) -> str:
-        """The text, or a placeholder such as 「画像」 for what is not text."""
+        """The text, or a placeholder such as 「画像」 for what is not text,
+        followed by what LINE said about it: a file's name, a place, the words
+        of a sticker."""
         if self.unsent:
             withdrawn = _("Withdrawn by the sender")
             return f"「{withdrawn}」"
         if self.kind == self.Kind.TEXT:
             return self.text
-        return f"「{self.get_kind_display()}」"
+        placeholder = f"「{self.get_kind_display()}」"
+        words = {
+            self.Kind.LOCATION: [self.location_title, self.location_address],
+            self.Kind.STICKER: [self.sticker_text],
+            self.Kind.FILE: [self.file_name],
+        }.get(self.kind, [])
+        return " ".join([placeholder, *[w for w in words if w]])
+
+    @property
+    def has_place(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def map_url(self) -> str:
+        """OpenStreetMap, centred on the place, with a marker."""
+        if not self.has_place:
+            return ""
+        lat, lon = f"{self.latitude:.6f}", f"{self.longitude:.6f}"
+        return (
+            f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+        )
+
+
+class LineMedia(models.Model):
+    """The content of an image, video, voice or file message. Content that
+    LINE holds (provider "line") is downloaded by a task
+    (consultations.line.tasks) into the private LINE media storage
+    (consultations.line.media) under a random name; content at the sender's
+    own links (provider "external") is only linked to."""
+
+    class Provider(models.TextChoices):
+        LINE = "line", _("LINE")
+        EXTERNAL = "external", _("The sender's link")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be downloaded")
+        DOWNLOADED = "downloaded", _("Downloaded")
+        FAILED = "failed", _("Download failed")
+        EXPIRED = "expired", _("No longer on LINE")
+        TOO_LARGE = "too_large", _("Too large to keep")
+        TYPE_MISMATCH = "type_mismatch", _("Not of the announced kind")
+        EXTERNAL = "external", _("Not downloaded: at the sender's link")
+        DELETED = "deleted", _("Deleted when the client was anonymised")
+
+    message = models.OneToOneField(
+        LineMessage,
+        verbose_name=_("LINE message"),
+        on_delete=models.CASCADE,
+        related_name="media",
+    )
+    provider = models.CharField(
+        _("content provider"), max_length=10, choices=Provider.choices
+    )
+    # External content: the sender's links (https only).
+    original_url = models.URLField(_("content link"), max_length=2000, blank=True)
+    preview_url = models.URLField(_("preview link"), max_length=2000, blank=True)
+    # What LINE announced: a file's size, a video's or voice's length.
+    declared_size = models.BigIntegerField(_("announced size"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+    status = models.CharField(
+        _("download status"), max_length=15, choices=Status.choices
+    )
+    attempts = models.PositiveSmallIntegerField(_("download attempts"), default=0)
+    # What was downloaded: the storage name (random), its thumbnail (images),
+    # the size, the type found in the bytes (for a mismatch, what they were),
+    # and the SHA-256 of the content.
+    stored_name = models.CharField(_("stored as"), max_length=100, blank=True)
+    thumbnail_name = models.CharField(_("thumbnail"), max_length=100, blank=True)
+    size = models.BigIntegerField(_("size"), null=True, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("LINE message content")
+        verbose_name_plural = _("LINE message contents")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(provider__in=["line", "external"]),
+                name="line_media_provider_valid",
+            ),
+            # Only LINE's content is downloaded; the sender's links never are.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(provider="external", status__in=["external", "deleted"])
+                    | (models.Q(provider="line") & ~models.Q(status="external"))
+                ),
+                name="line_media_status_of_provider",
+            ),
+            # Downloaded content has its file, size and hash; any other state
+            # keeps no file.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="downloaded", size__isnull=False)
+                    & ~models.Q(stored_name="")
+                    & ~models.Q(sha256="")
+                    & ~models.Q(content_type="")
+                )
+                | (
+                    ~models.Q(status="downloaded")
+                    & models.Q(stored_name="", thumbnail_name="")
+                ),
+                name="line_media_file_when_downloaded",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status"],
+                condition=models.Q(status__in=["pending", "failed"]),
+                name="line_media_to_download",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_provider_display()} {self.get_status_display()}"
+
+    @property
+    def audit_client_code(self) -> str:
+        return self.message.audit_client_code
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+    @property
+    def duration_display(self) -> str:
+        """A video's or voice's length as m:ss."""
+        if self.duration_ms is None:
+            return ""
+        minutes, seconds = divmod(round(self.duration_ms / 1000), 60)
+        return f"{minutes}:{seconds:02d}"
 
 
 class LineWebhookDay(models.Model):

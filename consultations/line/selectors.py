@@ -90,14 +90,35 @@ def unread_totals() -> dict:
 
 
 def conversation(*, line_user: LineUser) -> tuple[list[LineMessage], bool]:
-    """The newest messages, oldest first, and whether older ones exist."""
+    """The newest messages, oldest first, with their content (media), each
+    with ``quoted``: the stored message it quotes, if any; and whether older
+    messages exist (two queries)."""
     newest = list(
         LineMessage.objects.filter(line_user=line_user)
-        .select_related("sent_by")
+        .select_related("sent_by", "media")
         .order_by("-sent_at", "-id")[: CONVERSATION_LIMIT + 1]
     )
     has_older = len(newest) > CONVERSATION_LIMIT
-    return newest[:CONVERSATION_LIMIT][::-1], has_older
+    shown = newest[:CONVERSATION_LIMIT][::-1]
+    attach_quoted(shown, line_user=line_user)
+    return shown, has_older
+
+
+def attach_quoted(messages: list[LineMessage], *, line_user: LineUser) -> None:
+    """Set ``quoted`` on each message: the message of the same conversation
+    that it quotes (quotedMessageId), or None if that one is not stored (one
+    query, none without quotes)."""
+    wanted = {m.quoted_message_id for m in messages if m.quoted_message_id}
+    found = {}
+    if wanted:
+        found = {
+            m.line_message_id: m
+            for m in LineMessage.objects.filter(
+                line_user=line_user, line_message_id__in=wanted
+            )
+        }
+    for message in messages:
+        message.quoted = found.get(message.quoted_message_id)
 
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:

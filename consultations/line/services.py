@@ -21,8 +21,8 @@ from accounts.roles import Role, user_roles
 
 from ..models import Channel, Client, Consultation
 from ..services import client_create, consultation_create
-from . import messaging, selectors
-from .models import LineMessage, LineUser
+from . import media, messaging, selectors
+from .models import LineMedia, LineMessage, LineUser
 from .webhook import UNSEND, IncomingEvent
 
 logger = logging.getLogger(__name__)
@@ -96,11 +96,13 @@ def line_events_store(*, events: Iterable[IncomingEvent]) -> int:
             sent_at=e.sent_at,
             reply_token=e.reply_token,
             mark_as_read_token=e.mark_as_read_token,
+            **e.details,
         )
         for e in fresh
         if e.kind != UNSEND and (e.line_user_id, e.line_message_id) not in withdrawn
     ]
     LineMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    _media_register([e for e in fresh if e.media is not None])
     _withdraw_unsent([e for e in fresh if e.kind == UNSEND], users)
     _refresh_users(users, fresh)
     _fetch_new_profiles([users[uid] for uid in first_seen if uid not in seen_before])
@@ -182,9 +184,11 @@ def _withdraw_unsent(events: list[IncomingEvent], users: dict) -> None:
                 ignore_conflicts=True,
             )
             continue
-        LineMessage.objects.filter(pk__in=[pk for pk, _t, _c in targets]).update(
-            text="", unsent=True, reply_token="", mark_as_read_token=""
-        )
+        withdrawn = LineMessage.objects.filter(pk__in=[pk for pk, _t, _c in targets])
+        withdrawn.update(text="", unsent=True, reply_token="", mark_as_read_token="")
+        # A photo or file goes with the text, and so do a place's address and
+        # a sticker's words.
+        _media_delete(withdrawn)
         for _pk, text, consultation_id in targets:
             if consultation_id:
                 _consultation_withdraw_text(consultation_id, text)
@@ -673,3 +677,228 @@ def line_reply_store(
             return existing
         raise
     return message
+
+
+# MEDIA
+# ------------------------------------------------------------------------------
+
+Status = LineMedia.Status
+# Minutes before the worker tries a failed download again, by attempts made.
+RETRY_DELAYS = (1, 5, 30, 120)
+
+
+def _enqueue_download(media_id: int, *, attempts: int = 0) -> None:
+    """Hand a download to the worker once the transaction commits (at once,
+    or after a pause when an attempt failed)."""
+    from .tasks import download_line_content
+
+    def enqueue():
+        task = download_line_content
+        if attempts:
+            delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+            task = task.using(run_after=timezone.now() + dt.timedelta(minutes=delay))
+        task.enqueue(media_id)
+
+    transaction.on_commit(enqueue)
+
+
+def _media_register(events: list[IncomingEvent]) -> None:
+    """A content row for each new image, video, voice or file message (two
+    queries); LINE's content is queued for download, the sender's links are
+    only kept."""
+    if not events:
+        return
+    message_ids = dict(
+        LineMessage.objects.filter(
+            webhook_event_id__in=[e.webhook_event_id for e in events]
+        ).values_list("webhook_event_id", "pk")
+    )
+    rows = []
+    for event in events:
+        if event.webhook_event_id not in message_ids:
+            continue  # withdrawn before it arrived: only its tombstone is kept
+        fields = dict(event.media)
+        external = fields["provider"] == LineMedia.Provider.EXTERNAL
+        if external:
+            status = Status.EXTERNAL
+        elif event.line_message_id:
+            status = Status.PENDING
+        else:  # nothing to ask LINE for
+            status = Status.FAILED
+        rows.append(
+            LineMedia(
+                message_id=message_ids[event.webhook_event_id], status=status, **fields
+            )
+        )
+    created = LineMedia.objects.bulk_create(rows, ignore_conflicts=True)
+    pending = LineMedia.objects.filter(
+        message_id__in=[row.message_id for row in created], status=Status.PENDING
+    ).values_list("pk", flat=True)
+    for media_id in pending:
+        _enqueue_download(media_id)
+
+
+def line_media_download(*, media_id: int) -> str | None:
+    """Download one message's content from LINE into the private storage and
+    record the outcome; return the new status (None if there was nothing to
+    do: already done, or no longer pending).
+
+    The HTTP call runs outside any transaction. The outcome is written under
+    a lock and only if the content is still pending, so a duplicate task or
+    an anonymisation in the meantime leaves no file behind."""
+    item = (
+        LineMedia.objects.select_related("message")
+        .filter(pk=media_id, status=Status.PENDING)
+        .first()
+    )
+    if item is None:
+        return None
+    message = item.message
+    if not message.line_message_id:  # nothing to ask LINE for
+        LineMedia.objects.filter(pk=media_id, status=Status.PENDING).update(
+            status=Status.FAILED, attempts=item.attempts + 1
+        )
+        return Status.FAILED
+    outcome: dict = {}
+    names = ("", "")
+    with media.partial_file() as partial:
+        try:
+            size = messaging.download_content(
+                message_id=message.line_message_id,
+                into=partial,
+                max_bytes=settings.LINE_MEDIA_MAX_BYTES,
+            )
+        except messaging.ContentTooLarge:
+            outcome = {"status": Status.TOO_LARGE}
+        except messaging.LineApiError as exc:
+            outcome = _failure(item, exc)
+        else:
+            partial.flush()
+            found = media.sniff(partial)
+            content_type = media.content_type_for(message.kind, found)
+            digest = _sha256(partial)
+            if content_type is None:
+                outcome = {
+                    "status": Status.TYPE_MISMATCH,
+                    "size": size,
+                    "content_type": found,
+                    "sha256": digest,
+                }
+            else:
+                names = media.store(
+                    partial, thumbnail=content_type in media.IMAGE_TYPES
+                )
+                outcome = {
+                    "status": Status.DOWNLOADED,
+                    "size": size,
+                    "content_type": content_type,
+                    "sha256": digest,
+                    "stored_name": names[0],
+                    "thumbnail_name": names[1],
+                }
+    with transaction.atomic():
+        current = LineMedia.objects.select_for_update().get(pk=media_id)
+        if current.status != Status.PENDING:
+            media.delete_files(*names)
+            return None
+        for name, value in outcome.items():
+            setattr(current, name, value)
+        current.save()
+        if current.status == Status.PENDING:  # to be tried again
+            _enqueue_download(current.pk, attempts=current.attempts)
+    logger.info(
+        "LINE content of message #%s: %s (attempt %s)",
+        message.pk,
+        current.status,
+        current.attempts,
+    )
+    return current.status
+
+
+def _failure(item: LineMedia, exc: messaging.LineApiError) -> dict:
+    """The outcome of a refused or broken download: LINE no longer has it
+    (404), or a failure worth trying again (no answer, 429, 5xx) which the
+    worker retries up to LINE_MEDIA_ATTEMPTS in all, or another refusal."""
+    attempts = item.attempts + 1
+    logger.warning(
+        "LINE content of message #%s not downloaded (HTTP status %s)",
+        item.message_id,
+        exc.status or ("none: not configured" if exc.not_configured else "none"),
+    )
+    if exc.status == 404:
+        return {"status": Status.EXPIRED, "attempts": attempts}
+    transient = exc.status is None and not exc.not_configured
+    transient = transient or exc.status == 429 or (exc.status or 0) >= 500
+    if transient and attempts < settings.LINE_MEDIA_ATTEMPTS:
+        return {"status": Status.PENDING, "attempts": attempts}
+    return {"status": Status.FAILED, "attempts": attempts}
+
+
+def _sha256(file) -> str:
+    import hashlib
+
+    file.seek(0)
+    digest = hashlib.file_digest(file, "sha256").hexdigest()
+    file.seek(0)
+    return digest
+
+
+@transaction.atomic
+def line_media_retry(*, media_item: LineMedia, by) -> bool:
+    """Queue a failed download again (a counsellor asked); False if it is not
+    failed (any more)."""
+    updated = LineMedia.objects.filter(pk=media_item.pk, status=Status.FAILED).update(
+        status=Status.PENDING, updated_at=timezone.now()
+    )
+    if not updated:
+        return False
+    _enqueue_download(media_item.pk)
+    audit(user=by, action=Action.CHANGE, obj=media_item, detail="download retried")
+    return True
+
+
+def line_media_wipe(client: Client) -> None:
+    """Anonymisation: delete the client's LINE content files (once the
+    anonymisation commits) and what LINE said about their messages (place,
+    sticker words, file names, the sender's links)."""
+    _media_delete(LineMessage.objects.filter(line_user__client=client))
+
+
+# What a message says besides its text: wiped with the text when the person
+# withdraws it, and on anonymisation.
+MESSAGE_DETAILS_WIPED = {
+    "file_name": "",
+    "location_title": "",
+    "location_address": "",
+    "latitude": None,
+    "longitude": None,
+    "sticker_keywords": [],
+    "sticker_text": "",
+}
+
+
+def _media_delete(messages) -> None:
+    """Delete the content files of ``messages`` (a LineMessage queryset) once
+    the transaction commits, mark their content deleted, and wipe what LINE
+    said about them (place, sticker words, file names, the sender's links)."""
+    items = LineMedia.objects.filter(message__in=messages).exclude(
+        status=Status.DELETED
+    )
+    names = [
+        name
+        for pair in items.values_list("stored_name", "thumbnail_name")
+        for name in pair
+        if name
+    ]
+    items.update(
+        status=Status.DELETED,
+        stored_name="",
+        thumbnail_name="",
+        original_url="",
+        preview_url="",
+        sha256="",
+        updated_at=timezone.now(),
+    )
+    messages.update(**MESSAGE_DETAILS_WIPED)
+    if names:
+        transaction.on_commit(lambda: media.delete_files(*names))

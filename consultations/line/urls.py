@@ -27,4 +27,15 @@ urlpatterns = [
         views.discard,
         name="discard",
     ),
+    path("inbox/<int:pk>/media/<int:message_pk>/", views.media, name="media"),
+    path(
+        "inbox/<int:pk>/media/<int:message_pk>/thumbnail/",
+        views.media_thumbnail,
+        name="media_thumbnail",
+    ),
+    path(
+        "inbox/<int:pk>/media/<int:message_pk>/retry/",
+        views.media_retry,
+        name="media_retry",
+    ),
 ]

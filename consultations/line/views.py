@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import DataError, IntegrityError, transaction
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +24,7 @@ from accounts.audit import Action, audit
 from accounts.roles import Role, role_required
 
 from . import health, messaging, selectors, services
+from . import media as line_media
 from .forms import (
     InboxFilterForm,
     LinkClientForm,
@@ -30,7 +32,7 @@ from .forms import (
     RecordConsultationForm,
     ReplyForm,
 )
-from .models import LineMessage, LineUser
+from .models import LineMedia, LineMessage, LineUser
 from .webhook import PayloadError, parse_payload, signature_is_valid
 
 logger = logging.getLogger(__name__)
@@ -186,6 +188,7 @@ def _render_conversation(request, line_user: LineUser, **forms):
         "conversation": conversation,
         "has_older": has_older,
         "limit": selectors.CONVERSATION_LIMIT,
+        "media_max_bytes": settings.LINE_MEDIA_MAX_BYTES,
         "days": days,
         "chosen_day": chosen_day,
         "record_form": record_form,
@@ -441,3 +444,72 @@ def refresh_profile(request, pk):
     else:
         messages.success(request, _("The LINE display name was updated."))
     return redirect(line_user)
+
+
+# MEDIA
+# ------------------------------------------------------------------------------
+
+
+def _media_item(pk, message_pk) -> LineMedia:
+    return get_object_or_404(
+        LineMedia.objects.select_related("message__line_user__client"),
+        message__pk=message_pk,
+        message__line_user__pk=pk,
+    )
+
+
+def _serve(request, item: LineMedia, name: str, content_type: str, what: str):
+    """A private file: to this user only, never cached, never sniffed by the
+    browser, never run as a page; images shown, anything else downloaded."""
+    if item.status != LineMedia.Status.DOWNLOADED or not name:
+        raise Http404
+    if item.message.unsent:  # the person withdrew it (送信取消)
+        raise Http404
+    try:
+        file = line_media.storage.open(name, "rb")
+    except FileNotFoundError:
+        logger.error("LINE content #%s: its file is missing from storage", item.pk)
+        raise Http404 from None
+    inline = content_type.startswith("image/")
+    response = FileResponse(
+        file,
+        content_type=content_type,
+        as_attachment=not inline,
+        filename=line_media.download_name(item.message, content_type),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    audit(user=request.user, action=Action.VIEW, obj=item, detail=what)
+    return response
+
+
+@counsellors_only
+@require_GET
+def media(request, pk, message_pk):
+    """The content of an image, video, voice or file message, as downloaded."""
+    item = _media_item(pk, message_pk)
+    return _serve(request, item, item.stored_name, item.content_type, "content")
+
+
+@counsellors_only
+@require_GET
+def media_thumbnail(request, pk, message_pk):
+    item = _media_item(pk, message_pk)
+    return _serve(request, item, item.thumbnail_name, "image/jpeg", "thumbnail")
+
+
+@counsellors_only
+@require_POST
+def media_retry(request, pk, message_pk):
+    """Queue a failed download again."""
+    item = _media_item(pk, message_pk)
+    if services.line_media_retry(media_item=item, by=request.user):
+        messages.success(
+            request, _("The content will be downloaded from LINE again shortly.")
+        )
+    else:
+        messages.info(request, _("This content is not waiting for a retry."))
+    return redirect(
+        reverse("line:conversation", args=[pk]) + f"#message-{item.message_id}"
+    )

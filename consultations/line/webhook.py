@@ -15,8 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -62,6 +64,12 @@ class IncomingEvent:
     line_message_id: str = ""  # for UNSEND: the message withdrawn
     reply_token: str = ""  # usable once, soon after the event (not redeliveries)
     mark_as_read_token: str = ""
+    # More LineMessage fields: the quote token and quoted message, a place,
+    # a sticker's words, a file's name.
+    details: dict = field(default_factory=dict)
+    # LineMedia fields for an image, video, voice or file: who holds the
+    # content (LINE or the sender's links), its announced size and length.
+    media: dict | None = None
 
 
 UNSEND = "unsend"
@@ -107,11 +115,102 @@ def _id(value) -> str:
     return ""
 
 
+CONTENT_KINDS = (Kind.IMAGE, Kind.VIDEO, Kind.AUDIO, Kind.FILE)
+URL_MAX_LENGTH = 2000
+STICKER_KEYWORDS_MAX = 20
+
+
+def _str(value, max_length: int) -> str:
+    """A free text field (a place name, a file name): cleaned and cut to fit."""
+    return clean_text(value)[:max_length] if isinstance(value, str) else ""
+
+
 def _token(value) -> str:
-    """A token LINE gave (reply, mark as read): printable, of sane length."""
+    """A token LINE gave (reply, mark as read, quote): printable, of sane
+    length, else ''."""
     if isinstance(value, str) and 0 < len(value) <= 255 and value.isprintable():
         return value
     return ""
+
+
+def _count(value, maximum: int) -> int | None:
+    """A non-negative whole number up to ``maximum`` (a size, a duration)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 <= value <= maximum else None
+
+
+def _coordinate(value, limit: float) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) and -limit <= value <= limit else None
+
+
+def _https_url(value) -> str:
+    """An https link of sensible length, else '' (a sender's content link is
+    shown to counsellors: no javascript: or other schemes)."""
+    if not isinstance(value, str) or len(value) > URL_MAX_LENGTH:
+        return ""
+    if not value.isprintable() or any(c.isspace() for c in value):
+        return ""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return ""
+    return value if parts.scheme == "https" and parts.hostname else ""
+
+
+def _details(kind: str, message: dict) -> dict:
+    """The LineMessage fields beyond the text that LINE sent for this kind."""
+    details = {
+        "quote_token": _token(message.get("quoteToken")),
+        "quoted_message_id": _id(message.get("quotedMessageId")),
+    }
+    if kind == Kind.FILE:
+        details["file_name"] = _str(message.get("fileName"), 255)
+    elif kind == Kind.LOCATION:
+        latitude = _coordinate(message.get("latitude"), 90)
+        longitude = _coordinate(message.get("longitude"), 180)
+        if latitude is None or longitude is None:
+            latitude = longitude = None
+        details.update(
+            location_title=_str(message.get("title"), 255),
+            location_address=_str(message.get("address"), 255),
+            latitude=latitude,
+            longitude=longitude,
+        )
+    elif kind == Kind.STICKER:
+        keywords = message.get("keywords")
+        keywords = keywords if isinstance(keywords, list) else []
+        details.update(
+            sticker_keywords=[
+                _str(k, 100) for k in keywords[:STICKER_KEYWORDS_MAX] if _str(k, 100)
+            ],
+            sticker_text=_str(message.get("text"), 1000),
+        )
+    return details
+
+
+def _media(kind: str, message: dict) -> dict | None:
+    """The LineMedia fields of an image, video, voice or file message."""
+    if kind not in CONTENT_KINDS:
+        return None
+    provider = message.get("contentProvider")
+    provider = provider if isinstance(provider, dict) else {}
+    media = {
+        "declared_size": _count(message.get("fileSize"), 2**62),
+        "duration_ms": _count(message.get("duration"), 2**31 - 1),
+    }
+    if provider.get("type") == "external":
+        media.update(
+            provider="external",
+            original_url=_https_url(provider.get("originalContentUrl")),
+            preview_url=_https_url(provider.get("previewImageUrl")),
+        )
+    else:
+        media["provider"] = "line"
+    return media
 
 
 def _timestamp(value) -> dt.datetime | None:
@@ -164,6 +263,8 @@ def _event(raw: dict) -> IncomingEvent | None:
             # A redelivered event comes too late for its reply token.
             reply_token="" if redelivered else _token(raw.get("replyToken")),
             mark_as_read_token=_token(message.get("markAsReadToken")),
+            details=_details(kind, message),
+            media=_media(kind, message),
             **common,
         )
     if event_type in ("follow", "unfollow"):

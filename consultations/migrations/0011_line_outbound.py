@@ -19,7 +19,7 @@ def outgoing_sent_and_friendship_unknown(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("consultations", "0009_line_webhook_day"),
+        ("consultations", "0010_line_media"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
