@@ -321,7 +321,9 @@ def test_signed_hostile_webhook_bodies_never_give_a_500_or_half_a_write(
                 kind__in=["image", "video", "audio", "file"]
             )
             assert LineMedia.objects.count() == content.count()
-            queued = DBTaskResult.objects.count()
+            queued = DBTaskResult.objects.filter(
+                task_path__endswith=".download_line_content"
+            ).count()
             assert queued == LineMedia.objects.filter(status="pending").count()
         transaction.set_rollback(True)
 

@@ -682,7 +682,7 @@ def line_reply_store(
 # MEDIA
 # ------------------------------------------------------------------------------
 
-Status = LineMedia.Status
+MediaStatus = LineMedia.Status
 # Minutes before the worker tries a failed download again, by attempts made.
 RETRY_DELAYS = (1, 5, 30, 120)
 
@@ -720,11 +720,11 @@ def _media_register(events: list[IncomingEvent]) -> None:
         fields = dict(event.media)
         external = fields["provider"] == LineMedia.Provider.EXTERNAL
         if external:
-            status = Status.EXTERNAL
+            status = MediaStatus.EXTERNAL
         elif event.line_message_id:
-            status = Status.PENDING
+            status = MediaStatus.PENDING
         else:  # nothing to ask LINE for
-            status = Status.FAILED
+            status = MediaStatus.FAILED
         rows.append(
             LineMedia(
                 message_id=message_ids[event.webhook_event_id], status=status, **fields
@@ -732,7 +732,7 @@ def _media_register(events: list[IncomingEvent]) -> None:
         )
     created = LineMedia.objects.bulk_create(rows, ignore_conflicts=True)
     pending = LineMedia.objects.filter(
-        message_id__in=[row.message_id for row in created], status=Status.PENDING
+        message_id__in=[row.message_id for row in created], status=MediaStatus.PENDING
     ).values_list("pk", flat=True)
     for media_id in pending:
         _enqueue_download(media_id)
@@ -748,17 +748,17 @@ def line_media_download(*, media_id: int) -> str | None:
     an anonymisation in the meantime leaves no file behind."""
     item = (
         LineMedia.objects.select_related("message")
-        .filter(pk=media_id, status=Status.PENDING)
+        .filter(pk=media_id, status=MediaStatus.PENDING)
         .first()
     )
     if item is None:
         return None
     message = item.message
     if not message.line_message_id:  # nothing to ask LINE for
-        LineMedia.objects.filter(pk=media_id, status=Status.PENDING).update(
-            status=Status.FAILED, attempts=item.attempts + 1
+        LineMedia.objects.filter(pk=media_id, status=MediaStatus.PENDING).update(
+            status=MediaStatus.FAILED, attempts=item.attempts + 1
         )
-        return Status.FAILED
+        return MediaStatus.FAILED
     outcome: dict = {}
     names = ("", "")
     with media.partial_file() as partial:
@@ -769,7 +769,7 @@ def line_media_download(*, media_id: int) -> str | None:
                 max_bytes=settings.LINE_MEDIA_MAX_BYTES,
             )
         except messaging.ContentTooLarge:
-            outcome = {"status": Status.TOO_LARGE}
+            outcome = {"status": MediaStatus.TOO_LARGE}
         except messaging.LineApiError as exc:
             outcome = _failure(item, exc)
         else:
@@ -779,7 +779,7 @@ def line_media_download(*, media_id: int) -> str | None:
             digest = _sha256(partial)
             if content_type is None:
                 outcome = {
-                    "status": Status.TYPE_MISMATCH,
+                    "status": MediaStatus.TYPE_MISMATCH,
                     "size": size,
                     "content_type": found,
                     "sha256": digest,
@@ -789,7 +789,7 @@ def line_media_download(*, media_id: int) -> str | None:
                     partial, thumbnail=content_type in media.IMAGE_TYPES
                 )
                 outcome = {
-                    "status": Status.DOWNLOADED,
+                    "status": MediaStatus.DOWNLOADED,
                     "size": size,
                     "content_type": content_type,
                     "sha256": digest,
@@ -798,13 +798,13 @@ def line_media_download(*, media_id: int) -> str | None:
                 }
     with transaction.atomic():
         current = LineMedia.objects.select_for_update().get(pk=media_id)
-        if current.status != Status.PENDING:
+        if current.status != MediaStatus.PENDING:
             media.delete_files(*names)
             return None
         for name, value in outcome.items():
             setattr(current, name, value)
         current.save()
-        if current.status == Status.PENDING:  # to be tried again
+        if current.status == MediaStatus.PENDING:  # to be tried again
             _enqueue_download(current.pk, attempts=current.attempts)
     logger.info(
         "LINE content of message #%s: %s (attempt %s)",
@@ -826,12 +826,12 @@ def _failure(item: LineMedia, exc: messaging.LineApiError) -> dict:
         exc.status or ("none: not configured" if exc.not_configured else "none"),
     )
     if exc.status == 404:
-        return {"status": Status.EXPIRED, "attempts": attempts}
+        return {"status": MediaStatus.EXPIRED, "attempts": attempts}
     transient = exc.status is None and not exc.not_configured
     transient = transient or exc.status == 429 or (exc.status or 0) >= 500
     if transient and attempts < settings.LINE_MEDIA_ATTEMPTS:
-        return {"status": Status.PENDING, "attempts": attempts}
-    return {"status": Status.FAILED, "attempts": attempts}
+        return {"status": MediaStatus.PENDING, "attempts": attempts}
+    return {"status": MediaStatus.FAILED, "attempts": attempts}
 
 
 def _sha256(file) -> str:
@@ -847,9 +847,9 @@ def _sha256(file) -> str:
 def line_media_retry(*, media_item: LineMedia, by) -> bool:
     """Queue a failed download again (a counsellor asked); False if it is not
     failed (any more)."""
-    updated = LineMedia.objects.filter(pk=media_item.pk, status=Status.FAILED).update(
-        status=Status.PENDING, updated_at=timezone.now()
-    )
+    updated = LineMedia.objects.filter(
+        pk=media_item.pk, status=MediaStatus.FAILED
+    ).update(status=MediaStatus.PENDING, updated_at=timezone.now())
     if not updated:
         return False
     _enqueue_download(media_item.pk)
@@ -882,7 +882,7 @@ def _media_delete(messages) -> None:
     the transaction commits, mark their content deleted, and wipe what LINE
     said about them (place, sticker words, file names, the sender's links)."""
     items = LineMedia.objects.filter(message__in=messages).exclude(
-        status=Status.DELETED
+        status=MediaStatus.DELETED
     )
     names = [
         name
@@ -891,7 +891,7 @@ def _media_delete(messages) -> None:
         if name
     ]
     items.update(
-        status=Status.DELETED,
+        status=MediaStatus.DELETED,
         stored_name="",
         thumbnail_name="",
         original_url="",

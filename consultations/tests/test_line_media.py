@@ -313,13 +313,19 @@ def test_content_the_person_withdrew_is_no_longer_shown(
     client,
     django_capture_on_commit_callbacks,
     content_api,
+    media_root,
     person,
     counsellor,
     as_user,
 ):
+    """The photo goes with the withdrawn message: its files are deleted, not
+    only hidden."""
     content_api.contents[IMAGE_ID] = (200, png_bytes())
     message = deliver_image(client, django_capture_on_commit_callbacks)
     work(django_capture_on_commit_callbacks)
+    item = LineMedia.objects.get()
+    files = [media_root / item.stored_name, media_root / item.thumbnail_name]
+    assert all(f.is_file() for f in files)
     deliver(
         client,
         django_capture_on_commit_callbacks,
@@ -336,6 +342,34 @@ def test_content_the_person_withdrew_is_no_longer_shown(
     assert thumb_url not in page(web, person)
     assert web.get(full_url).status_code == 404
     assert web.get(thumb_url).status_code == 404
+    assert not any(f.exists() for f in files)
+    item.refresh_from_db()
+    assert (item.status, item.stored_name) == (Status.DELETED, "")
+
+
+def test_a_photo_withdrawn_before_it_arrived_is_never_stored_nor_fetched(
+    client, django_capture_on_commit_callbacks, content_api, person
+):
+    """Events may arrive out of order: the unsend first, then (a redelivery
+    of) the photo. Only the tombstone is kept; nothing is downloaded."""
+    content_api.contents[IMAGE_ID] = (200, png_bytes())
+    deliver(
+        client,
+        django_capture_on_commit_callbacks,
+        event(
+            "01H8X0A1UNSEND00000000000B",
+            HANAKO,
+            "unsend",
+            timestamp=1625665260000,
+            unsend={"messageId": IMAGE_ID},
+        ),
+    )
+    deliver_image(client, django_capture_on_commit_callbacks)
+    work(django_capture_on_commit_callbacks)
+    assert not LineMedia.objects.exists()
+    assert content_api.requests == []
+    tombstone = LineMessage.objects.get(line_message_id=IMAGE_ID)
+    assert tombstone.unsent and tombstone.text == ""
 
 
 # WHAT CANNOT BE KEPT
