@@ -109,6 +109,38 @@ def test_a_photo_is_stored_by_the_webhook_and_served_by_the_content_endpoint(web
     assert content["Content-Type"] == "image/png"
 
 
+def test_a_photo_from_the_simulator_shows_in_the_conversation_after_the_worker(
+    web, live_server, settings, tmp_path
+):
+    """Issue 16's demo path end to end: the simulator's photo reaches the
+    webhook, the real worker downloads it from the stand-in's content
+    endpoint, and the counsellor's conversation shows its thumbnail."""
+    from reports.tests.test_import_jobs import run_worker
+
+    settings.LINE_DATA_API_BASE_URL = f"{live_server.url}/dev/line-api"
+    settings.LINE_MEDIA_ROOT = str(tmp_path / "line-media")
+    import io
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGBA", (800, 600), (200, 120, 140, 255)).save(picture, "PNG")
+    person = new_person(web)
+    photo = SimpleUploadedFile(
+        "letter.png", picture.getvalue(), content_type="image/png"
+    )
+    assert send(web, person, attachment=photo).status_code == 200
+    run_worker()
+
+    stored = LineMessage.objects.get(kind="image")
+    assert stored.media.status == "downloaded"
+    page = web.get(reverse("line:conversation", args=[stored.line_user_id]))
+    thumbnail = reverse("line:media_thumbnail", args=[stored.line_user_id, stored.pk])
+    assert thumbnail in page.content.decode()
+    answer = web.get(thumbnail)
+    assert answer.status_code == 200 and answer["Content-Type"] == "image/jpeg"
+
+
 def test_a_file_keeps_its_name_and_size_in_the_body(web):
     person = new_person(web)
     upload = SimpleUploadedFile(
