@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('preview_url', models.URLField(blank=True, max_length=2000, verbose_name='preview link')),
                 ('declared_size', models.BigIntegerField(blank=True, null=True, verbose_name='announced size')),
                 ('duration_ms', models.PositiveIntegerField(blank=True, null=True, verbose_name='duration (ms)')),
-                ('status', models.CharField(choices=[('pending', 'Waiting to be downloaded'), ('downloaded', 'Downloaded'), ('failed', 'Download failed'), ('expired', 'No longer on LINE'), ('too_large', 'Too large to keep'), ('type_mismatch', 'Not of the announced kind'), ('external', "Not downloaded: at the sender's link"), ('deleted', 'Deleted when the client was anonymised')], max_length=15, verbose_name='download status')),
+                ('status', models.CharField(choices=[('pending', 'Waiting to be downloaded'), ('downloaded', 'Downloaded'), ('failed', 'Download failed'), ('expired', 'No longer on LINE'), ('too_large', 'Too large to keep'), ('type_mismatch', 'Not of the announced kind'), ('external', "Not downloaded: at the sender's link"), ('deleted', 'Deleted: the client was anonymised or withdrew the message')], max_length=15, verbose_name='download status')),
                 ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='download attempts')),
                 ('stored_name', models.CharField(blank=True, max_length=100, verbose_name='stored as')),
                 ('thumbnail_name', models.CharField(blank=True, max_length=100, verbose_name='thumbnail')),
