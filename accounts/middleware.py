@@ -98,6 +98,11 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "login_required", True) is False:
+            # Public views (health check, webhook, the LINE pages' live
+            # updates, which check their own token): decided before the user
+            # is loaded, so that they cost no session or user query.
+            return None
         user = getattr(request, "user", None)
         if not settings.OTP_REQUIRED or user is None or not user.is_authenticated:
             return None
@@ -106,8 +111,6 @@ class TwoFactorMiddleware:
         match = request.resolver_match
         if match and match.url_name in self.ALLOWED_URL_NAMES:
             return None
-        if getattr(view_func, "login_required", True) is False:
-            return None  # public views (health check, webhook)
         return redirect_to_login(request.get_full_path(), reverse("accounts:otp"))
 
 
