@@ -74,9 +74,7 @@ class ReplyForm(forms.Form):
         widget=forms.HiddenInput, required=False, min_value=0
     )
     stale_confirmed = forms.BooleanField(
-        label=_(
-            "I have read the newer message and still want to send this reply."
-        ),
+        label=_("I have read the newer message and still want to send this reply."),
         required=False,
     )
     safety_checked = forms.BooleanField(

@@ -563,8 +563,8 @@ def _live_answer(request, tag: str, render_fragment):
     else:
         response = render_fragment()
     response["ETag"] = tag
-    # Revalidated at every poll, never kept by a proxy.
-    response["Cache-Control"] = "private, no-cache"
+    # Never kept, by the browser or a proxy (the page holds the ETag itself).
+    response["Cache-Control"] = "no-store, private"
     return response
 
 
