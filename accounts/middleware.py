@@ -2,6 +2,7 @@ import logging
 
 from django import db
 from django.conf import settings
+from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.middleware.locale import LocaleMiddleware
@@ -80,9 +81,24 @@ class NoStoreMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        if "no-store" in response.get("Cache-Control", ""):
+            # Already not kept (the LINE pages' live updates say so without
+            # loading the user: their poll costs one query).
+            return response
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             response["Cache-Control"] = "no-store, private"
         return response
+
+
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's, but a public view is let through before the user is loaded
+    (Django loads the session and the user first): the LINE pages' live
+    updates check their own token and cost one query."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not getattr(view_func, "login_required", True):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
 
 
 class TwoFactorMiddleware:
@@ -98,6 +114,11 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "login_required", True) is False:
+            # Public views (health check, webhook, the LINE pages' live
+            # updates, which check their own token): decided before the user
+            # is loaded, so that they cost no session or user query.
+            return None
         user = getattr(request, "user", None)
         if not settings.OTP_REQUIRED or user is None or not user.is_authenticated:
             return None
@@ -106,8 +127,6 @@ class TwoFactorMiddleware:
         match = request.resolver_match
         if match and match.url_name in self.ALLOWED_URL_NAMES:
             return None
-        if getattr(view_func, "login_required", True) is False:
-            return None  # public views (health check, webhook)
         return redirect_to_login(request.get_full_path(), reverse("accounts:otp"))
 
 

@@ -13,7 +13,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from consultations.models import Client
-from consultations.tests.line_factories import LineUserFactory
+from consultations.tests.line_factories import LineUserFactory, newest_id
 from consultations.tests.test_line_webhook import URL, payload, sign, text_event
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +95,11 @@ def test_no_personal_data_in_any_log_record(
     line_user = LineUserFactory(client=person, display_name=NAME)
     c.post(
         reverse("line:reply", args=[line_user.pk]),
-        {"text": f"{NAME}さん、{PHONE}に", "retry_key": str(uuid.uuid4())},
+        {
+            "text": f"{NAME}さん、{PHONE}に",
+            "retry_key": str(uuid.uuid4()),
+            "seen_message_id": newest_id(line_user),
+        },
     )
     # Failed logins with a name as the username, and a page that does not exist.
     client.post(reverse("accounts:logout"))

@@ -97,6 +97,11 @@ MATRIX = {
     "line:media": COUNSELLOR,  # a downloaded image, audited per view
     "line:media_thumbnail": COUNSELLOR,
     "line:media_retry": COUNSELLOR_POST,
+    # Live updates: the page's token (counsellors' pages only) is the
+    # credential, checked with the session and the role; without it, refused.
+    "line:inbox_updates": row(403, 403, 403, 403, 403, 403),
+    "line:worklist_updates": row(403, 403, 403, 403, 403, 403),
+    "line:conversation_updates": row(403, 403, 403, 403, 403, 403),
     # shelter: coordinators; counsellors read a stay (linked from the timeline)
     "shelter:calendar": COORDINATOR,
     "shelter:stay_list": COORDINATOR,
@@ -371,6 +376,8 @@ def url_for(name, world):
         "line:webhook_no_slash",
         "line:inbox",
         "line:status",
+        "line:inbox_updates",
+        "line:worklist_updates",
     ):
         return reverse(name, args=[world["line_user"].pk])
     if name == "shelter:stay_action":

@@ -67,6 +67,16 @@ class ReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     retry_key = forms.UUIDField(widget=forms.HiddenInput)
+    # The newest message the page showed when it was drawn (or when the
+    # counsellor acknowledged the newer ones the page added): the service
+    # refuses the send if the person wrote after it, unless confirmed.
+    seen_message_id = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0
+    )
+    stale_confirmed = forms.BooleanField(
+        label=_("I have read the newer message and still want to send this reply."),
+        required=False,
+    )
     safety_checked = forms.BooleanField(
         label=_("I have read the safety flags above and this reply is safe to send."),
         required=False,
@@ -80,9 +90,23 @@ class ReplyForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, client=None, line_user=None, **kwargs):
+    def __init__(self, *args, client=None, line_user=None, stale=False, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("retry_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
+        # A newer message arrived after the page was drawn (the service said
+        # so): the counsellor confirms. Kept when the confirmation is posted.
+        self.needs_stale_check = stale or (
+            self.is_bound and "stale_confirmed" in self.data
+        )
+        if self.needs_stale_check:
+            self.fields["stale_confirmed"].required = True
+            self.fields["stale_confirmed"].error_messages["required"] = _(
+                "A new message from this person arrived after this page was "
+                "drawn. Read it above, then tick the box to send your reply "
+                "as it is."
+            )
+        else:
+            del self.fields["stale_confirmed"]
         # Someone who blocked the account or never added it: the counsellor
         # confirms before sending (the service refuses otherwise).
         self.needs_friend_check = bool(line_user and line_user.is_not_friend)

@@ -406,6 +406,25 @@ def consultation_record_from_line(
 # ------------------------------------------------------------------------------
 
 
+class StaleView(ValidationError):
+    """A newer message from the person arrived after the page the counsellor
+    replied from was drawn."""
+
+
+def newer_incoming_exists(*, line_user: LineUser, seen_message_id: int | None) -> bool:
+    """Whether the person wrote after the message ``seen_message_id`` (the
+    newest the counsellor's page showed; None: the page showed none)."""
+    return (
+        LineMessage.objects.filter(
+            line_user=line_user,
+            direction=Direction.INCOMING,
+            pk__gt=seen_message_id or 0,
+        )
+        .exclude(kind__in=(Kind.FOLLOW, Kind.UNFOLLOW))
+        .exists()
+    )
+
+
 class NotAFriend(ValidationError):
     """The person does not have the account as a friend and the counsellor
     did not confirm sending anyway."""
@@ -452,6 +471,8 @@ def line_reply_send(
     text: str,
     retry_key: uuid.UUID,
     confirmed_not_friend: bool = False,
+    seen_message_id: int | None = None,
+    confirmed_stale: bool = False,
 ) -> LineMessage:
     """Send a reply through the Messaging API and store it as LINE took it.
 
@@ -469,10 +490,23 @@ def line_reply_send(
       stored and ``messaging.LineApiError`` is raised.
 
     Raises ``NotAFriend`` for someone who is not a friend unless
-    ``confirmed_not_friend``. The same ``retry_key`` stores a reply once."""
+    ``confirmed_not_friend``, and ``StaleView`` when the person wrote after
+    the newest message the counsellor's page showed (``seen_message_id``)
+    unless ``confirmed_stale``. The same ``retry_key`` stores a reply once."""
     existing = LineMessage.objects.filter(retry_key=retry_key).first()
     if existing is not None:
         return existing
+    if not confirmed_stale and newer_incoming_exists(
+        line_user=line_user, seen_message_id=seen_message_id
+    ):
+        raise StaleView(
+            _(
+                "A new message from this person arrived after this page was "
+                "drawn. Read it above, then tick the box to send your reply "
+                "as it is."
+            ),
+            code="stale",
+        )
     if line_user.is_following is None:
         _check_friendship(line_user)
     if line_user.is_following is False and not confirmed_not_friend:

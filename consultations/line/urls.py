@@ -38,4 +38,12 @@ urlpatterns = [
         views.media_retry,
         name="media_retry",
     ),
+    # Live updates of the open pages (static/js/line_live.js).
+    path("live/inbox/", views.inbox_updates, name="inbox_updates"),
+    path("live/worklist/", views.worklist_updates, name="worklist_updates"),
+    path(
+        "live/conversation/<int:pk>/",
+        views.conversation_updates,
+        name="conversation_updates",
+    ),
 ]

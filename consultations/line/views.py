@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.audit import Action, audit
 from accounts.roles import Role, role_required
 
-from . import health, messaging, selectors, services
+from . import health, live, messaging, selectors, services
 from . import media as line_media
 from .forms import (
     InboxFilterForm,
@@ -183,9 +183,11 @@ def _render_conversation(request, line_user: LineUser, **forms):
         record_form, chosen_day = _record_form(line_user, request.GET.get("day"), days)
     else:
         chosen_day = record_form["day"].value()
+    last_message_id = max((m.pk for m in conversation), default=0)
     context = {
         "line_user": line_user,
         "conversation": conversation,
+        "last_message_id": last_message_id,
         "has_older": has_older,
         "limit": selectors.CONVERSATION_LIMIT,
         "media_max_bytes": settings.LINE_MEDIA_MAX_BYTES,
@@ -196,7 +198,11 @@ def _render_conversation(request, line_user: LineUser, **forms):
         "new_client_form": forms.pop("new_client_form", None)
         or NewClientForm(initial={"display_name": line_user.display_name}),
         "reply_form": forms.pop("reply_form", None)
-        or ReplyForm(client=line_user.client, line_user=line_user),
+        or ReplyForm(
+            client=line_user.client,
+            line_user=line_user,
+            initial={"seen_message_id": last_message_id},
+        ),
     }
     audit(user=request.user, action=Action.VIEW, obj=line_user)
     return render(request, "consultations/line_conversation.html", context)
@@ -301,7 +307,17 @@ def reply(request, pk):
             text=form.cleaned_data["text"],
             retry_key=form.cleaned_data["retry_key"],
             confirmed_not_friend=form.cleaned_data.get("not_friend_confirmed", False),
+            seen_message_id=form.cleaned_data["seen_message_id"],
+            confirmed_stale=form.cleaned_data.get("stale_confirmed", False),
         )
+    except services.StaleView:
+        # The person wrote after the page was drawn: nothing was sent; the
+        # page shows the new message and asks for the confirmation.
+        form = ReplyForm(
+            request.POST, client=line_user.client, line_user=line_user, stale=True
+        )
+        form.is_valid()
+        return _render_conversation(request, line_user, reply_form=form)
     except services.NotAFriend:
         # Found out just now (the profile API): ask for the confirmation.
         form = ReplyForm(request.POST, client=line_user.client, line_user=line_user)
@@ -513,3 +529,142 @@ def media_retry(request, pk, message_pk):
     return redirect(
         reverse("line:conversation", args=[pk]) + f"#message-{item.message_id}"
     )
+
+
+# LIVE UPDATES (static/js/line_live.js; see consultations/line/live.py)
+# ------------------------------------------------------------------------------
+# The open inbox, conversation and home worklist poll these with the page's
+# token and If-None-Match: 304 while nothing changed (one query in all), else
+# the page's part drawn again by the template the page itself includes.
+
+
+def _live_refused():
+    """No valid token, an ended session, or a user who may no longer read
+    LINE conversations: the page stops polling and says so."""
+    response = HttpResponse("refused", status=403, content_type="text/plain")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _live_state(request, line_user_id=None):
+    who = live.token_user_id(request)
+    if who is None:
+        return None, None
+    user_id, session_key = who
+    state = live.poll(
+        user_id=user_id, session_key=session_key, line_user_id=line_user_id
+    )
+    return user_id, state
+
+
+def _live_answer(request, tag: str, render_fragment):
+    if live.unchanged(request, tag):
+        response = HttpResponse(status=304)
+    else:
+        response = render_fragment()
+    response["ETag"] = tag
+    # Never kept, by the browser or a proxy (the page holds the ETag itself).
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+def _live_viewer(user_id):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(pk=user_id)
+
+
+@login_not_required
+@require_GET
+@transaction.non_atomic_requests
+def conversation_updates(request, pk):
+    """The messages after ``after`` (an id) of an open conversation page.
+    Drawn only when the person's newest message changed; shown messages are
+    marked read when the page is in view (``seen=1``), as opening it does."""
+    user_id, state = _live_state(request, line_user_id=pk)
+    if state is None:
+        return _live_refused()
+    try:
+        after = max(int(request.GET.get("after", "0")), 0)
+    except ValueError:
+        return HttpResponseBadRequest("bad cursor", content_type="text/plain")
+
+    def fragment():
+        line_user = _line_user(pk)
+        new = list(
+            LineMessage.objects.filter(line_user=line_user, pk__gt=after)
+            .select_related("sent_by", "media")
+            .order_by("sent_at", "id")[: selectors.CONVERSATION_LIMIT]
+        )
+        selectors.attach_quoted(new, line_user=line_user)
+        if new:
+            with transaction.atomic():
+                if request.GET.get("seen") == "1":
+                    services.line_messages_mark_read(line_user=line_user)
+                audit(
+                    user=_live_viewer(user_id),
+                    action=Action.VIEW,
+                    obj=line_user,
+                    detail="live update",
+                )
+        response = render(
+            request,
+            "consultations/includes/line_messages_new.html",
+            {"messages": new, "media_max_bytes": settings.LINE_MEDIA_MAX_BYTES},
+        )
+        response["X-Last-Message"] = str(max([after, *(m.pk for m in new)]))
+        return response
+
+    return _live_answer(request, live.etag("c", state, pk), fragment)
+
+
+@login_not_required
+@require_GET
+@transaction.non_atomic_requests
+def inbox_updates(request):
+    """The rows of an open inbox page (same filter and page number)."""
+    user_id, state = _live_state(request)
+    if state is None:
+        return _live_refused()
+
+    def fragment():
+        form = InboxFilterForm(request.GET or None)
+        unread_only = form.is_valid() and form.cleaned_data["unread"]
+        users = selectors.inbox(fetched_by=None, unread_only=unread_only)
+        page = Paginator(users, 50).get_page(request.GET.get("page"))
+        selectors.attach_last_messages(page.object_list)
+        return render(
+            request,
+            "consultations/includes/line_inbox_rows.html",
+            {"page": page, "unread_only": unread_only},
+        )
+
+    return _live_answer(request, live.etag("i", state), fragment)
+
+
+@login_not_required
+@require_GET
+@transaction.non_atomic_requests
+def worklist_updates(request):
+    """The unread LINE conversations of an open home worklist."""
+    from ..casework import LIST_LIMIT, unread_line_conversations
+
+    user_id, state = _live_state(request)
+    if state is None:
+        return _live_refused()
+
+    def fragment():
+        viewer = _live_viewer(user_id)
+        found = list(unread_line_conversations(user=viewer)[: LIST_LIMIT + 1])
+        worklist = {
+            "unread_line": found[:LIST_LIMIT],
+            "more": {"unread_line"} if len(found) > LIST_LIMIT else set(),
+        }
+        return render(
+            request,
+            "consultations/includes/line_unread_rows.html",
+            {"worklist": worklist, "show_owner": False},
+        )
+
+    # The worklist is the user's own: her id is part of the tag.
+    return _live_answer(request, live.etag("w", state, user_id), fragment)

@@ -30,3 +30,12 @@ class LineMessageFactory(factory.django.DjangoModelFactory):
     sent_at = factory.LazyFunction(
         lambda: timezone.now().replace(microsecond=0) - dt.timedelta(minutes=5)
     )
+
+
+def newest_id(line_user) -> int:
+    """The newest message id of a conversation: what its page shows last, for
+    the reply form's ``seen_message_id``."""
+    from consultations.models import LineMessage
+
+    newest = LineMessage.objects.filter(line_user=line_user).order_by("-pk").first()
+    return newest.pk if newest else 0

@@ -20,7 +20,7 @@ from django_tasks_db.management.commands import db_worker
 
 from consultations.line import messaging
 from consultations.models import Consultation, LineMessage, LineUser
-from consultations.tests.line_factories import LineUserFactory
+from consultations.tests.line_factories import LineUserFactory, newest_id
 from tests.factories import ClientFactory
 
 from .line_stub import MONTHLY_LIMIT, RATE_LIMIT, StubLineApi
@@ -85,7 +85,12 @@ def person():
 def send(web, person, text=TEXT, **extra):
     return web.post(
         reverse("line:reply", args=[person.pk]),
-        {"text": text, "retry_key": str(uuid.uuid4()), **extra},
+        {
+            "text": text,
+            "retry_key": str(uuid.uuid4()),
+            "seen_message_id": newest_id(person),
+            **extra,
+        },
         follow=True,
     )
 

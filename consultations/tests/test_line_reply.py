@@ -11,7 +11,11 @@ from django.urls import reverse
 
 from accounts.models import AuditEntry
 from consultations.models import LineMessage
-from consultations.tests.line_factories import LineMessageFactory, LineUserFactory
+from consultations.tests.line_factories import (
+    LineMessageFactory,
+    LineUserFactory,
+    newest_id,
+)
 from tests.factories import ClientFactory
 
 from .line_stub import StubLineApi
@@ -41,7 +45,11 @@ def person():
 def send(c, person, text=TEXT, retry_key=None):
     return c.post(
         reverse("line:reply", args=[person.pk]),
-        {"text": text, "retry_key": str(retry_key or uuid.uuid4())},
+        {
+            "text": text,
+            "retry_key": str(retry_key or uuid.uuid4()),
+            "seen_message_id": newest_id(person),
+        },
         follow=True,
     )
 
