@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from . import calendar as opening
-from .models import Service
+from .models import OpeningHours, Service
 
 # How far back to look for the last closing time: past the longest closure
 # the calendar usually has (the year-end break with a weekend and holidays).
@@ -50,12 +50,18 @@ class LineDeskHours:
 
     def hours_text(self) -> str:
         """The weekly hours, days with the same hours together, and whether
-        holidays and the year-end break are closed. One query."""
-        calendar = opening.calendars([Service.LINE]).get(Service.LINE)
-        if calendar is None:
+        holidays and the year-end break are closed ('' without any). One
+        query."""
+        rows = list(
+            OpeningHours.objects.filter(calendar__service=Service.LINE)
+            .select_related("calendar")
+            .order_by("weekday")
+        )
+        if not rows:
             return ""
+        calendar = rows[0].calendar
         groups: dict[tuple, list[int]] = {}
-        for hours in calendar.hours.all():
+        for hours in rows:
             groups.setdefault((hours.opens, hours.closes), []).append(hours.weekday)
         separator = pgettext("list of weekdays", ", ")
         parts = []
@@ -72,8 +78,6 @@ class LineDeskHours:
                         "closes": formats.time_format(closes, "H:i"),
                     }
                 )
-        if not parts:
-            return _("no regular hours")
         text = pgettext("list of opening hours", "; ").join(parts)
         holidays = calendar.closed_on_public_holidays
         year_end = calendar.closed_over_year_end

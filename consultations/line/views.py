@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.audit import Action, audit
 from accounts.roles import Role, role_required
 
-from . import health, messaging, selectors, services
+from . import canned, health, messaging, selectors, services
 from . import media as line_media
 from .forms import (
     InboxFilterForm,
@@ -197,6 +197,7 @@ def _render_conversation(request, line_user: LineUser, **forms):
         or NewClientForm(initial={"display_name": line_user.display_name}),
         "reply_form": forms.pop("reply_form", None)
         or ReplyForm(client=line_user.client, line_user=line_user),
+        "canned_replies": canned.canned_replies_for(counsellor=request.user),
     }
     audit(user=request.user, action=Action.VIEW, obj=line_user)
     return render(request, "consultations/line_conversation.html", context)
