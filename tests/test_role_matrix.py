@@ -169,6 +169,7 @@ MATRIX = {
     "line_simulator:follow": COUNSELLOR_POST,
     "line_simulator:unfollow": COUNSELLOR_POST,
     "line_simulator:unsend": COUNSELLOR_POST,
+    "line_simulator:quick_reply": COUNSELLOR_POST,
 }
 
 
