@@ -3,7 +3,7 @@ from django.contrib import admin
 from accounts.admin import AuditedAdminMixin
 from accounts.roles import Role, has_role
 
-from .models import Client, PartnerAgency, Topic
+from .models import CannedReply, Client, LineAutoReply, PartnerAgency, Topic
 
 
 @admin.register(Client)
@@ -57,3 +57,29 @@ class PartnerAgencyAdmin(admin.ModelAdmin):
     list_display = ("name", "category", "active")
     list_filter = ("category", "active")
     search_fields = ("name",)
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    """Canned replies (定型文) for the LINE reply box. Variables: {相談員名}
+    (the counsellor's name) and {受付時間} (the LINE desk's hours)."""
+
+    list_display = ("title", "order", "active", "updated_at")
+    list_editable = ("order", "active")
+    search_fields = ("title", "text")
+
+
+@admin.register(LineAutoReply)
+class LineAutoReplyAdmin(admin.ModelAdmin):
+    """The greeting (with its consent button) and the reply outside the LINE
+    desk's hours: one of each, seeded, edited here. {受付時間} becomes the
+    desk's hours."""
+
+    list_display = ("kind", "active", "updated_at")
+    readonly_fields = ("kind",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -54,6 +54,7 @@ class SimulatedEvent(models.Model):
         FOLLOW = "follow", pgettext_lazy("LINE message", "Added as a friend")
         UNFOLLOW = "unfollow", pgettext_lazy("LINE message", "Blocked the account")
         UNSEND = "unsend", _("Unsent a message")
+        POSTBACK = "postback", pgettext_lazy("LINE message", "Tapped a button")
 
     MESSAGE_KINDS = (Kind.TEXT, Kind.IMAGE, Kind.VIDEO, Kind.AUDIO, Kind.FILE)
     MEDIA_KINDS = (Kind.IMAGE, Kind.VIDEO, Kind.AUDIO, Kind.FILE)
@@ -67,6 +68,9 @@ class SimulatedEvent(models.Model):
     message_id = models.CharField(max_length=20, blank=True)
     reply_token = models.CharField(max_length=32, null=True, blank=True, unique=True)
     text = models.TextField(_("text"), blank=True)
+    # Postback events: the data of the button tapped (its displayText, shown
+    # in the chat as the person's words, is in ``text``).
+    postback_data = models.CharField(max_length=300, blank=True)
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     content = models.BinaryField(null=True, blank=True)

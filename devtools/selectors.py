@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from .models import SimulatedDelivery, SimulatedEvent, SimulatedPerson
+from .simulator import quick_reply_actions
 
 FEED_LIMIT = 100
 
@@ -21,6 +22,10 @@ class FeedItem:
     unsent: bool = False
     delivered: bool = True
     webhook_status: int | None = None
+    # The quick reply buttons of the account's last message, while it is the
+    # last thing in the chat: (position, label).
+    delivery_id: int | None = None
+    buttons: tuple = ()
 
 
 def _delivery_items(delivery: SimulatedDelivery) -> list[FeedItem]:
@@ -56,7 +61,8 @@ def feed(*, person: SimulatedPerson) -> list[FeedItem]:
         items.append(
             FeedItem(
                 at=event.sent_at,
-                side="me" if event.is_message else "event",
+                # A tapped button's displayText shows as the person's words.
+                side="me" if event.is_message or event.text else "event",
                 kind=event.kind,
                 label=event.get_kind_display(),
                 text=event.text,
@@ -68,7 +74,15 @@ def feed(*, person: SimulatedPerson) -> list[FeedItem]:
     for delivery in deliveries:
         items.extend(_delivery_items(delivery))
     items.sort(key=lambda item: item.at)
-    return items[-FEED_LIMIT:]
+    items = items[-FEED_LIMIT:]
+    if items and items[-1].side == "account" and deliveries:
+        newest = deliveries[0]
+        buttons = tuple(
+            (i, action.get("label", ""))
+            for i, action in quick_reply_actions(newest).items()
+        )
+        items[-1] = replace(items[-1], delivery_id=newest.pk, buttons=buttons)
+    return items
 
 
 def can_unsend(*, person: SimulatedPerson) -> bool:

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .models import SimulatedEvent, SimulatedPerson
+from .models import SimulatedDelivery, SimulatedEvent, SimulatedPerson
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +111,8 @@ def event_json(event: SimulatedEvent) -> dict:
         raw["follow"] = {"isUnblocked": unblocked}
     elif event.kind == Kind.UNSEND:
         raw["unsend"] = {"messageId": event.message_id}
+    elif event.kind == Kind.POSTBACK:
+        raw["postback"] = {"data": event.postback_data}
     return raw
 
 
@@ -243,3 +245,48 @@ def unsend_last(*, person: SimulatedPerson, webhook_url: str) -> SimulatedEvent 
         event = _new_event(person, Kind.UNSEND, message_id=last.message_id)
     post_event(event, webhook_url=webhook_url)
     return event
+
+
+def tap_quick_reply(
+    *, person: SimulatedPerson, delivery_id: int, index: int, webhook_url: str
+) -> SimulatedEvent | None:
+    """Tap a quick reply button of a message the account sent: a postback
+    action posts a postback event (its displayText shows in the chat as the
+    person's words), a message action sends its text. None when there is no
+    such button."""
+    delivery = SimulatedDelivery.objects.filter(
+        pk=delivery_id, to=person.line_user_id
+    ).first()
+    action = quick_reply_actions(delivery).get(index)
+    if action is None:
+        return None
+    if action.get("type") == "message":
+        return send_text(
+            person=person, text=action.get("text", ""), webhook_url=webhook_url
+        )
+    event = _new_event(
+        person,
+        Kind.POSTBACK,
+        reply_token=new_reply_token(),
+        text=action.get("displayText", ""),
+        postback_data=action.get("data", ""),
+    )
+    post_event(event, webhook_url=webhook_url)
+    return event
+
+
+def quick_reply_actions(delivery: SimulatedDelivery | None) -> dict[int, dict]:
+    """The postback and message actions of the quick reply buttons of a
+    delivery's last message (LINE shows those of the last message only), by
+    position."""
+    if delivery is None or not delivery.messages:
+        return {}
+    last = delivery.messages[-1]
+    quick = last.get("quickReply") if isinstance(last, dict) else None
+    items = quick.get("items") if isinstance(quick, dict) else None
+    actions = {}
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        action = item.get("action") if isinstance(item, dict) else None
+        if isinstance(action, dict) and action.get("type") in ("postback", "message"):
+            actions[i] = action
+    return actions

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/follow/", views.follow, name="follow"),
     path("<int:pk>/unfollow/", views.unfollow, name="unfollow"),
     path("<int:pk>/unsend/", views.unsend, name="unsend"),
+    path("<int:pk>/quick-reply/", views.quick_reply, name="quick_reply"),
 ]

@@ -178,3 +178,27 @@ def unsend(request, pk):
         messages.error(request, _("There is no message to unsend."))
     _after_post(request, event)
     return redirect("line_simulator:phone", pk=person.pk)
+
+
+@simulator_view
+@require_POST
+@transaction.non_atomic_requests
+def quick_reply(request, pk):
+    """Tap a quick reply button of the account's last message (the consent
+    button of the greeting, for one): a signed postback event to the
+    webhook."""
+    person = _person(pk)
+    try:
+        delivery, index = int(request.POST["delivery"]), int(request.POST["index"])
+    except (KeyError, ValueError):
+        delivery = index = -1
+    event = simulator.tap_quick_reply(
+        person=person,
+        delivery_id=delivery,
+        index=index,
+        webhook_url=_webhook_url(request),
+    )
+    if event is None:
+        messages.error(request, _("That button is no longer there."))
+    _after_post(request, event)
+    return redirect("line_simulator:phone", pk=person.pk)

@@ -10,10 +10,12 @@ class ShelterConfig(AppConfig):
         from accounts import demo, home, navigation
         from accounts.roles import Role
         from consultations import anonymise, timeline
+        from consultations.line import desk_hours
 
         from . import demo as shelter_demo
         from . import home_sections
         from . import timeline as shelter_timeline
+        from .line_desk import line_desk_hours
 
         anonymise.register(wipe_client_notes)
         coordinator = (Role.COORDINATOR,)
@@ -29,6 +31,7 @@ class ShelterConfig(AppConfig):
         home.register(home.Section(coordinator, home_sections.coordinator, 30))
         demo.register(demo.Seeder("places", shelter_demo.seed_places, 30))
         timeline.register(shelter_timeline.client_entries)
+        desk_hours.register(line_desk_hours)
 
 
 def wipe_client_notes(client) -> None:

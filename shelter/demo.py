@@ -42,14 +42,20 @@ def _seed_calendars(ctx) -> None:
         Service.PHONE_LINE: (MON_WED_TO_SAT, T(10), T(20), True),
         Service.SALON: (MON_WED_TO_SAT, T(12), T(16), True),
         Service.SHELTER: (range(7), None, None, False),
+        # As seeded by shelter's migration 0003, if the data was flushed.
+        Service.LINE: (MON_WED_TO_SAT, T(10), T(20), True),
     }
     hours = []
     for service, (days, opens, closes, closes_on_holidays) in weekly.items():
-        calendar = OpeningCalendar.objects.create(
+        calendar, created = OpeningCalendar.objects.get_or_create(
             service=service,
-            closed_on_public_holidays=closes_on_holidays,
-            closed_over_year_end=closes_on_holidays,
+            defaults={
+                "closed_on_public_holidays": closes_on_holidays,
+                "closed_over_year_end": closes_on_holidays,
+            },
         )
+        if not created:
+            continue
         hours += [
             OpeningHours(calendar=calendar, weekday=d, opens=opens, closes=closes)
             for d in days

@@ -498,6 +498,7 @@ class Service(models.TextChoices):
     PHONE_LINE = "phone_line", _("Phone and SNS line")
     SALON = "salon", _("Salon")
     SHELTER = "shelter", _("Shelter")
+    LINE = "line", _("LINE desk")
 
 
 class OpeningCalendar(models.Model):

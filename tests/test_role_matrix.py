@@ -174,6 +174,7 @@ MATRIX = {
     "line_simulator:follow": COUNSELLOR_POST,
     "line_simulator:unfollow": COUNSELLOR_POST,
     "line_simulator:unsend": COUNSELLOR_POST,
+    "line_simulator:quick_reply": COUNSELLOR_POST,
 }
 
 

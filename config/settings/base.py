@@ -270,6 +270,10 @@ LINE_QUOTA_WARN_PERCENT = env.int("LINE_QUOTA_WARN_PERCENT", default=10)
 # Show the person their messages as read (既読) when a counsellor opens the
 # conversation. LINE allows this to some accounts only.
 LINE_SEND_READ_RECEIPTS = env.bool("LINE_SEND_READ_RECEIPTS", default=False)
+# The greeting with the privacy notice and consent button, and the reply
+# outside the LINE desk's opening hours, through the free reply token
+# (consultations.line.autoreply; texts in the admin).
+LINE_AUTO_REPLIES = env.bool("LINE_AUTO_REPLIES", default=True)
 # Message content (images, video, voice, files) is fetched from LINE's data
 # host; tests and demos point it at a local stub.
 LINE_DATA_API_BASE_URL = env(

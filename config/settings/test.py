@@ -30,6 +30,10 @@ LINE_SIMULATOR = env.bool("LINE_SIMULATOR", default=True)
 if LINE_SIMULATOR:
     INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
 LINE_SIMULATOR_WEBHOOK_URL = ""
+# Off, so that the other tests' replies and query counts do not depend on
+# the time of day (the LINE desk's hours); the tests of automatic replies
+# turn them on (consultations/tests/test_line_desk.py).
+LINE_AUTO_REPLIES = env.bool("LINE_AUTO_REPLIES", default=False)
 
 # Serve static files from the app folders, without collectstatic.
 WHITENOISE_AUTOREFRESH = True

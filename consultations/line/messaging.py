@@ -179,6 +179,56 @@ def reply_text(*, reply_token: str, text: str) -> None:
 
 
 @dataclass(frozen=True)
+class QuickReplyButton:
+    """A quick reply button that posts back ``data`` when tapped (LINE shows
+    ``label``, at most 20 characters, and writes ``display_text`` in the chat
+    as the person's words)."""
+
+    label: str
+    data: str
+    display_text: str = ""
+
+
+@dataclass(frozen=True)
+class OutgoingText:
+    text: str
+    buttons: tuple[QuickReplyButton, ...] = ()
+
+
+def _text_message(message: OutgoingText):
+    sdk = _sdk()
+    quick_reply = None
+    if message.buttons:
+        quick_reply = sdk.QuickReply(
+            items=[
+                sdk.QuickReplyItem(
+                    action=sdk.PostbackAction(
+                        label=button.label,
+                        data=button.data,
+                        display_text=button.display_text or None,
+                    )
+                )
+                for button in message.buttons
+            ]
+        )
+    return sdk.TextMessage(text=message.text, quick_reply=quick_reply)
+
+
+def reply_messages(*, reply_token: str, messages: list[OutgoingText]) -> None:
+    """Answer an event with up to five text messages, each with its quick
+    reply buttons (LINE shows those of the last message only), with the
+    event's reply token (POST /v2/bot/message/reply): free of charge."""
+    sdk = _sdk()
+    _call(
+        "reply",
+        "reply_message",
+        sdk.ReplyMessageRequest(
+            reply_token=reply_token, messages=[_text_message(m) for m in messages]
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class Profile:
     display_name: str
     picture_url: str

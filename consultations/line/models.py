@@ -9,6 +9,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 
+# The automatic replies (consultations.line.autoreply).
+class AutoReplyKind(models.TextChoices):
+    GREETING = "greeting", _("Greeting with the privacy notice")
+    OUTSIDE_HOURS = "outside_hours", _("Outside the opening hours")
+
+
+AUTO_REPLY_KINDS = AutoReplyKind.choices
+# The data of the greeting's consent button (a postback action).
+CONSENT_POSTBACK_DATA = "consent=yes"
+
+
 class LineUser(models.Model):
     """A person who wrote to the programme's LINE account. Their LINE user id
     and display name are personal data (counsellors only)."""
@@ -35,6 +46,8 @@ class LineUser(models.Model):
     # The time of the newest message either way: the inbox is ordered by it.
     last_event_at = models.DateTimeField(_("last activity"), default=timezone.now)
     first_contact_at = models.DateTimeField(_("first contact"), default=timezone.now)
+    # When the person tapped the consent button of the greeting (a postback).
+    consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("LINE user")
@@ -64,6 +77,10 @@ class LineUser(models.Model):
     def audit_client_code(self) -> str:
         return self.client.code if self.client_id else ""
 
+    @property
+    def consent_missing(self) -> bool:
+        return self.consent_given_at is None
+
 
 class LineMessage(models.Model):
     """One event of a conversation: a message either way, or a follow or
@@ -85,6 +102,8 @@ class LineMessage(models.Model):
         OTHER = "other", pgettext_lazy("LINE message", "Other message")
         FOLLOW = "follow", pgettext_lazy("LINE message", "Added as a friend")
         UNFOLLOW = "unfollow", pgettext_lazy("LINE message", "Blocked the account")
+        # A button tapped in a message of the account (its data in ``text``).
+        POSTBACK = "postback", pgettext_lazy("LINE message", "Tapped a button")
 
     class Status(models.TextChoices):
         SENT = "sent", pgettext_lazy("LINE reply", "Sent")
@@ -186,6 +205,11 @@ class LineMessage(models.Model):
     # sticker carries.
     sticker_keywords = models.JSONField(_("sticker keywords"), default=list, blank=True)
     sticker_text = models.TextField(_("sticker text"), blank=True)
+    # Outgoing messages the app sent by itself (a greeting, the automatic
+    # reply outside the desk's hours): they have no sender.
+    automatic = models.CharField(
+        _("automatic reply"), max_length=20, choices=AUTO_REPLY_KINDS, blank=True
+    )
 
     class Meta:
         verbose_name = _("LINE message")
@@ -201,13 +225,24 @@ class LineMessage(models.Model):
                 name="line_message_direction_valid",
             ),
             # What arrives through the webhook carries its event id; what a
-            # counsellor sends carries its sender.
+            # counsellor sends carries its sender; what the app sends by
+            # itself says which automatic reply it is.
             models.CheckConstraint(
                 condition=(
                     models.Q(direction="in", webhook_event_id__isnull=False)
-                    | models.Q(direction="out", sent_by__isnull=False, kind="text")
+                    | (
+                        models.Q(direction="out", kind="text")
+                        & (
+                            models.Q(sent_by__isnull=False, automatic="")
+                            | (models.Q(sent_by__isnull=True) & ~models.Q(automatic=""))
+                        )
+                    )
                 ),
                 name="line_message_origin",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(automatic="") | models.Q(direction="out"),
+                name="line_message_automatic_outgoing",
             ),
             # Only outgoing messages have a delivery state, and each has one.
             models.CheckConstraint(
@@ -291,6 +326,14 @@ class LineMessage(models.Model):
             self.Kind.FILE: [self.file_name],
         }.get(self.kind, [])
         return " ".join([placeholder, *[w for w in words if w]])
+
+    @property
+    def postback_label(self) -> str:
+        """What a tapped button said, in the app's words where it is one of
+        the app's own buttons."""
+        if self.text == CONSENT_POSTBACK_DATA:
+            return str(_("Consented to the privacy notice"))
+        return self.text
 
     @property
     def has_place(self) -> bool:
@@ -455,3 +498,117 @@ class LineWebhookDay(models.Model):
     @property
     def is_failure(self) -> bool:
         return self.outcome != self.Outcome.RECEIVED
+
+
+class CannedReply(models.Model):
+    """A ready-made reply (定型文) that a counsellor inserts into the reply box
+    and edits before sending. Its text may hold variables, filled in on
+    insertion (consultations.line.canned): {相談員名}, {受付時間}."""
+
+    title = models.CharField(_("title"), max_length=80)
+    text = models.TextField(_("text"), max_length=5000)
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["order", "title", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(title="") & ~models.Q(text=""),
+                name="canned_reply_title_and_text",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class LineAutoReply(models.Model):
+    """The text of an automatic reply, one per kind, edited by admins: the
+    greeting with the privacy notice and its consent button, and the reply
+    to a message outside the LINE desk's opening hours. {受付時間} in the
+    text becomes the desk's hours."""
+
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=AutoReplyKind.choices, unique=True
+    )
+    text = models.TextField(_("text"), max_length=5000)
+    # The greeting's consent button (LINE allows 20 characters).
+    button_label = models.CharField(
+        _("consent button label"), max_length=20, blank=True
+    )
+    active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("LINE automatic reply")
+        verbose_name_plural = _("LINE automatic replies")
+        ordering = ["kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=AutoReplyKind.values),
+                name="line_auto_reply_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(text=""), name="line_auto_reply_text"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="greeting", button_label=""),
+                name="line_auto_reply_greeting_button",
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+
+class LineAutoReplyClaim(models.Model):
+    """An automatic reply due to a person: one row per person, kind and
+    period, so that it goes out once however often LINE delivers the event
+    and however many deliveries run at once (the unique constraint decides).
+    The period is "first" for the greeting, and the time the desk closed for
+    the reply outside the opening hours (once per closed period)."""
+
+    line_user = models.ForeignKey(
+        LineUser,
+        verbose_name=_("LINE user"),
+        on_delete=models.CASCADE,
+        related_name="auto_reply_claims",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=AutoReplyKind.choices)
+    period = models.CharField(_("period"), max_length=40)
+    # The incoming message whose reply token carries the reply.
+    trigger = models.ForeignKey(
+        LineMessage,
+        verbose_name=_("answered message"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The reply as stored once LINE took it (none: not sent).
+    message = models.OneToOneField(
+        LineMessage,
+        verbose_name=_("reply sent"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("LINE automatic reply due")
+        verbose_name_plural = _("LINE automatic replies due")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line_user", "kind", "period"], name="line_auto_reply_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.period}"

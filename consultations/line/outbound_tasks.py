@@ -63,3 +63,14 @@ def send_read_receipt(message_id: int) -> bool:
     except messaging.LineApiError:
         return False
     return True
+
+
+@task()
+def send_auto_replies(trigger_id: int) -> int:
+    """Send the automatic replies (greeting, outside the hours) claimed for
+    an incoming message, with its reply token (consultations.line.autoreply).
+    Returns how many went out."""
+    from .autoreply import line_auto_replies_send
+
+    with audit_context(path="task line automatic reply"):
+        return line_auto_replies_send(trigger_id=trigger_id)

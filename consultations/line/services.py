@@ -21,7 +21,7 @@ from accounts.roles import Role, user_roles
 
 from ..models import Channel, Client, Consultation
 from ..services import client_create, consultation_create
-from . import media, messaging, selectors
+from . import autoreply, media, messaging, selectors
 from .models import LineMedia, LineMessage, LineUser
 from .webhook import UNSEND, IncomingEvent
 
@@ -105,6 +105,8 @@ def line_events_store(*, events: Iterable[IncomingEvent]) -> int:
     _media_register([e for e in fresh if e.media is not None])
     _withdraw_unsent([e for e in fresh if e.kind == UNSEND], users)
     _refresh_users(users, fresh)
+    # Consent from a postback; the greeting and the reply outside the hours.
+    autoreply.after_events_stored(users=users, fresh=fresh)
     _fetch_new_profiles([users[uid] for uid in first_seen if uid not in seen_before])
     return len(rows)
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.audit import Action, audit
 from accounts.roles import Role, role_required
 
-from . import health, live, messaging, selectors, services
+from . import canned, health, live, messaging, selectors, services
 from . import media as line_media
 from .forms import (
     InboxFilterForm,
@@ -203,6 +203,7 @@ def _render_conversation(request, line_user: LineUser, **forms):
             line_user=line_user,
             initial={"seen_message_id": last_message_id},
         ),
+        "canned_replies": canned.canned_replies_for(counsellor=request.user),
     }
     audit(user=request.user, action=Action.VIEW, obj=line_user)
     return render(request, "consultations/line_conversation.html", context)

@@ -213,6 +213,23 @@ def _media(kind: str, message: dict) -> dict | None:
     return media
 
 
+POSTBACK_DATA_MAX_LENGTH = 300  # LINE's limit for a postback action's data
+POSTBACK_PARAMS = ("date", "time", "datetime", "newRichMenuAliasId", "status")
+
+
+def _postback_params(params) -> str:
+    """What a date or time picker (or a rich menu switch) chose, appended to
+    the postback's data as " name=value" pairs; '' when there is none."""
+    if not isinstance(params, dict):
+        return ""
+    pairs = [
+        f"{name}={_str(params[name], 40)}"
+        for name in POSTBACK_PARAMS
+        if isinstance(params.get(name), str) and _str(params[name], 40)
+    ]
+    return "".join(f" {pair}" for pair in pairs)
+
+
 def _timestamp(value) -> dt.datetime | None:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         return None
@@ -239,6 +256,10 @@ def _event(raw: dict) -> IncomingEvent | None:
         logger.warning("LINE webhook: skipped a %s event lacking ids or time", label)
         return None
     common = {"webhook_event_id": event_id, "line_user_id": user_id, "sent_at": sent_at}
+    context = raw.get("deliveryContext")
+    redelivered = isinstance(context, dict) and context.get("isRedelivery") is True
+    # A redelivered event comes too late for its reply token.
+    reply_token = "" if redelivered else _token(raw.get("replyToken"))
     if event_type == "message":
         message = raw.get("message")
         if not isinstance(message, dict):
@@ -254,21 +275,33 @@ def _event(raw: dict) -> IncomingEvent | None:
                 event_id,
             )
             text = clean_text(text)
-        context = raw.get("deliveryContext")
-        redelivered = isinstance(context, dict) and context.get("isRedelivery") is True
         return IncomingEvent(
             kind=kind,
             text=text,
             line_message_id=_id(message.get("id")),
-            # A redelivered event comes too late for its reply token.
-            reply_token="" if redelivered else _token(raw.get("replyToken")),
+            reply_token=reply_token,
             mark_as_read_token=_token(message.get("markAsReadToken")),
             details=_details(kind, message),
             media=_media(kind, message),
             **common,
         )
-    if event_type in ("follow", "unfollow"):
+    if event_type == "follow":
+        return IncomingEvent(kind=event_type, reply_token=reply_token, **common)
+    if event_type == "unfollow":
         return IncomingEvent(kind=event_type, **common)
+    if event_type == "postback":
+        postback = raw.get("postback")
+        postback = postback if isinstance(postback, dict) else {}
+        data = _str(postback.get("data"), POSTBACK_DATA_MAX_LENGTH)
+        if not data:
+            logger.warning("LINE webhook: skipped a postback event without data")
+            return None
+        return IncomingEvent(
+            kind=Kind.POSTBACK,
+            text=data + _postback_params(postback.get("params")),
+            reply_token=reply_token,
+            **common,
+        )
     if event_type == "unsend":
         unsend = raw.get("unsend") if isinstance(raw.get("unsend"), dict) else {}
         message_id = _id(unsend.get("messageId"))

@@ -262,13 +262,17 @@ def test_other_message_types_are_kept_as_placeholders_with_their_id(client):
 
 
 def test_events_the_inbox_does_not_keep_are_ignored_but_answered(client):
-    """Group chats, postbacks and the like: 200, nothing stored."""
+    """Group chats, beacons and the like: 200, nothing stored. (Postbacks are
+    kept: consultations/tests/test_line_desk.py.)"""
     group_message = text_event("01H8X0A1GROUP00000000000AA", HANAKO, "グループ", "1")
     group_message["source"] = {"type": "group", "groupId": "Ca56f9", "userId": HANAKO}
     body = payload(
         group_message,
         event(
-            "01H8X0A1POSTBACK000000000AB", HANAKO, "postback", postback={"data": "x"}
+            "01H8X0A1BEACON0000000000AB",
+            HANAKO,
+            "beacon",
+            beacon={"hwid": "d41d8cd98f", "type": "enter"},
         ),
     )
     assert post(client, body, sign(body)).status_code == 200

@@ -16,6 +16,7 @@ def test_the_count_matches_the_day_by_day_statuses(seed):
     rng = random.Random(seed)
     start = dt.date(2021, 4, 1) + dt.timedelta(days=rng.randrange(200))
     end = start + dt.timedelta(days=rng.randrange(0, 500))
+    OpeningCalendar.objects.all().delete()  # the LINE desk's seeded one too
     for service in Service.values:
         calendar = OpeningCalendar.objects.create(
             service=service,
