@@ -18,6 +18,10 @@ PUBLIC = {
 # tests): what LINE's servers would answer, so it checks the channel's bearer
 # token instead of a session (401 without it).
 STAND_IN = "/dev/line-api/"
+# The live updates of the LINE pages: a poll checks a signed token bound to the
+# session (consultations/line/live.py) in one query instead of loading the
+# user, so without one it answers 403 rather than redirecting.
+LIVE = "/line/live/"
 SAMPLE_ARGS = {
     "int": "1",
     "str": "x",
@@ -67,6 +71,9 @@ def test_anonymous_request_is_sent_to_login(client, url):
         return
     if url.startswith(STAND_IN):
         assert (chain, response.status_code) == ([], 401), url
+        return
+    if url.startswith(LIVE):
+        assert (chain, response.status_code) == ([], 403), url
         return
     assert chain, (url, response.status_code)
     assert chain[-1].startswith("/accounts/login/"), (url, chain)
