@@ -36,6 +36,7 @@ from consultations.models import (
 )
 from consultations.tests.factories import ConsultationFactory
 from consultations.tests.line_factories import LineMessageFactory, LineUserFactory
+from devtools.models import SimulatedPerson
 from peergroups.models import Attendance, Session
 from peergroups.services import series_create
 from peergroups.tests.factories import GroupFactory, SessionFactory
@@ -169,6 +170,8 @@ def build_world(users) -> dict:
             token="0" * 32,
             file_format="csv",
         ),
+        # The LINE simulator's phone (devtools, on in the tests).
+        "simulated_person": SimulatedPerson.objects.create(display_name="模擬"),
     }
 
 
