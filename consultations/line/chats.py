@@ -101,7 +101,7 @@ def chat_claim(*, chat: LineChat, by) -> LineChat:
 
 def _lock(chat: LineChat) -> LineChat:
     return (
-        LineChat.objects.select_for_update()
+        LineChat.objects.select_for_update(of=("self",))
         .select_related("line_user__client")
         .get(pk=chat.pk)
     )
