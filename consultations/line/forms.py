@@ -143,6 +143,7 @@ class ChatTransferForm(forms.Form):
     )
 
     def __init__(self, *args, exclude=None, **kwargs):
+        kwargs.setdefault("auto_id", "transfer_%s")  # ids apart from other forms
         super().__init__(*args, **kwargs)
         queryset = counsellors()
         if exclude is not None:
@@ -182,6 +183,8 @@ class ChatEndForm(forms.Form):
     )
 
     def __init__(self, *args, line_user=None, **kwargs):
+        # The conversation page's link form has a "code" field too.
+        kwargs.setdefault("auto_id", "end_%s")
         super().__init__(*args, **kwargs)
         # Linked: the consultation goes to that client; otherwise a client
         # code, or anonymous.
