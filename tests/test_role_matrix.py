@@ -241,8 +241,8 @@ def line_media_downloaded(line_user):
 def world(counsellor):
     """One record of each kind, so that every URL has something to show."""
     from consultations import services
-    from consultations.tests.factories import ConsultationFactory
     from consultations.models import LineChat
+    from consultations.tests.factories import ConsultationFactory
     from consultations.tests.line_factories import LineUserFactory
     from devtools.models import SimulatedPerson
     from peergroups.services import series_create
