@@ -77,12 +77,13 @@ def _ended():
 
 
 @transaction.atomic
-def chat_claim(*, chat: LineChat, by) -> LineChat:
+def chat_claim(*, chat: LineChat, by, at: dt.datetime | None = None) -> LineChat:
     """Take a waiting chat: one conditional UPDATE ... WHERE status='waiting',
     so that when two counsellors claim it at the same moment exactly one
     wins; the other gets ChatError naming who did. Claiming a chat one
-    already holds changes nothing."""
-    now = timezone.now()
+    already holds changes nothing. ``at``: now, unless given (the demo's
+    past)."""
+    now = at or timezone.now()
     won = LineChat.objects.filter(pk=chat.pk, status=Status.WAITING).update(
         status=Status.ACTIVE, claimed_by=by, claimed_at=now
     )
@@ -247,13 +248,15 @@ def chat_end(
     client: Client | None = None,
     anonymous: bool = False,
     topics=(),
+    at: dt.datetime | None = None,
 ) -> Consultation:
     """End an active chat and record it as exactly one consultation: channel
     LINE, started when the chat started, lasting until now (in minutes), by
     the counsellor who holds it, for ``client`` (linked to the LINE user if
     she was not linked yet), else the LINE user's client, or anonymous when
     unlinked and ``anonymous``. The chat's messages are marked read and
-    recorded in it. By the holder or a supervisor."""
+    recorded in it. By the holder or a supervisor. ``at``: the end, now
+    unless given (the demo's past)."""
     chat = _lock(chat)
     _may_act(chat, by)
     if outcome not in LineChat.Outcome.values:
@@ -276,7 +279,7 @@ def chat_end(
         from .services import line_user_link_client
 
         line_user_link_client(line_user=line_user, client=client, by=by)
-    now = timezone.now()
+    now = at or timezone.now()
     consultation = consultation_create(
         by=by,
         counsellor=chat.claimed_by,
