@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .audit import Action, audit
 from .models import AuditEntry, User
@@ -65,8 +66,19 @@ admin.site.site_title = "ibasho"
 
 @admin.register(User)
 class IbashoUserAdmin(UserAdmin):
-    list_display = ("username", "last_name", "first_name", "is_active", "is_staff")
-    list_filter = ("groups", "is_active", "is_staff")
+    list_display = (
+        "username",
+        "last_name",
+        "first_name",
+        "is_active",
+        "is_staff",
+        "is_supervisor",
+    )
+    list_filter = ("groups", "is_active", "is_staff", "is_supervisor")
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        (_("LINE desk"), {"fields": ("is_supervisor",)}),
+    )
 
 
 @admin.register(AuditEntry)

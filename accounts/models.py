@@ -8,6 +8,18 @@ from django.utils.translation import gettext_lazy as _
 class User(AbstractUser):
     """A member of staff. Roles are groups (see accounts.roles)."""
 
+    # A counsellor on supervisor duty (the MHLW guideline for SNS
+    # consultations asks for one on shift): sees every live LINE chat and can
+    # take one over or reassign it. Admins always can.
+    is_supervisor = models.BooleanField(
+        _("supervisor"),
+        default=False,
+        help_text=_(
+            "Sees every live LINE chat and can take one over or reassign it "
+            "(admins always can)."
+        ),
+    )
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

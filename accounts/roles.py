@@ -60,6 +60,28 @@ def has_role(user, *roles: str) -> bool:
     return Role.ADMIN in held or any(role in held for role in roles)
 
 
+def is_supervisor(user) -> bool:
+    """Admins, and counsellors marked as supervisors (User.is_supervisor):
+    they watch every live LINE chat and may take one over or reassign it."""
+    held = user_roles(user)
+    if Role.ADMIN in held:
+        return True
+    return Role.COUNSELLOR in held and bool(getattr(user, "is_supervisor", False))
+
+
+def supervisor_required(view):
+    """Only supervisors (see ``is_supervisor``); others get 403."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_supervisor(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def require_role(user, *roles: str) -> None:
     if not has_role(user, *roles):
         raise PermissionDenied

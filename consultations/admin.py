@@ -1,9 +1,17 @@
 from django.contrib import admin
 
 from accounts.admin import AuditedAdminMixin
-from accounts.roles import Role, has_role
+from accounts.roles import Role, has_role, user_roles
 
-from .models import CannedReply, Client, LineAutoReply, PartnerAgency, Topic
+from .models import (
+    CannedReply,
+    Client,
+    LineAutoReply,
+    LineChat,
+    LineUser,
+    PartnerAgency,
+    Topic,
+)
 
 
 @admin.register(Client)
@@ -78,8 +86,73 @@ class LineAutoReplyAdmin(admin.ModelAdmin):
     list_display = ("kind", "active", "updated_at")
     readonly_fields = ("kind",)
 
+
+class AdminRoleOnlyMixin:
+    """Pages for the admin role only, whatever model permissions a staff
+    user holds: the LINE user id is for admins (counsellors never see it)."""
+
+    def has_module_permission(self, request):
+        return Role.ADMIN in user_roles(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return Role.ADMIN in user_roles(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(LineUser)
+class LineUserAdmin(AdminRoleOnlyMixin, AuditedAdminMixin, admin.ModelAdmin):
+    """Read only: who wrote to the LINE account, with the LINE user id an
+    admin may need (LINE's support, the Developers console)."""
+
+    list_display = ("pk", "line_user_id", "client", "is_following", "last_event_at")
+    list_select_related = ("client",)
+    search_fields = ("line_user_id", "client__code")
+    fields = (
+        "line_user_id",
+        "display_name",
+        "client",
+        "is_following",
+        "first_contact_at",
+        "last_event_at",
+        "profile_checked_at",
+    )
+    readonly_fields = fields
+
+
+@admin.register(LineChat)
+class LineChatAdmin(AdminRoleOnlyMixin, AuditedAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "pk",
+        "line_user",
+        "status",
+        "claimed_by",
+        "started_at",
+        "first_response_at",
+        "ended_at",
+        "outcome",
+        "outside_hours",
+    )
+    list_filter = ("status", "outcome", "outside_hours")
+    list_select_related = ("line_user", "claimed_by")
+    fields = (
+        "line_user",
+        "status",
+        "started_at",
+        "claimed_by",
+        "claimed_at",
+        "first_response_at",
+        "ended_at",
+        "ended_by",
+        "outcome",
+        "outside_hours",
+        "consultation",
+    )
+    readonly_fields = fields

@@ -555,6 +555,8 @@ from .line.models import (  # noqa: E402, F401
     CannedReply,
     LineAutoReply,
     LineAutoReplyClaim,
+    LineChat,
+    LineChatTransfer,
     LineMedia,
     LineMessage,
     LineUser,

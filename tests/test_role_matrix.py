@@ -102,6 +102,15 @@ MATRIX = {
     "line:inbox_updates": row(403, 403, 403, 403, 403, 403),
     "line:worklist_updates": row(403, 403, 403, 403, 403, 403),
     "line:conversation_updates": row(403, 403, 403, 403, 403, 403),
+    # the desk: counsellors hold chats; city staff, coordinators and
+    # facilitators never reach one
+    "line:chat_claim": COUNSELLOR_POST,
+    "line:chat_transfer": COUNSELLOR_POST,
+    "line:chat_end": COUNSELLOR_POST,
+    # supervisors: admins, and counsellors marked as supervisors
+    # (test_line_chats covers those)
+    "line:chat_take_over": ADMIN_POST,
+    "line:supervision": ADMIN,
     # shelter: coordinators; counsellors read a stay (linked from the timeline)
     "shelter:calendar": COORDINATOR,
     "shelter:stay_list": COORDINATOR,
@@ -238,6 +247,7 @@ def line_media_downloaded(line_user):
 def world(counsellor):
     """One record of each kind, so that every URL has something to show."""
     from consultations import services
+    from consultations.models import LineChat
     from consultations.tests.factories import ConsultationFactory
     from consultations.tests.line_factories import LineUserFactory
     from devtools.models import SimulatedPerson
@@ -299,6 +309,9 @@ def world(counsellor):
         "step": step,
         "line_user": line_user,
         "line_media": line_media_downloaded(line_user),
+        "line_chat": LineChat.objects.create(
+            line_user=line_user, started_at=line_user.first_contact_at
+        ),
         "stay": StayFactory(client=person),
         "unmet": UnmetRequestFactory(client=person),
         "visit": SalonVisitFactory(),
@@ -370,6 +383,8 @@ def url_for(name, world):
         "line_simulator:create_person",
     ):
         return reverse(name, args=[world["simulated_person"].pk])
+    if name.startswith("line:chat_"):
+        return reverse(name, args=[world["line_chat"].pk])
     if name.startswith("line:media"):
         return reverse(name, args=[world["line_user"].pk, world["line_media"].pk])
     if name.startswith("line:") and name not in (
@@ -379,6 +394,7 @@ def url_for(name, world):
         "line:status",
         "line:inbox_updates",
         "line:worklist_updates",
+        "line:supervision",
     ):
         return reverse(name, args=[world["line_user"].pk])
     if name == "shelter:stay_action":

@@ -202,7 +202,10 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "style-src-attr": ["'unsafe-inline'"],
-        "img-src": ["'self'", "data:"],
+        # LINE profile pictures (shown to admins, and to counsellors with
+        # LINE_SHOW_PROFILE_PICTURE) come from LINE's image host, fetched
+        # with no referrer.
+        "img-src": ["'self'", "data:", "https://profile.line-scdn.net"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
@@ -274,6 +277,10 @@ LINE_SEND_READ_RECEIPTS = env.bool("LINE_SEND_READ_RECEIPTS", default=False)
 # outside the LINE desk's opening hours, through the free reply token
 # (consultations.line.autoreply; texts in the admin).
 LINE_AUTO_REPLIES = env.bool("LINE_AUTO_REPLIES", default=True)
+# Counsellors do not see the person's LINE profile picture unless this is on
+# (admins always do); they never see the LINE user id. A per-organisation
+# setting replaces this when organisations come.
+LINE_SHOW_PROFILE_PICTURE = env.bool("LINE_SHOW_PROFILE_PICTURE", default=False)
 # Message content (images, video, voice, files) is fetched from LINE's data
 # host; tests and demos point it at a local stub.
 LINE_DATA_API_BASE_URL = env(

@@ -1,8 +1,9 @@
 # ruff: noqa: E501 - the fictional message texts read best one per line.
 """Fictional demo conversations for `manage.py seed_demo`: a few people who
 wrote to the programme's LINE account near the end of the demo fiscal year.
-Incoming messages go through the same service as the webhook; some
-conversations are linked to a demo client and partly recorded already."""
+Incoming messages go through the same service as the webhook, so they open
+chats; some conversations are linked to a demo client and had a first chat
+ended as a consultation."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import datetime as dt
 from django.utils import timezone
 
 from ..models import Client, Topic
-from . import selectors, services
-from .models import LineMessage, LineUser
+from . import chats, selectors, services
+from .models import LineChat, LineMessage, LineUser
 from .webhook import IncomingEvent
 
 Kind = LineMessage.Kind
@@ -184,6 +185,12 @@ def _event_id(rng) -> str:
 
 
 def seed_conversations(ctx) -> str:
+    """Each day's events go through the webhook's store, so they open and
+    join chats as real ones do; the counsellor's replies answer the open
+    chat (claiming it at the first reply). A conversation with
+    ``record_first_day`` had its first day's chat ended as a consultation;
+    the others are still open: waiting while nobody answered, else in
+    progress."""
     rng = ctx.rng
     tz = timezone.get_current_timezone()
     counsellor = ctx.users["counsellor"]
@@ -192,10 +199,11 @@ def seed_conversations(ctx) -> str:
     recorded = messages = 0
     for script in CONVERSATIONS:
         line_user_id = f"U{rng.getrandbits(128):032x}"
-        incoming: list[IncomingEvent] = []
-        replies = []
-        for days_before, lines in script["days"]:
+        line_user = None
+        for index, (days_before, lines) in enumerate(script["days"]):
             day = ctx.end - dt.timedelta(days=days_before)
+            incoming: list[IncomingEvent] = []
+            replies = []
             for hhmm, who, text in lines:
                 at = dt.datetime.combine(day, dt.time.fromisoformat(hhmm), tzinfo=tz)
                 if who == "out":
@@ -214,42 +222,47 @@ def seed_conversations(ctx) -> str:
                         else "",
                     )
                 )
-        messages += services.line_events_store(events=incoming)
-        line_user = LineUser.objects.get(line_user_id=line_user_id)
-        line_user.display_name = script["name"]
-        line_user.save(update_fields=["display_name"])
-        for at, text in replies:
-            services.line_reply_store(
-                line_user=line_user, by=counsellor, text=text, sent_at=at
-            )
-            messages += 1
-        if script["link"] and clients:
-            services.line_user_link_client(
-                line_user=line_user, client=rng.choice(clients), by=counsellor
-            )
-        if replies:
-            # What came before the last reply has been read.
-            LineMessage.objects.filter(
-                line_user=line_user,
-                direction=LineMessage.Direction.INCOMING,
-                sent_at__lt=replies[-1][0],
-            ).update(read_at=replies[-1][0])
-        if script.get("record_first_day"):
-            first_day = ctx.end - dt.timedelta(days=script["days"][0][0])
-            day_messages = list(
-                selectors.day_unrecorded(line_user=line_user, day=first_day)
-            )
-            services.consultation_record_from_line(
-                line_user=line_user,
-                by=counsellor,
-                day=first_day,
-                up_to_message_id=max(m.pk for m in day_messages),
-                started_at=day_messages[0].sent_at,
-                summary=selectors.day_summary(day_messages),
-                topics=[topics[n] for n in script["topics"] if n in topics],
-            )
-            recorded += 1
+            messages += services.line_events_store(events=incoming)
+            if line_user is None:
+                line_user = LineUser.objects.get(line_user_id=line_user_id)
+                line_user.display_name = script["name"]
+                line_user.save(update_fields=["display_name"])
+                if script["link"] and clients:
+                    services.line_user_link_client(
+                        line_user=line_user, client=rng.choice(clients), by=counsellor
+                    )
+            chat = LineChat.objects.filter(
+                line_user=line_user, status__in=LineChat.OPEN
+            ).first()
+            for at, text in replies:
+                if chat is not None and chat.status == LineChat.Status.WAITING:
+                    chat = chats.chat_claim(chat=chat, by=counsellor, at=at)
+                services.line_reply_store(
+                    line_user=line_user, by=counsellor, text=text, sent_at=at, chat=chat
+                )
+                messages += 1
+            if replies:
+                # What came before the last reply has been read.
+                LineMessage.objects.filter(
+                    line_user=line_user,
+                    direction=LineMessage.Direction.INCOMING,
+                    sent_at__lt=replies[-1][0],
+                ).update(read_at=replies[-1][0])
+            if index == 0 and script.get("record_first_day") and chat is not None:
+                last = chat.messages.order_by("-sent_at").values_list(
+                    "sent_at", flat=True
+                )[0]
+                chats.chat_end(
+                    chat=chat,
+                    outcome=LineChat.Outcome.ESTABLISHED,
+                    by=counsellor,
+                    summary=selectors.chat_summary(chat=chat),
+                    anonymous=line_user.client_id is None,
+                    topics=[topics[n] for n in script["topics"] if n in topics],
+                    at=last + dt.timedelta(minutes=5),
+                )
+                recorded += 1
     return (
         f"{len(CONVERSATIONS)} LINE conversations, {messages} messages, "
-        f"{recorded} recorded as consultations"
+        f"{recorded} chats ended as consultations"
     )

@@ -132,3 +132,116 @@ class ReplyForm(forms.Form):
 
 class InboxFilterForm(forms.Form):
     unread = forms.BooleanField(label=_("Unread only"), required=False)
+
+
+def counsellors():
+    """Active users who can hold a chat: counsellors and admins."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    from accounts.roles import Role
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(groups__name__in=[Role.COUNSELLOR, Role.ADMIN]) | Q(is_superuser=True)
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+class CounsellorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.display_name
+
+
+class ChatTransferForm(forms.Form):
+    to = CounsellorChoiceField(label=_("Hand to"), queryset=None)
+    note = forms.CharField(
+        label=_("Note for them"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Where the conversation stands, what to watch for."),
+    )
+
+    def __init__(self, *args, exclude=None, **kwargs):
+        kwargs.setdefault("auto_id", "transfer_%s")  # ids apart from other forms
+        super().__init__(*args, **kwargs)
+        queryset = counsellors()
+        if exclude is not None:
+            queryset = queryset.exclude(pk=exclude)
+        self.fields["to"].queryset = queryset
+
+
+class ChatEndForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[
+            ("established", _("Consultation took place")),
+            ("not_established", _("No consultation took place")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    code = forms.CharField(
+        label=_("Client code"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "C-000123", "size": 12}),
+        help_text=_("Links the LINE user to this client."),
+    )
+    anonymous = forms.BooleanField(
+        label=_("Anonymous consultation (no client)"), required=False
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Topics"),
+        queryset=Topic.objects.filter(active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    summary = forms.CharField(
+        label=_("Summary"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("The chat's messages; shorten or edit them as needed."),
+    )
+
+    def __init__(self, *args, line_user=None, **kwargs):
+        # The conversation page's link form has a "code" field too.
+        kwargs.setdefault("auto_id", "end_%s")
+        super().__init__(*args, **kwargs)
+        # Linked: the consultation goes to that client; otherwise a client
+        # code, or anonymous.
+        self.linked = bool(line_user and line_user.client_id)
+        if self.linked:
+            del self.fields["code"]
+            del self.fields["anonymous"]
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip().upper()
+        if not code:
+            return ""
+        client = Client.objects.filter(code=code).first()
+        if client is None:
+            raise forms.ValidationError(
+                _("No client has the code %(code)s."),
+                code="unknown_client",
+                params={"code": code},
+            )
+        self.cleaned_data["client"] = client
+        return code
+
+    def clean(self):
+        data = super().clean()
+        if self.linked:
+            return data
+        if data.get("anonymous") and data.get("code"):
+            raise forms.ValidationError(
+                _("Give a client code or tick anonymous, not both."), code="both"
+            )
+        if not data.get("anonymous") and not data.get("code") and not self.errors:
+            raise forms.ValidationError(
+                _("Give the client's code, or end the chat as anonymous."),
+                code="no_client",
+            )
+        return data

@@ -82,6 +82,189 @@ class LineUser(models.Model):
         return self.consent_given_at is None
 
 
+class LineChat(models.Model):
+    """One LINE consultation (a chat): from the person's first message while no
+    chat of hers is open, until a counsellor ends it. Ending it makes one
+    consultation record (consultations.line.chats.chat_end)."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")  # 待機中
+        ACTIVE = "active", _("In progress")  # 対応中
+        ENDED = "ended", _("Ended")  # 終了
+
+    class Outcome(models.TextChoices):
+        ESTABLISHED = "established", _("Consultation took place")  # 成立
+        NOT_ESTABLISHED = "not_established", _("No consultation took place")  # 不成立
+
+    OPEN = (Status.WAITING, Status.ACTIVE)
+
+    line_user = models.ForeignKey(
+        LineUser,
+        verbose_name=_("LINE user"),
+        on_delete=models.CASCADE,
+        related_name="chats",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.WAITING,
+        db_index=True,
+    )
+    # The first incoming message of the chat.
+    started_at = models.DateTimeField(_("started at"))
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # The first reply sent in the chat.
+    first_response_at = models.DateTimeField(
+        _("first response at"), null=True, blank=True
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ended by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=Outcome.choices, blank=True
+    )
+    # Began outside the LINE desk's opening hours.
+    outside_hours = models.BooleanField(_("outside opening hours"), default=False)
+    consultation = models.OneToOneField(
+        "consultations.Consultation",
+        verbose_name=_("consultation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="line_chat",
+    )
+
+    class Meta:
+        verbose_name = _("LINE chat")
+        verbose_name_plural = _("LINE chats")
+        ordering = ["started_at", "id"]
+        constraints = [
+            # At most one open chat per person: a new message joins it.
+            models.UniqueConstraint(
+                fields=["line_user"],
+                condition=models.Q(status__in=["waiting", "active"]),
+                name="line_chat_one_open_per_user",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["waiting", "active", "ended"]),
+                name="line_chat_status_valid",
+            ),
+            # Waiting: nobody holds it. In progress: someone does.
+            models.CheckConstraint(
+                condition=~models.Q(status="waiting", claimed_by__isnull=False),
+                name="line_chat_waiting_unclaimed",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="active", claimed_by__isnull=True),
+                name="line_chat_active_claimed",
+            ),
+            # Ended exactly when it has an end and an outcome.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        status="ended",
+                        ended_at__isnull=False,
+                        outcome__in=["established", "not_established"],
+                    )
+                    | (
+                        ~models.Q(status="ended")
+                        & models.Q(ended_at__isnull=True, outcome="")
+                    )
+                ),
+                name="line_chat_ended_has_end_and_outcome",
+            ),
+        ]
+
+    def __str__(self):
+        return f"LINE chat #{self.pk} ({self.status})"
+
+    def get_absolute_url(self):
+        return reverse("line:conversation", args=[self.line_user_id])
+
+    @property
+    def audit_client_code(self) -> str:
+        return self.line_user.audit_client_code
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+    @property
+    def duration(self):
+        if self.ended_at is None:
+            return None
+        return self.ended_at - self.started_at
+
+    @property
+    def time_to_first_response(self):
+        if self.first_response_at is None:
+            return None
+        return self.first_response_at - self.started_at
+
+
+class LineChatTransfer(models.Model):
+    """A chat handed from one counsellor to another (a transfer, or a
+    supervisor's take-over), with the note for the one who takes it. Shown in
+    the conversation; the audit trail records it without the note."""
+
+    chat = models.ForeignKey(
+        LineChat,
+        verbose_name=_("LINE chat"),
+        on_delete=models.CASCADE,
+        related_name="transfers",
+    )
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("to"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    take_over = models.BooleanField(_("taken over by a supervisor"), default=False)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("LINE chat transfer")
+        verbose_name_plural = _("LINE chat transfers")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"LINE chat #{self.chat_id} transfer {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def audit_client_code(self) -> str:
+        return self.chat.audit_client_code
+
+
 class LineMessage(models.Model):
     """One event of a conversation: a message either way, or a follow or
     unfollow. Incoming events carry LINE's ``webhookEventId``, unique, so a
@@ -151,6 +334,16 @@ class LineMessage(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # The person withdrew the message in LINE (送信取消): its text is gone.
     unsent = models.BooleanField(_("withdrawn"), default=False)
+    # Incoming: the person's open chat when it arrived; outgoing: the chat it
+    # answers. None for what came before chats, and for follow events.
+    chat = models.ForeignKey(
+        LineChat,
+        verbose_name=_("LINE chat"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
     consultation = models.ForeignKey(
         "consultations.Consultation",
         verbose_name=_("recorded as consultation"),

@@ -6,13 +6,21 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import pgettext
 
 from . import messaging
-from .models import LineMessage, LineUser
+from .models import LineChat, LineChatTransfer, LineMessage, LineUser
 
 Direction = LineMessage.Direction
 Kind = LineMessage.Kind
@@ -29,9 +37,11 @@ def _unread() -> Q:
 
 
 def _unrecorded() -> Q:
-    return Q(direction=Direction.INCOMING, consultation__isnull=True) & ~Q(
-        kind__in=FOLLOW_KINDS
-    )
+    """Messages from before chats, not yet recorded: a chat's messages are
+    recorded by ending the chat (consultations.line.chats.chat_end)."""
+    return Q(
+        direction=Direction.INCOMING, consultation__isnull=True, chat__isnull=True
+    ) & ~Q(kind__in=FOLLOW_KINDS)
 
 
 def _count_per_user(condition: Q):
@@ -142,12 +152,14 @@ def unrecorded_days(*, line_user: LineUser) -> list[dict]:
 
 
 def day_unrecorded(*, line_user: LineUser, day: dt.date) -> QuerySet[LineMessage]:
-    """The messages either way of ``day`` that are not yet recorded."""
+    """The messages either way of ``day`` that are not yet recorded and are
+    in no chat (from before chats, or replies to them)."""
     start, end = day_bounds(day)
     return (
         LineMessage.objects.filter(
             line_user=line_user,
             consultation__isnull=True,
+            chat__isnull=True,
             sent_at__gte=start,
             sent_at__lt=end,
         )
@@ -205,3 +217,130 @@ def quota() -> dict | None:
     }
     cache.set(QUOTA_CACHE_KEY, result, settings.LINE_QUOTA_CACHE_SECONDS)
     return result
+
+
+# CHATS (the desk)
+# ------------------------------------------------------------------------------
+
+ChatStatus = LineChat.Status
+
+
+def _minutes_since(then: dt.datetime | None, now: dt.datetime) -> int | None:
+    if then is None:
+        return None
+    return max(0, int((now - then).total_seconds() // 60))
+
+
+def _live_chats() -> QuerySet[LineChat]:
+    """Open chats with the person, her client and the holder, and the times
+    of the last message either way (one query)."""
+    return (
+        LineChat.objects.filter(status__in=LineChat.OPEN)
+        .select_related("line_user__client", "claimed_by")
+        .annotate(
+            last_in_at=Max(
+                "messages__sent_at",
+                filter=Q(messages__direction=Direction.INCOMING),
+            ),
+            last_out_at=Max(
+                "messages__sent_at",
+                filter=Q(messages__direction=Direction.OUTGOING),
+            ),
+        )
+    )
+
+
+def _with_waits(chats, now: dt.datetime | None = None) -> list[LineChat]:
+    """Set on each chat: ``waited_minutes``, how long the person has been
+    waiting for an answer (since the chat began while nobody answered, else
+    since her last message left unanswered; None when she has her answer),
+    and ``idle_minutes``, the time since the last message either way."""
+    now = now or timezone.now()
+    chats = list(chats)
+    for chat in chats:
+        last_in, last_out = chat.last_in_at, chat.last_out_at
+        if last_out is None:
+            waiting_since = chat.started_at
+        elif last_in is not None and last_in > last_out:
+            waiting_since = last_in
+        else:
+            waiting_since = None
+        chat.waited_minutes = _minutes_since(waiting_since, now)
+        last = max(filter(None, [last_in, last_out]), default=None)
+        chat.idle_minutes = _minutes_since(last, now)
+    return chats
+
+
+def chat_queue() -> list[LineChat]:
+    """Waiting chats, the oldest first, each with how long the person has
+    waited (one query)."""
+    return _with_waits(
+        _live_chats().filter(status=ChatStatus.WAITING).order_by("started_at", "id")
+    )
+
+
+def chats_held(*, by) -> list[LineChat]:
+    """The chats ``by`` holds, the one waiting longest for an answer first
+    (one query)."""
+    chats = _with_waits(
+        _live_chats()
+        .filter(status=ChatStatus.ACTIVE, claimed_by=by)
+        .order_by("started_at", "id")
+    )
+    return sorted(chats, key=lambda c: -(c.waited_minutes or -1))
+
+
+def chats_live() -> list[LineChat]:
+    """Every live chat (waiting, then in progress), for supervisors: who
+    holds it, how long the person has waited, the time since the last
+    message (one query)."""
+    return _with_waits(_live_chats().order_by("-status", "started_at", "id"))
+
+
+def attach_open_chats(users) -> None:
+    """Set ``open_chat`` (with its holder) on each user of a page, or None
+    (one query)."""
+    found = {
+        chat.line_user_id: chat
+        for chat in LineChat.objects.filter(
+            line_user__in=[u.pk for u in users], status__in=LineChat.OPEN
+        ).select_related("claimed_by")
+    }
+    for user in users:
+        user.open_chat = found.get(user.pk)
+
+
+def open_chat(*, line_user: LineUser) -> LineChat | None:
+    """The person's open chat with its holder and times (one query)."""
+    chat = _live_chats().filter(line_user=line_user).first()
+    return _with_waits([chat])[0] if chat else None
+
+
+def chat_history(*, line_user: LineUser) -> tuple[list[LineChat], list]:
+    """The person's chats (with holder, who ended it and its consultation)
+    and the handovers of the open one, oldest first (two queries), for the
+    conversation's chat panel."""
+    chats = list(
+        LineChat.objects.filter(line_user=line_user)
+        .select_related("claimed_by", "ended_by", "consultation")
+        .order_by("started_at", "id")
+    )
+    transfers = list(
+        LineChatTransfer.objects.filter(
+            chat__line_user=line_user, chat__status__in=LineChat.OPEN
+        )
+        .select_related("from_user", "to_user", "by")
+        .order_by("at", "id")
+    )
+    return chats, transfers
+
+
+def chat_summary(*, chat: LineChat) -> str:
+    """The chat's messages as an editable transcript for the consultation
+    summary (one query)."""
+    messages = (
+        LineMessage.objects.filter(chat=chat)
+        .exclude(kind__in=FOLLOW_KINDS)
+        .order_by("sent_at", "id")
+    )
+    return day_summary(messages)

@@ -21,8 +21,8 @@ from accounts.roles import Role, user_roles
 
 from ..models import Channel, Client, Consultation
 from ..services import client_create, consultation_create
-from . import autoreply, media, messaging, selectors
-from .models import LineMedia, LineMessage, LineUser
+from . import autoreply, chats, media, messaging, selectors
+from .models import LineChat, LineMedia, LineMessage, LineUser
 from .webhook import UNSEND, IncomingEvent
 
 logger = logging.getLogger(__name__)
@@ -85,9 +85,27 @@ def line_events_store(*, events: Iterable[IncomingEvent]) -> int:
     withdrawn = _tombstones(
         [e for e in fresh if e.kind != UNSEND and e.line_message_id], users
     )
+    kept = [
+        e
+        for e in fresh
+        if e.kind != UNSEND and (e.line_user_id, e.line_message_id) not in withdrawn
+    ]
+    # Each message joins the person's open chat, or opens one (not a follow
+    # or an unfollow: a chat begins with a message).
+    firsts: dict[int, dt.datetime] = {}
+    for e in kept:
+        if e.kind in LineMessage.MESSAGE_KINDS:
+            pk = users[e.line_user_id].pk
+            firsts[pk] = min(firsts.get(pk, e.sent_at), e.sent_at)
+    chat_of = chats.chats_open_for(first_message_at=firsts)
     rows = [
         LineMessage(
             line_user=users[e.line_user_id],
+            chat_id=(
+                chat_of[users[e.line_user_id].pk]
+                if e.kind in LineMessage.MESSAGE_KINDS
+                else None
+            ),
             direction=Direction.INCOMING,
             kind=e.kind,
             text=e.text,
@@ -98,8 +116,7 @@ def line_events_store(*, events: Iterable[IncomingEvent]) -> int:
             mark_as_read_token=e.mark_as_read_token,
             **e.details,
         )
-        for e in fresh
-        if e.kind != UNSEND and (e.line_user_id, e.line_message_id) not in withdrawn
+        for e in kept
     ]
     LineMessage.objects.bulk_create(rows, ignore_conflicts=True)
     _media_register([e for e in fresh if e.media is not None])
@@ -519,12 +536,16 @@ def line_reply_send(
             ),
             code="not_friend",
         )
+    # The reply answers the person's open chat: a waiting chat is claimed
+    # first (ChatError if someone else holds it or wins the claim).
+    chat = chats.chat_for_reply(line_user=line_user, by=by)
     store = {
         "line_user": line_user,
         "by": by,
         "text": text,
         "retry_key": retry_key,
         "to_non_friend": line_user.is_following is False,
+        "chat": chat,
     }
     token = _claim_reply_token(line_user)
     via = LineMessage.Via.REPLY if token else LineMessage.Via.PUSH
@@ -680,14 +701,17 @@ def line_reply_store(
     status: str = LineMessage.Status.SENT,
     sent_via: str = "",
     to_non_friend: bool = False,
+    chat: LineChat | None = None,
 ) -> LineMessage:
     """Store a reply with what became of it (by default: it went out;
-    ``sent_at`` defaults to now). If the same retry key was stored meanwhile
-    (a form sent twice at once), that message is returned: the database's
-    unique retry key decides."""
+    ``sent_at`` defaults to now), in the ``chat`` it answers, whose first
+    reply sets its time of first response. If the same retry key was stored
+    meanwhile (a form sent twice at once), that message is returned: the
+    database's unique retry key decides."""
     sent_at = sent_at or timezone.now()
     message = LineMessage(
         line_user=line_user,
+        chat=chat,
         direction=Direction.OUTGOING,
         kind=Kind.TEXT,
         text=text,
@@ -706,6 +730,8 @@ def line_reply_store(
             LineUser.objects.filter(pk=line_user.pk, last_event_at__lt=sent_at).update(
                 last_event_at=sent_at
             )
+            if chat is not None:
+                chats.chat_note_response(chat_id=chat.pk, at=sent_at)
             audit(user=by, action=Action.CREATE, obj=message)
     except IntegrityError:
         existing = retry_key and LineMessage.objects.filter(retry_key=retry_key).first()

@@ -21,18 +21,27 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.audit import Action, audit
-from accounts.roles import Role, role_required
+from accounts.roles import (
+    Role,
+    is_supervisor,
+    role_required,
+    supervisor_required,
+    user_roles,
+)
 
-from . import canned, health, live, messaging, selectors, services
+from . import canned, chats, health, live, messaging, selectors, services
 from . import media as line_media
 from .forms import (
+    ChatEndForm,
+    ChatTransferForm,
     InboxFilterForm,
     LinkClientForm,
     NewClientForm,
     RecordConsultationForm,
     ReplyForm,
+    counsellors,
 )
-from .models import LineMedia, LineMessage, LineUser
+from .models import LineChat, LineMedia, LineMessage, LineUser
 from .webhook import PayloadError, parse_payload, signature_is_valid
 
 logger = logging.getLogger(__name__)
@@ -126,6 +135,7 @@ def inbox(request):
     users = selectors.inbox(fetched_by=request.user, unread_only=unread_only)
     page = Paginator(users, 50).get_page(request.GET.get("page"))
     selectors.attach_last_messages(page.object_list)
+    selectors.attach_open_chats(page.object_list)
     return render(
         request,
         "consultations/line_inbox.html",
@@ -134,6 +144,9 @@ def inbox(request):
             "form": form,
             "unread_only": unread_only,
             "quota": selectors.quota(),
+            "queue": selectors.chat_queue(),
+            "mine": selectors.chats_held(by=request.user),
+            "is_supervisor": is_supervisor(request.user),
         },
     )
 
@@ -205,8 +218,44 @@ def _render_conversation(request, line_user: LineUser, **forms):
         ),
         "canned_replies": canned.canned_replies_for(counsellor=request.user),
     }
+    context.update(_chat_context(request, line_user, forms))
     audit(user=request.user, action=Action.VIEW, obj=line_user)
     return render(request, "consultations/line_conversation.html", context)
+
+
+def _chat_context(request, line_user: LineUser, forms: dict) -> dict:
+    """The chat panel: the open chat, what the viewer may do with it, its
+    forms, and the person's chats and transfers shown among the messages.
+    The LINE user id is for admins; the profile picture for admins, and for
+    counsellors only with LINE_SHOW_PROFILE_PICTURE."""
+    chat = selectors.open_chat(line_user=line_user)
+    supervisor = is_supervisor(request.user)
+    holds = chat is not None and chat.claimed_by_id == request.user.pk
+    may_act = chat is not None and chat.status == LineChat.Status.ACTIVE
+    may_act = may_act and (holds or supervisor)
+    history, transfers = selectors.chat_history(line_user=line_user)
+    end_form = forms.pop("end_form", None)
+    if end_form is None and may_act:
+        end_form = ChatEndForm(
+            line_user=line_user,
+            initial={"summary": selectors.chat_summary(chat=chat)},
+        )
+    transfer_form = forms.pop("transfer_form", None)
+    if transfer_form is None and may_act:
+        transfer_form = ChatTransferForm(exclude=chat.claimed_by_id)
+    is_admin = Role.ADMIN in user_roles(request.user)
+    return {
+        "chat": chat,
+        "holds_chat": holds,
+        "may_act": may_act,
+        "is_supervisor": supervisor,
+        "end_form": end_form,
+        "transfer_form": transfer_form,
+        "chat_history": history,
+        "transfers": transfers,
+        "show_line_id": is_admin,
+        "show_picture": is_admin or settings.LINE_SHOW_PROFILE_PICTURE,
+    }
 
 
 @counsellors_only
@@ -319,6 +368,11 @@ def reply(request, pk):
         )
         form.is_valid()
         return _render_conversation(request, line_user, reply_form=form)
+    except chats.ChatError as exc:
+        # Someone else holds the chat, or won the claim: nothing was sent.
+        for message in exc.messages:
+            messages.error(request, message)
+        return _render_conversation(request, line_user, reply_form=form)
     except services.NotAFriend:
         # Found out just now (the profile API): ask for the confirmation.
         form = ReplyForm(request.POST, client=line_user.client, line_user=line_user)
@@ -329,6 +383,139 @@ def reply(request, pk):
         return _render_conversation(request, line_user, reply_form=form)
     _report_status(request, message)
     return redirect(reverse("line:conversation", args=[pk]) + "#reply")
+
+
+# CHATS
+# ------------------------------------------------------------------------------
+
+
+def _chat(pk) -> LineChat:
+    return get_object_or_404(
+        LineChat.objects.select_related("line_user__client", "claimed_by"), pk=pk
+    )
+
+
+def _back(request, chat: LineChat):
+    """Back to the supervision page if the action came from there, else to
+    the conversation's chat panel."""
+    if request.POST.get("from") == "supervision":
+        return redirect("line:supervision")
+    return redirect(reverse("line:conversation", args=[chat.line_user_id]) + "#chat")
+
+
+def _refused(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@counsellors_only
+@require_POST
+def chat_claim(request, pk):
+    chat = _chat(pk)
+    try:
+        chats.chat_claim(chat=chat, by=request.user)
+    except chats.ChatError as exc:
+        _refused(request, exc)
+        if request.POST.get("from") == "inbox":
+            return redirect("line:inbox")
+    else:
+        messages.success(request, _("You are now handling this chat."))
+    return redirect(reverse("line:conversation", args=[chat.line_user_id]) + "#chat")
+
+
+@counsellors_only
+@require_POST
+def chat_transfer(request, pk):
+    chat = _chat(pk)
+    form = ChatTransferForm(request.POST, exclude=chat.claimed_by_id)
+    if not form.is_valid():
+        if request.POST.get("from") == "supervision":
+            _refused(request, ValidationError(list(form.errors.values())))
+            return redirect("line:supervision")
+        return _render_conversation(request, chat.line_user, transfer_form=form)
+    to = form.cleaned_data["to"]
+    try:
+        chats.chat_transfer(
+            chat=chat, to=to, note=form.cleaned_data["note"], by=request.user
+        )
+    except chats.ChatError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(
+            request,
+            _("The chat was handed to %(name)s.") % {"name": to.display_name},
+        )
+    return _back(request, chat)
+
+
+@supervisor_required
+@require_POST
+def chat_take_over(request, pk):
+    chat = _chat(pk)
+    try:
+        chats.chat_take_over(chat=chat, by=request.user)
+    except chats.ChatError as exc:
+        _refused(request, exc)
+        return _back(request, chat)
+    messages.success(request, _("You have taken over this chat."))
+    return redirect(reverse("line:conversation", args=[chat.line_user_id]) + "#chat")
+
+
+@counsellors_only
+@require_POST
+def chat_end(request, pk):
+    chat = _chat(pk)
+    line_user = chat.line_user
+    form = ChatEndForm(request.POST, line_user=line_user)
+    if not form.is_valid():
+        return _render_conversation(request, line_user, end_form=form)
+    data = form.cleaned_data
+    try:
+        consultation = chats.chat_end(
+            chat=chat,
+            outcome=data["outcome"],
+            by=request.user,
+            summary=data["summary"],
+            client=data.get("client"),
+            anonymous=data.get("anonymous", False),
+            topics=data["topics"],
+        )
+    except chats.ChatError as exc:
+        _refused(request, exc)
+        return redirect(reverse("line:conversation", args=[line_user.pk]) + "#chat")
+    if consultation.client_id:
+        text = _(
+            "The chat has ended and was recorded as a LINE consultation for "
+            "client %(code)s."
+        ) % {"code": consultation.client.code}
+    else:
+        text = _(
+            "The chat has ended and was recorded as an anonymous LINE consultation."
+        )
+    messages.success(request, text)
+    return redirect(line_user)
+
+
+@supervisor_required
+@require_GET
+def supervision(request):
+    """Every live chat, for supervisors: who holds it, how long the person
+    has waited, the time since the last message; take over or reassign."""
+    live = selectors.chats_live()
+    audit(
+        user=request.user,
+        action=Action.VIEW,
+        object_type=LineChat._meta.label_lower,
+        detail="supervision list",
+    )
+    return render(
+        request,
+        "consultations/line_supervision.html",
+        {
+            "chats": live,
+            "counsellors": list(counsellors()) if live else [],
+        },
+    )
 
 
 def _report_status(request, message) -> None:

@@ -101,7 +101,7 @@ def seed_texts(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0011_line_outbound'),
+        ('consultations', '0012_line_chat'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

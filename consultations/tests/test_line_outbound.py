@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django_tasks_db.management.commands import db_worker
 
 from consultations.line import messaging
-from consultations.models import Consultation, LineMessage, LineUser
+from consultations.models import Consultation, LineChat, LineMessage, LineUser
 from consultations.tests.line_factories import LineUserFactory, newest_id
 from tests.factories import ClientFactory
 
@@ -433,25 +433,31 @@ def test_read_receipts_are_off_by_default(web, client, line_api):
 # ------------------------------------------------------------------------------
 
 
-def test_a_withdrawal_after_the_day_was_recorded_hides_the_text_everywhere(
+def end_chat(web, person, summary=None):
+    """Claim the person's chat and end it as a consultation (the messages
+    that arrived through the webhook are in it), with the summary the form
+    proposes unless one is given."""
+    chat = LineChat.objects.get(line_user=person, status="waiting")
+    web.post(reverse("line:chat_claim", args=[chat.pk]))
+    form = web.get(reverse("line:conversation", args=[person.pk])).context["end_form"]
+    response = web.post(
+        reverse("line:chat_end", args=[chat.pk]),
+        {
+            "outcome": "established",
+            "summary": summary or form.initial["summary"],
+        },
+    )
+    assert response.status_code == 302
+
+
+def test_a_withdrawal_after_the_chat_was_recorded_hides_the_text_everywhere(
     web, client, line_api
 ):
     person = LineUserFactory(line_user_id=LINE_USER_ID, client=ClientFactory())
     first = message_event("01OUTBOUNDEVENT000000000040", SECRET_TEXT, "9040")
     webhook(client, first)
     webhook(client, message_event("01OUTBOUNDEVENT000000000041", "よろしく", "9041"))
-    form = web.get(reverse("line:conversation", args=[person.pk])).context[
-        "record_form"
-    ]
-    web.post(
-        reverse("line:record", args=[person.pk]),
-        {
-            "day": form.initial["day"].isoformat(),
-            "up_to": form.initial["up_to"],
-            "started_at": form.initial["started_at"].strftime("%Y-%m-%dT%H:%M"),
-            "summary": form.initial["summary"],
-        },
-    )
+    end_chat(web, person)
     consultation = Consultation.objects.get()
     assert SECRET_TEXT in consultation.summary
 
@@ -488,17 +494,8 @@ def test_the_withdrawal_flag_clears_when_the_counsellor_checks_the_summary(
 ):
     person = LineUserFactory(line_user_id=LINE_USER_ID, client=ClientFactory())
     webhook(client, message_event("01OUTBOUNDEVENT000000000050", SECRET_TEXT, "9050"))
-    form = web.get(reverse("line:conversation", args=[person.pk])).context[
-        "record_form"
-    ]
-    web.post(
-        reverse("line:record", args=[person.pk]),
-        {
-            "day": form.initial["day"].isoformat(),
-            "up_to": form.initial["up_to"],
-            "started_at": form.initial["started_at"].strftime("%Y-%m-%dT%H:%M"),
-            "summary": "本人の言葉で: " + SECRET_TEXT.replace("消します", "消す"),
-        },
+    end_chat(
+        web, person, summary="本人の言葉で: " + SECRET_TEXT.replace("消します", "消す")
     )
     webhook(client, unsend_event("01OUTBOUNDEVENT000000000051", "9050"))
     consultation = Consultation.objects.get()
