@@ -552,6 +552,7 @@ class FollowUp(models.Model):
 # LINE intake lives in its own package; importing it here registers its models
 # with this app.
 from .line.models import (  # noqa: E402, F401
+    LineChat,
     LineMedia,
     LineMessage,
     LineUser,

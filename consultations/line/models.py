@@ -65,6 +65,124 @@ class LineUser(models.Model):
         return self.client.code if self.client_id else ""
 
 
+class LineChat(models.Model):
+    """One LINE consultation (a chat): from the person's first message while no
+    chat of hers is open, until a counsellor ends it."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")  # 待機中
+        ACTIVE = "active", _("In progress")  # 対応中
+        ENDED = "ended", _("Ended")  # 終了
+
+    class Outcome(models.TextChoices):
+        ESTABLISHED = "established", _("Consultation took place")  # 成立
+        NOT_ESTABLISHED = "not_established", _("No consultation took place")  # 不成立
+
+    line_user = models.ForeignKey(
+        LineUser,
+        verbose_name=_("LINE user"),
+        on_delete=models.CASCADE,
+        related_name="chats",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.WAITING,
+        db_index=True,
+    )
+    # The first incoming message of the chat.
+    started_at = models.DateTimeField(_("started at"))
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("claimed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # The first reply sent in the chat.
+    first_response_at = models.DateTimeField(
+        _("first response at"), null=True, blank=True
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ended by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=Outcome.choices, blank=True
+    )
+    # Began outside the LINE desk's opening hours.
+    outside_hours = models.BooleanField(_("outside opening hours"), default=False)
+    consultation = models.OneToOneField(
+        "consultations.Consultation",
+        verbose_name=_("consultation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="line_chat",
+    )
+
+    class Meta:
+        verbose_name = _("LINE chat")
+        verbose_name_plural = _("LINE chats")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            # At most one open (waiting or active) chat per person.
+            models.UniqueConstraint(
+                fields=["line_user"],
+                condition=models.Q(status__in=["waiting", "active"]),
+                name="line_chat_one_open_per_user",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["waiting", "active", "ended"]),
+                name="line_chat_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=["", "established", "not_established"]),
+                name="line_chat_outcome_valid",
+            ),
+            # An active chat is held by someone.
+            models.CheckConstraint(
+                condition=~models.Q(status="active")
+                | models.Q(claimed_by__isnull=False),
+                name="line_chat_active_claimed",
+            ),
+            # A waiting chat is held by nobody.
+            models.CheckConstraint(
+                condition=~models.Q(status="waiting")
+                | models.Q(claimed_by__isnull=True),
+                name="line_chat_waiting_unclaimed",
+            ),
+            # Ended exactly when it has an end time and an outcome.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="ended", ended_at__isnull=False)
+                    & ~models.Q(outcome="")
+                )
+                | (
+                    ~models.Q(status="ended")
+                    & models.Q(ended_at__isnull=True, outcome="")
+                ),
+                name="line_chat_ended_with_time_and_outcome",
+            ),
+        ]
+
+    def __str__(self):
+        # Never a name or a LINE user id: this string may end up in logs.
+        return f"LINE chat #{self.pk} ({self.status})"
+
+    @property
+    def audit_client_code(self) -> str:
+        return self.line_user.audit_client_code
+
+
 class LineMessage(models.Model):
     """One event of a conversation: a message either way, or a follow or
     unfollow. Incoming events carry LINE's ``webhookEventId``, unique, so a
@@ -132,6 +250,16 @@ class LineMessage(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # The person withdrew the message in LINE (送信取消): its text is gone.
     unsent = models.BooleanField(_("withdrawn"), default=False)
+    # Incoming: the person's open chat when it arrived; outgoing: the chat it
+    # answers.
+    chat = models.ForeignKey(
+        LineChat,
+        verbose_name=_("chat"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
     consultation = models.ForeignKey(
         "consultations.Consultation",
         verbose_name=_("recorded as consultation"),
@@ -326,7 +454,10 @@ class LineMedia(models.Model):
         TOO_LARGE = "too_large", _("Too large to keep")
         TYPE_MISMATCH = "type_mismatch", _("Not of the announced kind")
         EXTERNAL = "external", _("Not downloaded: at the sender's link")
-        DELETED = "deleted", _("Deleted: the client was anonymised or withdrew the message")
+        DELETED = (
+            "deleted",
+            _("Deleted: the client was anonymised or withdrew the message"),
+        )
 
     message = models.OneToOneField(
         LineMessage,
