@@ -454,10 +454,7 @@ class LineMedia(models.Model):
         TOO_LARGE = "too_large", _("Too large to keep")
         TYPE_MISMATCH = "type_mismatch", _("Not of the announced kind")
         EXTERNAL = "external", _("Not downloaded: at the sender's link")
-        DELETED = (
-            "deleted",
-            _("Deleted: the client was anonymised or withdrew the message"),
-        )
+        DELETED = "deleted", _("Deleted: the client was anonymised or withdrew the message")
 
     message = models.OneToOneField(
         LineMessage,
