@@ -6,8 +6,10 @@ import random
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from accounts.demo import DemoContext
+from accounts.models import User
 from consultations.line import demo as line_demo
 from consultations.models import Channel, LineChat
 from reports.models import Programme
@@ -54,7 +56,7 @@ def annual_report_json() -> dict:
     return json.loads(out.getvalue())
 
 
-def test_the_demo_has_a_year_of_line_chats_each_with_its_line_consultation():
+def test_the_demo_has_a_year_of_line_chats_each_with_its_line_consultation(client):
     call_command("seed_demo", stdout=io.StringIO())
     chats = LineChat.objects.select_related("consultation")
     assert chats.count() > 50
@@ -72,6 +74,12 @@ def test_the_demo_has_a_year_of_line_chats_each_with_its_line_consultation():
     assert 0 < sns["out_of_hours"] < sns["chats"]
     assert 1 <= sns["first_response_median_minutes"] <= 20
     assert sum(m["chats"] > 0 for m in sns["by_month"]) == 12
+    # The people of these chats have no stored messages: the inbox and their
+    # conversation still open.
+    client.force_login(User.objects.get(username="counsellor"))
+    assert client.get(reverse("line:inbox")).status_code == 200
+    person = chats.first().line_user
+    assert client.get(person.get_absolute_url()).status_code == 200
 
 
 def test_the_demo_chats_leave_every_other_figure_of_the_report_as_it_was(
