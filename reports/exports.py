@@ -183,7 +183,24 @@ def tables(data: dict) -> list[Table]:
             for e in data["training"]["events_detail"]
         ],
     )
-    return [summary, targets, channels, places, support, peer_table, training]
+    sns = Table(
+        _("LINE consultations (SNS)"),
+        presentation.sns_headers(),
+        [
+            [v if v is not None else presentation.NO_VALUE for v in row]
+            for row in presentation.sns_rows(data["sns"])
+        ],
+    )
+    return [
+        summary,
+        targets,
+        channels,
+        sns,
+        places,
+        support,
+        peer_table,
+        training,
+    ]
 
 
 # XLSX AND CSV

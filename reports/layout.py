@@ -4,8 +4,8 @@ summaries in shared/seeds (Tsuchiura's order; Ueda's has the same sections):
 title【municipality】, budget lines, 地域の実情と課題, 目的・目標 (with the
 target-versus-actual list and chart), 事業の特徴, 連携団体, 事業の効果 (with
 the headline figures), 今後の課題, 事業の概要 (with the tables: consultations
-by channel, support, salon, shelter, peer sessions with their dates, training
-events with satisfaction).
+by channel, LINE consultations (SNS) by month, support, salon, shelter, peer
+sessions with their dates, training events with satisfaction).
 
 The page and the PDF render the same template body from this context.
 """
@@ -53,6 +53,11 @@ def report_context(data: dict) -> dict:
                 ("overview", _("Outline of the programme")),
             )
         },
+        "sns_headers": presentation.sns_headers(),
+        "sns_rows": [
+            (label, values[:3], values[3], values[4:])
+            for label, *values in presentation.sns_rows(data["sns"])
+        ],
         "peer_date_lines": data["peer_support"]["dates_wareki"].splitlines(),
         "training_date_lines": training_dates,
         "events": [

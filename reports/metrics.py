@@ -15,18 +15,21 @@ costs only the queries of its group.
 
 from __future__ import annotations
 
+import datetime as dt
+import statistics
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 import jpdates
-from consultations.models import Channel, Consultation, SupportAction
+from consultations.models import Channel, Consultation, LineChat, SupportAction
 from consultations.selectors import consultations_between
 from peergroups import selectors as peer_selectors
 from shelter import selectors as shelter_selectors
@@ -38,6 +41,64 @@ class Kind:
     COUNT = "count"  # records or people: masked as "<5" when published (1–4)
     DAYS = "days"  # open days, from the calendars: never masked
     PERCENT = "percent"  # a percentage with one decimal, or None
+    MINUTES = "minutes"  # a time in minutes with one decimal, or None
+
+
+# SNS (LINE desk) figures
+# ------------------------------------------------------------------------------
+
+# Duration bands of an ended chat, d = ended_at - started_at to the second:
+# under_30 is d < 30 min, 30_to_60 is 30 min <= d <= 60 min (both ends
+# included), over_60 is d > 60 min.
+BAND_KEYS = ("under_30", "30_to_60", "over_60")
+_30_MIN = dt.timedelta(minutes=30)
+_60_MIN = dt.timedelta(minutes=60)
+
+
+def duration_band(duration: dt.timedelta) -> str:
+    if duration < _30_MIN:
+        return "under_30"
+    if duration <= _60_MIN:
+        return "30_to_60"
+    return "over_60"
+
+
+def median_minutes(waits: list[dt.timedelta]) -> Decimal | None:
+    """The median in minutes with one decimal (half up), the mean of the two
+    middle values for an even count; None for no values."""
+    if not waits:
+        return None
+    seconds = statistics.median(w.total_seconds() for w in waits)
+    return (Decimal(str(seconds)) / 60).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+@dataclass
+class SnsFigures:
+    """The SNS figures of a period (a fiscal year or one of its months)."""
+
+    chats: int = 0
+    established: int = 0
+    not_established: int = 0
+    first_responses: int = 0  # chats with a first response (the median's base)
+    waits: list = field(default_factory=list, repr=False)
+    duration_bands: dict = field(default_factory=lambda: dict.fromkeys(BAND_KEYS, 0))
+    out_of_hours: int = 0
+
+    def add(self, started, first_response, ended, outcome, outside_hours) -> None:
+        self.chats += 1
+        if outcome == LineChat.Outcome.ESTABLISHED:
+            self.established += 1
+        else:
+            self.not_established += 1
+        if first_response is not None:
+            self.first_responses += 1
+            self.waits.append(first_response - started)
+        self.duration_bands[duration_band(ended - started)] += 1
+        self.out_of_hours += bool(outside_hours)
+
+    @property
+    def first_response_median_minutes(self) -> Decimal | None:
+        return median_minutes(self.waits)
 
 
 # GROUPED FIGURES: each cached property is one aggregate query (or a fixed few)
@@ -104,6 +165,42 @@ class YearFigures:
             .annotate(Count("pk"))
         )
         return {kind: counts.get(kind, 0) for kind in SupportAction.Kind.values}
+
+    # consultations/line/ -------------------------------------------------------
+
+    @cached_property
+    def sns(self) -> tuple[SnsFigures, list[tuple[date, SnsFigures]]]:
+        """The LINE desk's ended chats that started in the year (local time),
+        for the year and for each of its twelve months (the month it started
+        in): one query. A chat still waiting or in progress is not counted.
+        The median needs every wait, so the rows are read (a few columns each)
+        and counted here, which works the same on SQLite and PostgreSQL."""
+        year = SnsFigures()
+        months = {}
+        month = self.start
+        while month <= self.end:
+            months[month.year, month.month] = SnsFigures()
+            month = (month + dt.timedelta(days=31)).replace(day=1)
+        rows = (
+            # the same local-day range as consultations, on the chat's start
+            LineChat.objects.filter(
+                consultations_between(self.start, self.end),
+                status=LineChat.Status.ENDED,
+            )
+            .order_by()
+            .values_list(
+                "started_at",
+                "first_response_at",
+                "ended_at",
+                "outcome",
+                "outside_hours",
+            )
+        )
+        for row in rows:
+            local = timezone.localtime(row[0])
+            year.add(*row)
+            months[local.year, local.month].add(*row)
+        return year, [(date(y, m, 1), f) for (y, m), f in months.items()]
 
     # shelter/ ------------------------------------------------------------------
 
@@ -205,6 +302,7 @@ UNIT_DAYS = pgettext_lazy("unit", "days")
 UNIT_PEOPLE = pgettext_lazy("unit", "people")
 UNIT_NIGHTS = pgettext_lazy("unit", "nights")
 UNIT_TIMES = pgettext_lazy("unit", "times")
+UNIT_MINUTES = pgettext_lazy("unit", "minutes")
 UNIT_PERCENT = "%"
 
 CHANNEL_METRIC_LABELS = {
@@ -369,6 +467,52 @@ _METRICS = [
         Kind.PERCENT,
         lambda f: f.training_satisfaction,
         detail=_satisfaction_by_event,
+    ),
+]
+
+SNS_BAND_LABELS = {
+    "under_30": _("LINE consultations under 30 minutes"),
+    "30_to_60": _("LINE consultations of 30 to 60 minutes"),
+    "over_60": _("LINE consultations over 60 minutes"),
+}
+
+
+def _sns_band(band: str):
+    return lambda f: f.sns[0].duration_bands[band]
+
+
+_METRICS += [
+    Metric(
+        "sns_chats",
+        _("LINE consultations (chats)"),
+        UNIT_CASES,
+        Kind.COUNT,
+        lambda f: f.sns[0].chats,
+    ),
+    Metric(
+        "sns_established",
+        _("LINE consultations that took place"),
+        UNIT_CASES,
+        Kind.COUNT,
+        lambda f: f.sns[0].established,
+    ),
+    Metric(
+        "sns_first_response_median",
+        _("Median time to the first response on LINE"),
+        UNIT_MINUTES,
+        Kind.MINUTES,
+        lambda f: f.sns[0].first_response_median_minutes,
+    ),
+    *(
+        Metric(f"sns_duration_{band}", label, UNIT_CASES, Kind.COUNT, _sns_band(band))
+        for band, label in SNS_BAND_LABELS.items()
+    ),
+    Metric(
+        "sns_out_of_hours",
+        _("LINE contacts outside opening hours"),
+        UNIT_CASES,
+        Kind.COUNT,
+        lambda f: f.sns[0].out_of_hours,
     ),
 ]
 

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 import jpdates
 
 from .disclosure import HIDDEN
-from .metrics import Kind
+from .metrics import BAND_KEYS, Kind
+from .wareki import month_label
 
 NO_VALUE = "–"
 
@@ -115,3 +116,38 @@ def indicator_line(indicator: dict) -> str:
     if baseline:
         parts.append(baseline)
     return " ".join(parts)
+
+
+def sns_headers() -> list[str]:
+    """The columns of the SNS table (one row per month, then the year)."""
+    return [
+        _("Month"),
+        _("Chats"),
+        _("Took place"),
+        _("Did not take place"),
+        _("Median minutes to the first response"),
+        _("Under 30 min"),
+        _("30 to 60 min"),
+        _("Over 60 min"),
+        _("Outside opening hours"),
+    ]
+
+
+def _sns_values(block: dict) -> list:
+    return [
+        block["chats"],
+        block["established"],
+        block["not_established"],
+        block["first_response_median_minutes"],
+        *(block["duration_bands"][b] for b in BAND_KEYS),
+        block["out_of_hours"],
+    ]
+
+
+def sns_rows(sns: dict) -> list[list]:
+    """[label, chats, took place, did not, median, <30, 30-60, >60, outside
+    hours] for each month of the fiscal year and, last, the year's total;
+    the values as in the data (numbers, None, or a publication mark)."""
+    return [[month_label(m["month"]), *_sns_values(m)] for m in sns["by_month"]] + [
+        [_("Total"), *_sns_values(sns)]
+    ]

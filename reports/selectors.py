@@ -17,7 +17,7 @@ import jpdates
 from consultations.models import Channel, PartnerAgency
 
 from . import disclosure, wareki
-from .metrics import Kind, YearFigures
+from .metrics import BAND_KEYS, Kind, SnsFigures, YearFigures
 from .models import Programme, Target
 
 NARRATIVE_FIELDS = (
@@ -100,6 +100,29 @@ def _indicator(target: Target, figures: YearFigures) -> dict:
         "baseline": _number(target.baseline_value),
         "baseline_year": target.baseline_year,
         "detail": detail,
+    }
+
+
+def _sns_block(figures: SnsFigures) -> dict:
+    return {
+        "chats": figures.chats,
+        "established": figures.established,
+        "first_response_median_minutes": _number(figures.first_response_median_minutes),
+        "duration_bands": dict(figures.duration_bands),
+        "out_of_hours": figures.out_of_hours,
+        # more keys (SPEC §3 allows them):
+        "not_established": figures.not_established,
+        "first_responses": figures.first_responses,
+    }
+
+
+def _sns(figures: YearFigures) -> dict:
+    """SPEC §3's sns block for the year, and the same for each month of the
+    year (by_month, April first, ``month`` is its first day)."""
+    year, months = figures.sns
+    return {
+        **_sns_block(year),
+        "by_month": [dict(month=month, **_sns_block(f)) for month, f in months],
     }
 
 
@@ -189,6 +212,7 @@ def annual_report(*, fiscal_year: int, programme: Programme | None = None) -> di
                 for e in figures.training_events
             ],
         },
+        "sns": _sns(figures),
     }
 
 
@@ -216,7 +240,13 @@ METRIC_FIGURES = {
     "peer_participants": ("peer_support", "participants"),
     "training_events": ("training", "events"),
     "training_participants": ("training", "participants"),
+    "sns_chats": ("sns", "year", "chats"),
+    "sns_established": ("sns", "year", "established"),
+    **{f"sns_duration_{b}": ("sns", "year", "band", b) for b in BAND_KEYS},
+    "sns_out_of_hours": ("sns", "year", "out_of_hours"),
 }
+# The counts of each period of the SNS table (the year, and each month).
+SNS_COUNTS = ("chats", "established", "not_established", "out_of_hours")
 PLAIN_COUNTS = {
     "shelter": ("overnight_stays", "nights", "day_uses"),
     "salon": None,  # every key
@@ -276,7 +306,72 @@ def _figures(data: dict):
         (("channel", r["channel"], "new"), ("channel", r["channel"], "count"))
         for r in channels
     ] + [(("total", "new"), ("total", "count"))]
+    _sns_figures(data["sns"], values, groups, at_most)
     return values, groups, at_most
+
+
+def _sns_periods(sns: dict) -> list[tuple[object, dict]]:
+    return [("year", sns), *((n, m) for n, m in enumerate(sns["by_month"]))]
+
+
+def _sns_figures(sns: dict, values: dict, groups: list, at_most: list) -> None:
+    """The SNS table's counts: in each period, chats = established + not
+    established = the three duration bands, and out of hours and first
+    responses are at most the chats; each count of the months adds up to the
+    year's."""
+    periods = _sns_periods(sns)
+    for period, block in periods:
+        for key in SNS_COUNTS + ("first_responses",):
+            values["sns", period, key] = block[key]
+        for band in BAND_KEYS:
+            values["sns", period, "band", band] = block["duration_bands"][band]
+        chats = ("sns", period, "chats")
+        groups.append(
+            disclosure.Group(
+                (("sns", period, "established"), ("sns", period, "not_established")),
+                chats,
+            )
+        )
+        groups.append(
+            disclosure.Group(
+                tuple(("sns", period, "band", b) for b in BAND_KEYS), chats
+            )
+        )
+        at_most.append((("sns", period, "out_of_hours"), chats))
+        at_most.append((("sns", period, "first_responses"), chats))
+    months = range(len(sns["by_month"]))
+    for key in (*SNS_COUNTS, "first_responses"):
+        groups.append(
+            disclosure.Group(
+                tuple(("sns", n, key) for n in months), ("sns", "year", key)
+            )
+        )
+    for band in BAND_KEYS:
+        groups.append(
+            disclosure.Group(
+                tuple(("sns", n, "band", band) for n in months),
+                ("sns", "year", "band", band),
+            )
+        )
+
+
+def _published_sns(sns: dict, shown, marks) -> dict:
+    """The SNS block with its hidden counts; a median of 1 to 4 chats'
+    waits (or of a period whose first responses are hidden) is hidden
+    too, as it describes those few chats."""
+
+    def block(period, figures: dict) -> dict:
+        out = dict(figures)
+        for key in (*SNS_COUNTS, "first_responses"):
+            out[key] = shown("sns", period, key)
+        out["duration_bands"] = {b: shown("sns", period, "band", b) for b in BAND_KEYS}
+        if ("sns", period, "first_responses") in marks:
+            out["first_response_median_minutes"] = disclosure.HIDDEN
+        return out
+
+    out = block("year", sns)
+    out["by_month"] = [block(n, m) for n, m in enumerate(sns["by_month"])]
+    return out
 
 
 def for_publication(data: dict) -> dict:
@@ -328,6 +423,7 @@ def for_publication(data: dict) -> dict:
         )
         for n, e in enumerate(data["training"]["events_detail"])
     ]
+    out["sns"] = _published_sns(data["sns"], shown, marks)
     out["indicators"] = [
         _published_indicator(i, shown, out) for i in data["indicators"]
     ]
@@ -339,6 +435,9 @@ def _published_indicator(indicator: dict, shown, out: dict) -> dict:
         # the same percentages as the events, hidden where theirs are
         events = out["training"]["events_detail"]
         return dict(indicator, detail=[e["satisfaction_pct"] for e in events])
+    if indicator["key"] == "sns_first_response_median":
+        median = out["sns"]["first_response_median_minutes"]
+        return dict(indicator, actual=median)
     if indicator["value_kind"] != Kind.COUNT:
         return indicator
     figure = METRIC_FIGURES.get(indicator["key"])

@@ -77,3 +77,8 @@ def date_list(spans: Iterable[tuple[date, date | None]]) -> str:
 
 def wareki(day: date | None) -> str:
     return jpdates.to_wareki(day) if day else ""
+
+
+def month_label(day: date) -> str:
+    """The month of a day with its era and year: 令和3年4月, 令和元年5月."""
+    return f"{_era_year_prefix(day)}{day.month}月"

@@ -3,15 +3,24 @@
 wrote to the programme's LINE account near the end of the demo fiscal year.
 Incoming messages go through the same service as the webhook, so they open
 chats; some conversations are linked to a demo client and had a first chat
-ended as a consultation."""
+ended as a consultation.
+
+Then a year of ended chats (LineChat) for the SNS figures of the annual
+report: one for each LINE consultation of the demo year, so that every chat's
+consultation exists with channel LINE and the report's other figures stay as
+they were."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import random
 
 from django.utils import timezone
 
-from ..models import Client, Topic
+import jpdates
+
+from ..models import Channel, Client, Consultation, Topic
 from . import chats, selectors, services
 from .models import LineChat, LineMessage, LineUser
 from .webhook import IncomingEvent
@@ -262,7 +271,112 @@ def seed_conversations(ctx) -> str:
                     at=last + dt.timedelta(minutes=5),
                 )
                 recorded += 1
+    ended = seed_chats(ctx)
     return (
         f"{len(CONVERSATIONS)} LINE conversations, {messages} messages, "
-        f"{recorded} chats ended as consultations"
+        f"{recorded} chats ended as consultations, {ended} ended chats of the year"
     )
+
+
+# A YEAR OF ENDED CHATS
+# ------------------------------------------------------------------------------
+
+NICKNAMES = ["あおい", "りん", "ここ", "なな", "もも", "ゆず", "ちー", "さき", "まる"]
+
+
+def _chat_rng(ctx) -> random.Random:
+    """A generator of its own, seeded from the demo's without drawing from it:
+    the seeders after this one get the same numbers as before, so the demo's
+    other figures do not change."""
+    state = repr(ctx.rng.getstate()).encode()
+    return random.Random(hashlib.sha256(b"line chats" + state).hexdigest())
+
+
+def _outside_hours(at: dt.datetime) -> bool:
+    """The demo's phone and SNS line (shelter.demo) answers Monday and
+    Wednesday to Saturday, 10:00 to 20:00, closed on public holidays and over
+    the year end."""
+    day = at.date()
+    return (
+        at.weekday() in (1, 6)
+        or not dt.time(10) <= at.time() < dt.time(20)
+        or jpdates.is_public_holiday(day)
+        or jpdates.is_year_end_break(day)
+    )
+
+
+def seed_chats(ctx) -> int:
+    """An ended chat for every LINE consultation of the demo year that was not
+    recorded from a conversation: it starts when the consultation does, lasts
+    as long as the consultation now says, answers after a few minutes; about
+    one in seven did not become a consultation (不成立). A client's chats share
+    her LINE account; an anonymous contact has one of her own."""
+    rng = _chat_rng(ctx)
+    tz = timezone.get_current_timezone()
+    since = dt.datetime.combine(ctx.start, dt.time.min, tzinfo=tz)
+    until = dt.datetime.combine(ctx.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    consultations = list(
+        Consultation.objects.filter(
+            channel=Channel.LINE,
+            started_at__gte=since,
+            started_at__lt=until,
+            line_messages__isnull=True,
+            line_chat__isnull=True,
+        ).order_by("started_at", "pk")
+    )
+    accounts: dict[int, LineUser] = {}
+    chats = []
+    for consultation in consultations:
+        start = consultation.started_at
+        if consultation.client_id in accounts:
+            person = accounts[consultation.client_id]
+        else:
+            person = LineUser.objects.create(
+                line_user_id=f"U{rng.getrandbits(128):032x}",
+                display_name=rng.choice(NICKNAMES),
+                client_id=consultation.client_id,
+                is_following=True,
+                first_contact_at=start,
+                last_event_at=start,
+            )
+            if consultation.client_id:
+                accounts[consultation.client_id] = person
+        established = rng.random() > 0.15
+        if established:
+            band = rng.choices(["short", "middle", "long"], [4, 4, 2])[0]
+            low, high = {"short": (8, 29), "middle": (30, 60), "long": (61, 110)}[band]
+            lasting = dt.timedelta(
+                minutes=rng.randint(low, high), seconds=rng.choice([0, 0, 20, 40])
+            )
+            wait = dt.timedelta(minutes=rng.choice([1, 2, 3, 3, 5, 8, 12, 20]))
+        else:
+            # She stopped writing, sometimes before anyone answered.
+            lasting = dt.timedelta(minutes=rng.randint(3, 25))
+            wait = (
+                dt.timedelta(minutes=rng.randint(1, 3)) if rng.random() < 0.6 else None
+            )
+        wait = min(wait, lasting) if wait is not None else None
+        chats.append(
+            LineChat(
+                line_user=person,
+                status=LineChat.Status.ENDED,
+                started_at=start,
+                claimed_by=consultation.counsellor,
+                claimed_at=start + (wait or lasting) / 2,
+                first_response_at=start + wait if wait is not None else None,
+                ended_at=start + lasting,
+                ended_by=consultation.counsellor,
+                outcome=LineChat.Outcome.ESTABLISHED
+                if established
+                else LineChat.Outcome.NOT_ESTABLISHED,
+                outside_hours=_outside_hours(timezone.localtime(start)),
+                consultation=consultation,
+            )
+        )
+        consultation.duration_minutes = max(1, round(lasting.total_seconds() / 60))
+        person.last_event_at = max(person.last_event_at, start + lasting)
+    LineChat.objects.bulk_create(chats)
+    Consultation.objects.bulk_update(consultations, ["duration_minutes"])
+    for person in {c.line_user_id: c.line_user for c in chats}.values():
+        person.save(update_fields=["last_event_at"])
+    return len(chats)

@@ -2,10 +2,16 @@
 
 import io
 import json
+import random
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
+from accounts.demo import DemoContext
+from accounts.models import User
+from consultations.line import demo as line_demo
+from consultations.models import Channel, LineChat
 from reports.models import Programme
 
 pytestmark = pytest.mark.django_db
@@ -42,3 +48,50 @@ def test_the_demo_programme_has_uedas_targets_and_every_section():
         2025,
     )
     assert all(i["actual"] is not None for i in data["indicators"][1:])
+
+
+def annual_report_json() -> dict:
+    out = io.StringIO()
+    call_command("annual_report", "--fiscal-year", "2021", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_the_demo_has_a_year_of_line_chats_each_with_its_line_consultation(client):
+    call_command("seed_demo", stdout=io.StringIO())
+    chats = LineChat.objects.select_related("consultation")
+    assert chats.count() > 50
+    for chat in chats:
+        assert chat.status == LineChat.Status.ENDED
+        assert chat.consultation.channel == Channel.LINE
+        assert chat.consultation.started_at == chat.started_at
+        minutes = (chat.ended_at - chat.started_at).total_seconds() / 60
+        assert chat.consultation.duration_minutes == max(1, round(minutes))
+    sns = annual_report_json()["sns"]
+    assert sns["chats"] == chats.count()
+    # a realistic spread: every band, some 不成立, some outside hours
+    assert all(n > 0 for n in sns["duration_bands"].values())
+    assert 0 < sns["not_established"] < sns["established"]
+    assert 0 < sns["out_of_hours"] < sns["chats"]
+    assert 1 <= sns["first_response_median_minutes"] <= 20
+    assert sum(m["chats"] > 0 for m in sns["by_month"]) == 12
+    # The people of these chats have no stored messages: the inbox and their
+    # conversation still open.
+    client.force_login(User.objects.get(username="counsellor"))
+    assert client.get(reverse("line:inbox")).status_code == 200
+    person = chats.first().line_user
+    assert client.get(person.get_absolute_url()).status_code == 200
+
+
+def test_the_demo_chats_leave_every_other_figure_of_the_report_as_it_was(
+    monkeypatch,
+):
+    seed_chats = line_demo.seed_chats
+    monkeypatch.setattr(line_demo, "seed_chats", lambda ctx: 0)
+    call_command("seed_demo", stdout=io.StringIO())
+    without = annual_report_json()
+    assert without["sns"]["chats"] == 0
+    seed_chats(DemoContext(rng=random.Random(2021), fiscal_year=2021))
+    with_chats = annual_report_json()
+    assert with_chats["sns"]["chats"] > 50
+    del without["sns"], with_chats["sns"]
+    assert with_chats == without

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils.translation import gettext, override
 
 from reports.services import programme_create
 
@@ -40,6 +41,8 @@ def test_the_xlsx_has_a_sheet_per_table_with_numbers_and_no_formula(
         .content
     )
     cells = xlsx_cells(content)
+    with override("ja"):
+        sns_title = gettext("LINE consultations (SNS)")
     sheets = []
     for cell in cells:
         if cell.parent.title not in sheets:
@@ -48,6 +51,7 @@ def test_the_xlsx_has_a_sheet_per_table_with_numbers_and_no_formula(
         "概要",
         "目標と実績",
         "相談方法別の相談件数",
+        sns_title,
         "開設日数・居場所・一時宿泊",
         "支援",
         "ピアサポートグループ",

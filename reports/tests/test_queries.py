@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from consultations.models import Channel, SupportAction
+from consultations.models import Channel, LineChat, LineUser, SupportAction
 from consultations.tests.factories import ConsultationFactory
 from peergroups.tests.factories import AttendanceFactory, SessionFactory
 from reports import selectors
@@ -60,6 +60,16 @@ def add_records(n: int) -> None:
         UnmetRequestFactory(date=day)
         AttendanceFactory(session=SessionFactory(date=day), client=client)
         SurveyResponseFactory(event=EventFactory(date=day), satisfaction=1 + i % 5)
+        started = timezone.make_aware(dt.datetime.combine(day, dt.time(11)))
+        LineChat.objects.create(
+            line_user=LineUser.objects.create(line_user_id=f"U{offset + i:032x}"),
+            status=LineChat.Status.ENDED,
+            started_at=started,
+            first_response_at=started + dt.timedelta(minutes=i % 7),
+            ended_at=started + dt.timedelta(minutes=10 * (i % 9)),
+            outcome=LineChat.Outcome.values[i % 2],
+            outside_hours=i % 3 == 0,
+        )
 
 
 def report_queries(programme) -> int:
