@@ -26,7 +26,11 @@ from consultations.models import (
     LineMessage,
     LineUser,
 )
-from consultations.tests.line_factories import LineMessageFactory, LineUserFactory
+from consultations.tests.line_factories import (
+    LineMessageFactory,
+    LineUserFactory,
+    newest_id,
+)
 from tests.factories import ClientFactory
 
 from .line_stub import StubLineApi
@@ -381,7 +385,11 @@ def test_ending_a_chat_makes_one_consultation_on_the_clients_timeline(
     # The reply claims the waiting chat and is its first response.
     web.post(
         reverse("line:reply", args=[person.pk]),
-        {"text": "お話を聞かせてください", "retry_key": str(uuid.uuid4())},
+        {
+            "text": "お話を聞かせてください",
+            "retry_key": str(uuid.uuid4()),
+            "seen_message_id": newest_id(person),
+        },
     )
     chat.refresh_from_db()
     assert chat.status == "active" and chat.claimed_by == counsellor
@@ -462,7 +470,11 @@ def test_a_reply_to_a_chat_someone_else_holds_is_refused_and_not_sent(
     web.cookies["django_language"] = "en"
     response = web.post(
         reverse("line:reply", args=[person.pk]),
-        {"text": "横から失礼します", "retry_key": str(uuid.uuid4())},
+        {
+            "text": "横から失礼します",
+            "retry_key": str(uuid.uuid4()),
+            "seen_message_id": newest_id(person),
+        },
     )
     assert f"{other.display_name} is handling this chat" in response.content.decode()
     assert line_api.requests == []
