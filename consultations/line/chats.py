@@ -22,6 +22,7 @@ from accounts.roles import Role, has_role, is_supervisor
 
 from ..models import Channel, Client, Consultation
 from ..services import consultation_create
+from . import desk_hours
 from .models import LineChat, LineChatTransfer, LineMessage, LineUser
 
 Status = LineChat.Status
@@ -51,10 +52,16 @@ def chats_open_for(*, first_message_at: dict[int, dt.datetime]) -> dict[int, int
             line_user_id__in=first_message_at, status__in=OPEN
         ).values_list("line_user_id", "pk")
     )
+    new = {pk: at for pk, at in first_message_at.items() if pk not in found}
+    # Whether the desk was open: asked once for the delivery (its events come
+    # within moments of each other), so the count of queries stays the same
+    # for 3 people or 30.
+    outside = bool(new) and not desk_hours.is_open(min(new.values()))
     missing = [
-        LineChat(line_user_id=pk, started_at=at, status=Status.WAITING)
-        for pk, at in first_message_at.items()
-        if pk not in found
+        LineChat(
+            line_user_id=pk, started_at=at, status=Status.WAITING, outside_hours=outside
+        )
+        for pk, at in new.items()
     ]
     if missing:
         # PostgreSQL and SQLite (3.35+) return the new ids.

@@ -129,6 +129,39 @@ def test_messages_join_the_open_chat_and_after_it_ends_a_new_one_opens(
     assert list(newer.messages.values_list("text", flat=True)) == ["また"]
 
 
+class Closed:
+    """The LINE desk closed since an hour ago (a desk_hours provider)."""
+
+    def closed_since(self, at):
+        return at - dt.timedelta(hours=1)
+
+    def hours_text(self):
+        return ""
+
+
+class Open(Closed):
+    def closed_since(self, at):
+        return None
+
+
+def test_a_chat_that_begins_outside_the_desk_hours_is_marked_so(client):
+    from consultations.line import desk_hours
+
+    for provider, event_id, person, text, message_id in (
+        (Open(), "01CHATEVENT00000000000000C1", HANAKO, "昼", "11"),
+        (Closed(), "01CHATEVENT00000000000000C2", YUKI, "夜", "12"),
+    ):
+        desk_hours.register(provider)
+        try:
+            webhook(client, text_event(event_id, person, text, message_id))
+        finally:
+            desk_hours.unregister(provider)
+    marks = dict(
+        LineChat.objects.values_list("line_user__line_user_id", "outside_hours")
+    )
+    assert marks == {HANAKO: False, YUKI: True}
+
+
 def test_a_follow_opens_no_chat_and_two_people_get_one_chat_each(client):
     webhook(
         client,
@@ -160,7 +193,8 @@ def test_the_webhook_runs_the_same_queries_opening_chats_for_3_or_30_people(
     warm = body(0, 1)
     post(client, warm, sign(warm))
     few, many = body(100, 3), body(200, 30)
-    with django_assert_num_queries(12) as counted:
+    # 12, and 3 to ask the LINE desk's opening calendar once for the delivery
+    with django_assert_num_queries(15) as counted:
         post(client, few, sign(few))
     with django_assert_num_queries(len(counted.captured_queries)):
         post(client, many, sign(many))
