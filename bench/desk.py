@@ -367,7 +367,34 @@ def main() -> None:
         server.stop()
         subprocess.run(["dropdb", *PG, "--if-exists", "--force", DB], check=False)
     args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print(markdown(results))
+    section = markdown(results)
+    # bench/run.py puts bench/desk.md into docs/benchmarks.md when it writes
+    # that file; until then the section is replaced there in place.
+    (ROOT / "bench" / "desk.md").write_text(section, encoding="utf-8")
+    put_section(ROOT / "docs" / "benchmarks.md", section)
+    print(section)
+
+
+def put_section(path: Path, section: str) -> None:
+    """Replace the LINE desk's section of docs/benchmarks.md, or put it before
+    the notes at the end."""
+    text = path.read_text(encoding="utf-8")
+    heading = section.splitlines()[0]
+    if heading in text:
+        before, rest = text.split(heading, 1)
+        after = rest.split("\n## ", 1)
+        text = (
+            before
+            + section.rstrip()
+            + ("\n\n## " + after[1] if len(after) > 1 else "\n")
+        )
+    else:
+        notes = "\n## What was changed"
+        before, after = text.split(notes, 1) if notes in text else (text, None)
+        text = before.rstrip() + "\n\n" + section.rstrip() + "\n"
+        if after is not None:
+            text += notes + after
+    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1188,6 +1188,9 @@ def write_markdown(path: Path, results: dict) -> None:
         "shelter/tests/test_views.py, peergroups and training view tests, "
         "reports/tests/test_queries.py).",
     ]
+    desk = ROOT / "bench" / "desk.md"
+    if desk.exists():  # written by bench/desk.py (the LINE desk, issue 17)
+        lines += ["", desk.read_text(encoding="utf-8").strip()]
     notes = ROOT / "bench" / "notes.md"
     if notes.exists():
         lines += ["", notes.read_text(encoding="utf-8").strip()]
