@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 
-from .models import LineMessage
+from .models import LineChat, LineChatTransfer, LineMessage
 from .selectors import _unread
 
 SALT = "ibasho.line.live"
@@ -109,6 +109,17 @@ def poll(*, user_id: int, session_key: str, line_user_id: int | None = None):
                 0,
             ),
             "unread": Coalesce(Subquery(unread, output_field=IntegerField()), 0),
+            # The desk's queue and chats held: a claim, an end, a transfer or
+            # a take-over changes these without a new message.
+            "waiting": _chats_counted(LineChat.Status.WAITING),
+            "active": _chats_counted(LineChat.Status.ACTIVE),
+            "transfers": Coalesce(
+                Subquery(
+                    LineChatTransfer.objects.order_by("-pk").values("pk")[:1],
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
         }
     row = (
         Session.objects.filter(session_key=session_key, expire_date__gt=timezone.now())
@@ -119,6 +130,22 @@ def poll(*, user_id: int, session_key: str, line_user_id: int | None = None):
     if row is None or not row.pop("allowed"):
         return None
     return row
+
+
+def _chats_counted(status: str):
+    """How many chats have ``status``, as a subquery of the poll's one
+    statement (grouped by status: an aggregate over the table)."""
+    return Coalesce(
+        Subquery(
+            LineChat.objects.filter(status=status)
+            .order_by()
+            .values("status")
+            .annotate(n=Count("pk"))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
 
 
 def etag(kind: str, state: dict, *extra) -> str:

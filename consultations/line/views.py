@@ -810,7 +810,8 @@ def conversation_updates(request, pk):
 @require_GET
 @transaction.non_atomic_requests
 def inbox_updates(request):
-    """The rows of an open inbox page (same filter and page number)."""
+    """The queue, my chats and the rows of an open desk page (same filter and
+    page number)."""
     user_id, state = _live_state(request)
     if state is None:
         return _live_refused()
@@ -821,10 +822,18 @@ def inbox_updates(request):
         users = selectors.inbox(fetched_by=None, unread_only=unread_only)
         page = Paginator(users, 50).get_page(request.GET.get("page"))
         selectors.attach_last_messages(page.object_list)
+        selectors.attach_open_chats(page.object_list)
+        viewer = _live_viewer(user_id)
         return render(
             request,
-            "consultations/includes/line_inbox_rows.html",
-            {"page": page, "unread_only": unread_only},
+            "consultations/includes/line_inbox_live.html",
+            {
+                "page": page,
+                "unread_only": unread_only,
+                "queue": selectors.chat_queue(),
+                "mine": selectors.chats_held(by=viewer),
+                "is_supervisor": is_supervisor(viewer),
+            },
         )
 
     return _live_answer(request, live.etag("i", state), fragment)

@@ -112,6 +112,40 @@ def test_the_inbox_and_worklist_polls_redraw_their_rows_after_a_webhook(
     assert poll(c, inbox, etag=tag).status_code == 200
 
 
+def test_the_desk_poll_redraws_the_queue_when_a_chat_waits_or_is_claimed(
+    client_as, counsellor, make_user, django_assert_max_num_queries
+):
+    """A new person's message puts her in the queue of every open desk; a
+    claim by someone else (no new message) takes her out of it and into that
+    counsellor's chats, without a reload."""
+    from consultations.line import chats
+    from consultations.models import LineChat
+
+    c = client_as(counsellor)
+    desk = live_attrs(c.get(reverse("line:inbox")))
+    tag = poll(c, desk)["ETag"]
+    webhook(c, message_event("01LIVE0000000000000000000009", "はじめまして", "7009"))
+    chat = LineChat.objects.get()
+    claim = reverse("line:chat_claim", args=[chat.pk])
+    response = poll(c, desk, etag=tag)
+    assert response.status_code == 200
+    assert f'action="{claim}"' in response.content.decode()  # in the queue
+    tag = response["ETag"]
+    with django_assert_max_num_queries(1):
+        assert poll(c, desk, etag=tag).status_code == 304
+
+    other = make_user(Role.COUNSELLOR, username="counsellor2")
+    chats.chat_claim(chat=chat, by=other)
+    response = poll(c, desk, etag=tag)
+    assert response.status_code == 200
+    assert f'action="{claim}"' not in response.content.decode()
+    # Her own desk shows it among her chats.
+    mine = client_as(other)
+    parts = poll(mine, live_attrs(mine.get(reverse("line:inbox")))).content.decode()
+    desk_part = parts.split('data-live-part="rows"')[0]
+    assert reverse("line:conversation", args=[chat.line_user_id]) in desk_part
+
+
 def test_a_poll_needs_the_token_of_this_session_and_a_counsellor(
     client, client_as, counsellor, make_user, person
 ):

@@ -130,6 +130,17 @@
         if (!this.firstUnseen) this.firstUnseen = incoming;
         show("[data-line-newer]", true);
       }
+    } else if (html.indexOf("data-live-part") !== -1) {
+      // Several parts of the page (the desk: queue, my chats, rows), each in
+      // a template element named after the part it replaces.
+      var box = document.createElement("div");
+      box.innerHTML = html;
+      box.querySelectorAll("template[data-live-part]").forEach(function (part) {
+        var target = document.querySelector(
+          '[data-live-part="' + part.dataset.livePart + '"]'
+        );
+        if (target) target.innerHTML = part.innerHTML;
+      });
     } else {
       this.el.innerHTML = html;
     }
