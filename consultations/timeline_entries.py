@@ -24,6 +24,8 @@ def consultations_and_support(client, user, limit: int | None = None):
         title = _("%(channel)s consultation") % {"channel": c.get_channel_display()}
         if c.is_new:
             title += " " + _("(new)")
+        if c.duration_minutes:
+            title += " " + _("(%(minutes)s min)") % {"minutes": c.duration_minutes}
         if c.has_withdrawn_message:
             title += " " + _("(contains a withdrawn message)")
         entries.append(
