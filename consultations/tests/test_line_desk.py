@@ -359,4 +359,4 @@ def test_the_reply_box_offers_the_active_canned_replies_filled_in(
     assert 'role="listbox"' in html and "js/canned_replies.js" in html
     [reply] = page.context["canned_replies"]
     assert reply.text.startswith(f"{counsellor.display_name}です。")
-    assert "10:00–20:00" in reply.text and "使わない" not in html
+    assert "10:00～20:00" in reply.text and "使わない" not in html

@@ -122,5 +122,5 @@ def test_a_button_that_is_not_there_is_said_plainly(web):  # noqa: F811
         {"delivery": 999, "index": 0},
         follow=True,
     )
-    assert "That button is no longer there." in response.content.decode()
+    assert "そのボタンはもうありません。" in response.content.decode()
     assert not SimulatedEvent.objects.filter(kind="postback").exists()
