@@ -13,7 +13,7 @@ def register() -> None:
     from . import timeline as line_timeline
 
     navigation.register(
-        navigation.MenuItem(_("LINE inbox"), "line:inbox", (Role.COUNSELLOR,), 15)
+        navigation.MenuItem(_("LINE desk"), "line:inbox", (Role.COUNSELLOR,), 15)
     )
     navigation.register(
         navigation.MenuItem(_("LINE status"), "line:status", (Role.ADMIN,), 88)

@@ -250,7 +250,7 @@ def test_counsellors_find_the_inbox_in_the_menu_and_unread_ones_at_home(
     response = client_as(counsellor).get("/")
     page = response.content.decode()
     assert reverse("line:inbox") in page
-    assert "LINE受信箱" in page and "未読のLINEの会話" in page
+    assert "LINE相談窓口" in page and "未読のLINEの会話" in page
     assert reverse("line:conversation", args=[two.pk]) in page
     # Mine: unlinked conversations and my clients', not a colleague's client's.
     work = response.context["sections"][0]["worklist"]

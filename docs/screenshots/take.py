@@ -77,6 +77,35 @@ def counsellor(page, base, out):
     save(page, out / "line-inbox.png")
 
 
+def line_desk(page, base, out):
+    """The LINE desk: a person writes from the simulator (a phone, 375 px), the
+    counsellor's queue has her, and a chat in progress."""
+    log_in(page, base, "counsellor")
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(base + "/dev/line-simulator/")
+    page.fill("input[name=display_name]", "さくら")
+    page.locator("form[action$='/people/'] button[type=submit]").click()
+    page.wait_for_url("**/dev/line-simulator/*/")
+    for text in (
+        "こんばんは。いま話せますか。",
+        "子どもが寝たので、少しだけ相談したいです。",
+    ):
+        page.fill("textarea[name=text]", text)
+        page.locator(".sim-compose button[type=submit]").click()
+        page.wait_for_load_state("load")
+    save(page, out / "line-simulator.png")
+
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    page.wait_for_timeout(3000)  # the worker fetches her LINE profile
+    page.goto(base + "/line/inbox/")
+    save(page, out / "line-desk.png")
+
+    # A chat in progress: one the counsellor holds in the demo.
+    page.locator("#mine .chat-who a").first.click()
+    page.wait_for_load_state("load")
+    save(page, out / "line-chat.png", full=True)
+
+
 def coordinator(page, base, out):
     log_in(page, base, "coordinator")
     page.goto(base + "/shelter/calendar/?month=2021-10")
@@ -113,7 +142,7 @@ def main(base: str, out: Path) -> None:
         browser = p.chromium.launch(
             executable_path="/usr/bin/chromium", args=ARGS, env=ENV
         )
-        for take in (counsellor, coordinator, facilitator, city_staff):
+        for take in (counsellor, line_desk, coordinator, facilitator, city_staff):
             context = browser.new_context(
                 viewport={"width": WIDTH, "height": HEIGHT},
                 locale="ja-JP",
