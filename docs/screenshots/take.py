@@ -73,8 +73,6 @@ def counsellor(page, base, out):
     page.goto(base + "/clients/1/")
     save(page, out / "client-timeline.png", full=True)
 
-    page.goto(base + "/line/inbox/")
-    save(page, out / "line-inbox.png")
 
 
 def line_desk(page, base, out):
