@@ -6,21 +6,18 @@ talks to it, and tasks run through the real worker (`manage.py db_worker`)."""
 from __future__ import annotations
 
 import datetime as dt
-import signal
 import uuid
-from unittest import mock
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
-from django_tasks_db.management.commands import db_worker
 
 from consultations.line import messaging
 from consultations.models import Consultation, LineChat, LineMessage, LineUser
 from consultations.tests.line_factories import LineUserFactory, newest_id
+from reports.tests.test_import_jobs import run_worker
 from tests.factories import ClientFactory
 
 from .line_stub import MONTHLY_LIMIT, RATE_LIMIT, StubLineApi
@@ -32,25 +29,6 @@ TEXT = "明日10時にお電話します"
 SECRET_TEXT = "夫に見られたら困るので消します"
 LINE_USER_ID = "U1234567890abcdef1234567890abcdef"
 Status = LineMessage.Status
-
-
-def run_worker():
-    """The task worker over the queue until it is empty (as in
-    reports/tests/test_import_jobs.py: in the test's transaction)."""
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        with mock.patch.object(db_worker, "close_old_connections", lambda: None):
-            call_command(
-                "db_worker",
-                "--batch",
-                "--interval=0",
-                "--no-startup-delay",
-                "--no-reload",
-                verbosity=0,
-            )
-    finally:
-        for number, handler in handlers.items():
-            signal.signal(number, handler)
 
 
 @pytest.fixture(autouse=True)
