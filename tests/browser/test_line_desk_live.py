@@ -12,8 +12,6 @@ Everything goes over HTTP to the live server: the simulator signs and posts
 to the real webhook, the reply goes through line-bot-sdk to the stand-in
 Messaging API (devtools) on the same server."""
 
-import re
-
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -104,6 +102,6 @@ def test_a_chat_from_the_simulator_to_the_clients_timeline(
     assert consultation.duration_minutes >= 1
     page.set_viewport_size(DESKTOP)
     open_path(page, client.get_absolute_url())
-    entry = page.get_by_role("link", name=re.compile("^LINE相談"))
+    entry = page.locator(f'a[href="{consultation.get_absolute_url()}"]')
     expect(entry).to_contain_text(f"（{consultation.duration_minutes}分）")
     phone.context.close()
