@@ -62,7 +62,8 @@ def has_role(user, *roles: str) -> bool:
 
 def is_supervisor(user) -> bool:
     """Admins, and counsellors marked as supervisors (User.is_supervisor):
-    they watch every live LINE chat and may take one over or reassign it."""
+    they watch every live LINE chat and may take one over or reassign it,
+    and they may set or clear a client's safety flags."""
     held = user_roles(user)
     if Role.ADMIN in held:
         return True

@@ -156,16 +156,19 @@ class Client(models.Model):
         """Contact details (phone, e-mail, area) of a flagged client: only the
         assigned counsellor and admins see them. Lists compute the same rule
         in SQL (selectors.contact_visible_q)."""
-        if not (self.no_phone_or_mail or self.address_confidential):
-            return True
-        return self.safety_flags_editable_by(user)
-
-    def safety_flags_editable_by(self, user) -> bool:
-        """Only the assigned counsellor and supervisors (the admin role) may
-        set or clear a safety flag."""
         from accounts.roles import Role, has_role
 
+        if not (self.no_phone_or_mail or self.address_confidential):
+            return True
         return self.assigned_counsellor_id == user.pk or has_role(user, Role.ADMIN)
+
+    def safety_flags_editable_by(self, user) -> bool:
+        """Only the assigned counsellor and supervisors (admins, and
+        counsellors marked as supervisors: accounts.roles.is_supervisor) may
+        set or clear a safety flag."""
+        from accounts.roles import is_supervisor
+
+        return self.assigned_counsellor_id == user.pk or is_supervisor(user)
 
     def refresh_search(self) -> None:
         """Set search_text and search_phone from the fields they index (for

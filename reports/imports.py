@@ -119,8 +119,6 @@ class ImportOutcome:
     written: int = 0
     dry_run: bool = False
     errors: list[RowError] = field(default_factory=list)
-    headers: list[str] = field(default_factory=list)
-    preview: list[tuple[int, list, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -434,7 +432,6 @@ def run_import(
     *,
     by,
     dry_run: bool,
-    preview_rows: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> ImportOutcome:
     kind = KINDS[kind_name]
@@ -445,7 +442,6 @@ def run_import(
         kind=kind_name,
         total_rows=len(dataset),
         dry_run=dry_run,
-        headers=list(dataset.headers),
     )
     missing = [
         c for c in getattr(resource, "required_columns", ()) if c not in dataset.headers
@@ -503,10 +499,4 @@ def run_import(
                 object_type=kind_name,
                 detail=f"{len(dataset)} rows",
             )
-    if preview_rows:
-        by_row = {e.row: e.message for e in outcome.errors}
-        outcome.preview = [
-            (number, list(values), by_row.get(number, ""))
-            for number, values in enumerate(dataset[:preview_rows], start=2)
-        ]
     return outcome

@@ -307,6 +307,11 @@ def _figures(data: dict):
         for r in channels
     ] + [(("total", "new"), ("total", "count"))]
     _sns_figures(data["sns"], values, groups, at_most)
+    if ("channel", "line", "count") in values:
+        # Each ended chat is one LINE consultation started when it started:
+        # the year's chats are at most the LINE channel's count, so a figure
+        # hidden in one table is not left readable in the other.
+        at_most.append((("sns", "year", "chats"), ("channel", "line", "count")))
     return values, groups, at_most
 
 

@@ -150,6 +150,14 @@ def import_job_view(request, pk):
     if not has_role(request.user, Role.ADMIN):
         jobs_seen = jobs_seen.filter(user=request.user)
     job = get_object_or_404(jobs_seen, pk=pk)
+    if job.user_id != request.user.pk:
+        # An admin reading someone else's upload (its rows may name clients).
+        audit(
+            user=request.user,
+            action=Action.VIEW,
+            object_type="import",
+            detail=f"job {job.pk} of user {job.user_id}",
+        )
     return render(request, "reports/import_job.html", _job_context(request, job))
 
 

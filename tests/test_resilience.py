@@ -171,6 +171,26 @@ def test_a_long_command_gets_a_longer_statement_budget_then_the_short_one_again(
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
+def test_migrate_gets_the_long_statement_budget(monkeypatch):
+    """A migration may build an index over a large table: migrate runs under
+    the commands' budget, not the 10 s of a web request."""
+    from django.core.management import call_command
+    from django.core.management.commands import migrate
+
+    seen = []
+
+    def handle(self, *args, **options):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            seen.append(cursor.fetchone()[0])
+
+    monkeypatch.setattr(migrate.Command, "handle", handle)
+    call_command("migrate", verbosity=0)
+    assert seen == ["10min"]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
 def test_an_import_task_gets_the_long_statement_budget(counsellor):
     """The worker's import tasks run statements under the commands' budget,
     not the 10 s of a web request."""

@@ -129,6 +129,29 @@ def _may_act(chat: LineChat, by) -> None:
         )
 
 
+def check_holder(*, chat_id: int | None, by) -> None:
+    """ChatError when ``chat_id`` is an open chat that someone else holds and
+    ``by`` is no supervisor: what a reply in it may not do (sending again or
+    discarding an uncertain reply included)."""
+    if chat_id is None:
+        return
+    chat = LineChat.objects.select_related("claimed_by").filter(pk=chat_id).first()
+    if (
+        chat is not None
+        and chat.status == Status.ACTIVE
+        and chat.claimed_by_id != by.pk
+        and not is_supervisor(by)
+    ):
+        raise ChatError(
+            _(
+                "%(name)s is handling this chat: ask them to transfer it to you, "
+                "or a supervisor to reassign it."
+            )
+            % {"name": chat.claimed_by.display_name},
+            code="not_holder",
+        )
+
+
 @transaction.atomic
 def chat_transfer(*, chat: LineChat, to, note: str, by) -> LineChat:
     """Hand an active chat to another counsellor, with a note for them (kept
@@ -263,7 +286,12 @@ def chat_end(
     she was not linked yet), else the LINE user's client, or anonymous when
     unlinked and ``anonymous``. The chat's messages are marked read and
     recorded in it. By the holder or a supervisor. ``at``: the end, now
-    unless given (the demo's past)."""
+    unless given (the demo's past).
+
+    The LINE user's row is locked first, as the webhook store locks it: a
+    message arriving meanwhile then waits, and opens a new chat once this one
+    has ended, rather than joining the chat being closed."""
+    LineUser.objects.select_for_update().filter(pk=chat.line_user_id).first()
     chat = _lock(chat)
     _may_act(chat, by)
     if outcome not in LineChat.Outcome.values:

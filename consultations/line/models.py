@@ -201,16 +201,6 @@ class LineChat(models.Model):
         return self.line_user.audit_client_code
 
     @property
-    def is_open(self) -> bool:
-        return self.status in self.OPEN
-
-    @property
-    def duration(self):
-        if self.ended_at is None:
-            return None
-        return self.ended_at - self.started_at
-
-    @property
     def time_to_first_response(self):
         if self.first_response_at is None:
             return None
@@ -497,10 +487,6 @@ class LineMessage(models.Model):
     def is_delivered(self) -> bool:
         """LINE accepted it for a friend (outgoing messages)."""
         return self.status == self.Status.SENT and not self.to_non_friend
-
-    @property
-    def text_locked(self) -> bool:
-        return self.status in (self.Status.UNCERTAIN, self.Status.QUEUED)
 
     @property
     def display_text(self) -> str:

@@ -242,9 +242,14 @@ def _live_chats() -> QuerySet[LineChat]:
                 "messages__sent_at",
                 filter=Q(messages__direction=Direction.INCOMING),
             ),
+            # Only a reply LINE took is an answer (not one queued, uncertain
+            # or failed).
             last_out_at=Max(
                 "messages__sent_at",
-                filter=Q(messages__direction=Direction.OUTGOING),
+                filter=Q(
+                    messages__direction=Direction.OUTGOING,
+                    messages__status=LineMessage.Status.SENT,
+                ),
             ),
         )
     )

@@ -645,6 +645,8 @@ def _set_status(message: LineMessage, status: str, by=None) -> None:
             status=status, attempts=F("attempts") + 1
         )
         message.refresh_from_db(fields=["status", "attempts"])
+        if status == Status.SENT and message.chat_id:
+            chats.chat_note_response(chat_id=message.chat_id, at=timezone.now())
         audit(user=by, action=Action.CHANGE, obj=message, detail=f"status {status}")
 
 
@@ -730,7 +732,9 @@ def line_reply_store(
             LineUser.objects.filter(pk=line_user.pk, last_event_at__lt=sent_at).update(
                 last_event_at=sent_at
             )
-            if chat is not None:
+            if chat is not None and status == LineMessage.Status.SENT:
+                # Only a reply LINE took answers the person (a queued or
+                # uncertain one counts once it is sent: _set_status).
                 chats.chat_note_response(chat_id=chat.pk, at=sent_at)
             audit(user=by, action=Action.CREATE, obj=message)
     except IntegrityError:

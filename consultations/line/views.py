@@ -251,7 +251,8 @@ def _chat_context(request, line_user: LineUser, forms: dict) -> dict:
         "is_supervisor": supervisor,
         "end_form": end_form,
         "transfer_form": transfer_form,
-        "chat_history": history,
+        # "Past chats": the ended ones (the open one has its own panel).
+        "chat_history": [c for c in history if c.status == LineChat.Status.ENDED],
         "transfers": transfers,
         "show_line_id": is_admin,
         "show_picture": is_admin or settings.LINE_SHOW_PROFILE_PICTURE,
@@ -580,6 +581,18 @@ def _outgoing(line_user: LineUser, message_pk) -> LineMessage:
     )
 
 
+def _holder_may_act(request, message: LineMessage) -> bool:
+    """Sending an uncertain reply again, or discarding it, is for whoever
+    holds its chat (or a supervisor), like a reply."""
+    try:
+        chats.check_holder(chat_id=message.chat_id, by=request.user)
+    except chats.ChatError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+        return False
+    return True
+
+
 @counsellors_only
 @require_POST
 @transaction.non_atomic_requests
@@ -588,6 +601,8 @@ def resend(request, pk, message_pk):
     key, so LINE delivers it once."""
     line_user = _line_user(pk)
     message = _outgoing(line_user, message_pk)
+    if not _holder_may_act(request, message):
+        return redirect(reverse("line:conversation", args=[pk]) + "#reply")
     if message.status != LineMessage.Status.UNCERTAIN:
         messages.info(request, _("This reply is no longer waiting for a decision."))
         return redirect(reverse("line:conversation", args=[pk]) + "#reply")
@@ -614,6 +629,8 @@ def discard(request, pk, message_pk):
     delivered."""
     line_user = _line_user(pk)
     message = _outgoing(line_user, message_pk)
+    if not _holder_may_act(request, message):
+        return redirect(reverse("line:conversation", args=[pk]) + "#reply")
     services.line_reply_discard(message=message, by=request.user)
     if message.status == LineMessage.Status.DISCARDED:
         messages.success(

@@ -274,6 +274,31 @@ def test_a_supervisor_may_clear_a_flag_of_a_case_that_is_not_hers(flagged, boss)
     assert SafetyFlagClearance.objects.get().cleared_by == boss
 
 
+def test_a_counsellor_marked_supervisor_may_clear_a_flag_but_others_may_not(
+    flagged, other
+):
+    """"Supervisor" means the same here as on the LINE desk: admins, and
+    counsellors marked as supervisors (accounts.roles.is_supervisor)."""
+    with pytest.raises(ValidationError):
+        services.client_update(
+            client=flagged,
+            by=other,
+            expected_version=flagged.version,
+            no_phone_or_mail=False,
+            flag_clear_reason="本人の希望",
+        )
+    other.is_supervisor = True
+    other.save(update_fields=["is_supervisor"])
+    services.client_update(
+        client=flagged,
+        by=other,
+        expected_version=flagged.version,
+        no_phone_or_mail=False,
+        flag_clear_reason="本人の希望",
+    )
+    assert SafetyFlagClearance.objects.get().cleared_by == other
+
+
 def test_clearances_older_than_30_days_leave_the_team_worklist(
     client_as, flagged, boss
 ):

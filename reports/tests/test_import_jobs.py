@@ -250,6 +250,14 @@ def test_only_the_uploader_and_admins_see_a_job(
     assert as_user(city_staff).get(job.get_absolute_url()).status_code == 403
     response = as_user(admin_user).get(job.get_absolute_url())
     assert response.status_code == 200 and "token" not in response.context
+    # An admin reading someone else's upload leaves an audit entry; the
+    # uploader reading her own does not.
+    from accounts.models import AuditEntry
+
+    entry = AuditEntry.objects.filter(user=admin_user, object_type="import").get()
+    assert entry.detail == f"job {job.pk} of user {counsellor.pk}"
+    as_user(counsellor).get(job.get_absolute_url())
+    assert not AuditEntry.objects.filter(user=counsellor, action="view").exists()
 
 
 def test_a_preview_shows_one_page_of_rows(web):
