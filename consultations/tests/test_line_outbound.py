@@ -14,9 +14,14 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts.roles import Role
 from consultations.line import messaging
 from consultations.models import Consultation, LineChat, LineMessage, LineUser
-from consultations.tests.line_factories import LineUserFactory, newest_id
+from consultations.tests.line_factories import (
+    LineMessageFactory,
+    LineUserFactory,
+    newest_id,
+)
 from reports.tests.test_import_jobs import run_worker
 from tests.factories import ClientFactory
 
@@ -155,6 +160,53 @@ def test_a_timeout_then_sending_the_same_again_delivers_one_message_as_stored(
     stored.refresh_from_db()
     assert stored.status == Status.SENT and stored.text == line_api.delivered[0]
     assert "The reply was sent." in response.content.decode()
+
+
+def test_a_reply_that_may_not_have_arrived_is_no_answer_until_it_is_sent(
+    web, person, line_api
+):
+    """The chat's time of first response (an SNS figure) and the desk's
+    "waiting for an answer" count only a reply LINE took."""
+    from django.utils import timezone
+
+    from consultations.line import selectors
+
+    chat = LineChat.objects.create(line_user=person, started_at=timezone.now())
+    LineMessageFactory(line_user=person, chat=chat, text="こんばんは")
+    line_api.outcomes = [(500, None)]
+    send(web, person)
+    stored = LineMessage.objects.get(direction="out")
+    assert stored.status == Status.UNCERTAIN
+    chat.refresh_from_db()
+    assert chat.first_response_at is None
+    assert selectors.open_chat(line_user=person).waited_minutes is not None
+
+    web.post(reverse("line:resend", args=[person.pk, stored.pk]))
+    chat.refresh_from_db()
+    assert chat.first_response_at is not None
+    assert selectors.open_chat(line_user=person).waited_minutes is None
+
+
+def test_only_the_holder_sends_an_uncertain_reply_again_or_discards_it(
+    web, person, line_api, make_user
+):
+    from django.utils import timezone
+
+    from consultations.line import chats
+
+    chat = LineChat.objects.create(line_user=person, started_at=timezone.now())
+    LineMessageFactory(line_user=person, chat=chat, text="こんばんは")
+    line_api.outcomes = [(500, None)]
+    send(web, person)
+    stored = LineMessage.objects.get(direction="out")
+    other = make_user(Role.COUNSELLOR, username="other")
+    chats.chat_transfer(chat=chat, to=other, note="交代します", by=stored.sent_by)
+    for name in ("line:resend", "line:discard"):
+        response = web.post(reverse(name, args=[person.pk, stored.pk]), follow=True)
+        assert "is handling this chat" in response.content.decode()
+    stored.refresh_from_db()
+    assert stored.status == Status.UNCERTAIN
+    assert len(line_api.sent("/v2/bot/message/push")) == 1
 
 
 def test_a_5xx_then_sending_the_same_again_delivers_it_once(web, person, line_api):
