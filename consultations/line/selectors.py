@@ -191,6 +191,29 @@ def quota_forget() -> None:
     cache.delete(QUOTA_CACHE_KEY)
 
 
+def quota_count_push() -> None:
+    """A push was sent: count it in the cached figures rather than forget
+    them, so that the next desk page does not wait on LINE's quota API (LINE
+    is asked again when the cache expires)."""
+    cached = cache.get(QUOTA_CACHE_KEY)
+    if not cached:
+        return
+    used = cached["used"] + 1
+    limit = cached["limit"]
+    left = None if limit is None else max(limit - used, 0)
+    cache.set(
+        QUOTA_CACHE_KEY,
+        {
+            **cached,
+            "used": used,
+            "left": left,
+            "low": left is not None
+            and left * 100 < limit * settings.LINE_QUOTA_WARN_PERCENT,
+        },
+        settings.LINE_QUOTA_CACHE_SECONDS,
+    )
+
+
 def quota() -> dict | None:
     """The month's LINE messages: {limit, used, left, low} (``limit`` and
     ``left`` None when the plan has no limit), or None when LINE is not set

@@ -580,7 +580,7 @@ def line_reply_send(
             selectors.quota_forget()
         raise
     if via == LineMessage.Via.PUSH:
-        selectors.quota_forget()
+        selectors.quota_count_push()
     return line_reply_store(status=Status.SENT, sent_via=via, **store)
 
 
@@ -633,7 +633,7 @@ def line_reply_send_queued(*, message_id: int, attempt: int) -> str:
             selectors.quota_forget()
         _set_status(message, status)
         return status
-    selectors.quota_forget()
+    selectors.quota_count_push()
     _set_status(message, Status.SENT)
     return Status.SENT
 
@@ -675,7 +675,7 @@ def line_reply_resend(*, message: LineMessage, by) -> LineMessage:
             return message
         # Still unknown: it stays "may have been sent".
         raise
-    selectors.quota_forget()
+    selectors.quota_count_push()
     LineMessage.objects.filter(pk=message.pk).update(sent_via=LineMessage.Via.PUSH)
     _set_status(message, Status.SENT, by)
     return message

@@ -281,6 +281,20 @@ def test_the_quota_is_asked_of_line_once_then_cached(web, line_api):
     assert len(line_api.sent("/v2/bot/message/quota")) == 1
 
 
+def test_a_push_is_counted_in_the_cached_quota_without_asking_line_again(
+    web, person, line_api
+):
+    """After a push the desk page shows one more message used, without
+    waiting on LINE's quota endpoints (asked again when the cache expires)."""
+    line_api.consumption = {"totalUsage": 12}
+    web.get(reverse("line:inbox"))
+    send(web, person)  # no reply token: a push
+    assert LineMessage.objects.get(direction="out").sent_via == "push"
+    page_text = web.get(reverse("line:inbox")).content.decode()
+    assert "13 of 200 used, 187 left." in page_text
+    assert len(line_api.sent("/v2/bot/message/quota")) == 1
+
+
 def test_the_rate_limit_queues_the_reply_and_the_worker_retries_then_delivers(
     web, person, line_api, settings
 ):
