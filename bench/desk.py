@@ -27,11 +27,8 @@ docs/benchmarks.md:
 from __future__ import annotations
 
 import argparse
-import base64
 import concurrent.futures
 import datetime as dt
-import hashlib
-import hmac
 import html
 import json
 import os
@@ -203,20 +200,14 @@ def idle_consoles(args, server: Gunicorn) -> dict:
     }
 
 
-def sign(body: bytes, secret: str) -> str:
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
-
-
 def webhook_load(args) -> dict:
     sys.path.insert(0, str(ROOT))
     os.environ.update(django_env(DATABASE_URL))
     import django
 
     django.setup()
-    from django.conf import settings
-
-    secret = settings.LINE_CHANNEL_SECRET
+    # The simulator's signing (devtools is on in config.settings.local).
+    from devtools.simulator import signature
     http = Http(PORT)
     people = [f"U{uuid.UUID(int=i + 1).hex}" for i in range(20)]
     total = args.rate * args.seconds
@@ -256,7 +247,7 @@ def webhook_load(args) -> dict:
             "/line/webhook/",
             headers={
                 "Content-Type": "application/json",
-                "X-Line-Signature": sign(body, secret),
+                "X-Line-Signature": signature(body),
             },
             body=body,
         )
