@@ -497,6 +497,20 @@ _METRICS += [
         lambda f: f.sns[0].established,
     ),
     Metric(
+        "sns_not_established",
+        _("LINE consultations that did not take place"),
+        UNIT_CASES,
+        Kind.COUNT,
+        lambda f: f.sns[0].not_established,
+    ),
+    Metric(
+        "sns_first_responses",
+        _("LINE consultations answered"),
+        UNIT_CASES,
+        Kind.COUNT,
+        lambda f: f.sns[0].first_responses,
+    ),
+    Metric(
         "sns_first_response_median",
         _("Median time to the first response on LINE"),
         UNIT_MINUTES,

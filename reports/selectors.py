@@ -242,6 +242,8 @@ METRIC_FIGURES = {
     "training_participants": ("training", "participants"),
     "sns_chats": ("sns", "year", "chats"),
     "sns_established": ("sns", "year", "established"),
+    "sns_not_established": ("sns", "year", "not_established"),
+    "sns_first_responses": ("sns", "year", "first_responses"),
     **{f"sns_duration_{b}": ("sns", "year", "band", b) for b in BAND_KEYS},
     "sns_out_of_hours": ("sns", "year", "out_of_hours"),
 }

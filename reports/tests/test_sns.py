@@ -198,6 +198,8 @@ def test_a_programme_can_target_each_sns_figure(chats, city_staff):
     assert keys == [
         "sns_chats",
         "sns_established",
+        "sns_not_established",
+        "sns_first_responses",
         "sns_first_response_median",
         "sns_duration_under_30",
         "sns_duration_30_to_60",
