@@ -65,7 +65,13 @@ def seeders() -> list[Seeder]:
 
 
 def create_users() -> dict:
+    from .models import Organisation
+    from .scoping import DEFAULT_ORGANISATION_NAME
+
     User = get_user_model()
+    org = Organisation.objects.order_by("pk").first()
+    if org is None:
+        org = Organisation.objects.create(name=DEFAULT_ORGANISATION_NAME)
     users = {}
     for username, last, first, roles in DEMO_USERS:
         user = User(
@@ -78,5 +84,6 @@ def create_users() -> dict:
         user.set_password(DEMO_PASSWORD)
         user.save()
         user.groups.set(Group.objects.filter(name__in=roles))
+        user.organisations.set([org])
         users[username] = user
     return users

@@ -5,8 +5,82 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class Organisation(models.Model):
+    """Who holds records: an NPO or a municipal desk (issue 18). Every personal
+    record belongs to one, and a user sees only the records of the
+    organisations she belongs to (accounts.scoping)."""
+
+    class Kind(models.TextChoices):
+        NPO = "npo", _("NPO")
+        MUNICIPAL = "municipal", _("Municipal desk")
+
+    name = models.CharField(_("organisation name"), max_length=200, unique=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.NPO
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(name=""), name="organisation_name_not_blank"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Funder(models.Model):
+    """Who pays for programmes: a municipality or a prefecture. Its city staff
+    see the reports of the programmes it funds, whoever runs them, and never
+    a personal record."""
+
+    class Kind(models.TextChoices):
+        MUNICIPALITY = "municipality", _("Municipality")
+        PREFECTURE = "prefecture", _("Prefecture")
+
+    name = models.CharField(_("funder name"), max_length=100, unique=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.MUNICIPALITY
+    )
+
+    class Meta:
+        verbose_name = _("funder")
+        verbose_name_plural = _("funders")
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(name=""), name="funder_name_not_blank"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class User(AbstractUser):
     """A member of staff. Roles are groups (see accounts.roles)."""
+
+    organisations = models.ManyToManyField(
+        Organisation,
+        verbose_name=_("organisations"),
+        blank=True,
+        related_name="members",
+        help_text=_("She sees and records only the records of these."),
+    )
+    funder = models.ForeignKey(
+        Funder,
+        verbose_name=_("funder"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        help_text=_("City staff: the municipality or prefecture she works for."),
+    )
 
     # A counsellor on supervisor duty (the MHLW guideline for SNS
     # consultations asks for one on shift): sees every live LINE chat and can

@@ -208,6 +208,7 @@ def webhook_load(args) -> dict:
     django.setup()
     # The simulator's signing (devtools is on in config.settings.local).
     from devtools.simulator import signature
+
     http = Http(PORT)
     people = [f"U{uuid.UUID(int=i + 1).hex}" for i in range(20)]
     total = args.rate * args.seconds

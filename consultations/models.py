@@ -4,10 +4,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.scoping import Scoped
+
 from .search import normalise
 
 
-class Client(models.Model):
+class Client(Scoped):
     """A person who consults (相談者). Personal data is kept minimal: only the
     code and a display name (a nickname is fine) are required."""
 
@@ -219,10 +221,21 @@ class Channel(models.TextChoices):
     VISIT = "visit", pgettext_lazy("channel", "Outreach visit")
 
 
-class Consultation(models.Model):
+class Consultation(Scoped):
     """One consultation (相談) by one channel. ``is_new`` (新規) is derived for a
     known client (their earliest consultation by date and time) and ticked by
     the counsellor for an anonymous contact; services keep it right."""
+
+    organisation_from = "client"
+    programme = models.ForeignKey(
+        "reports.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The programme this was done under (事業)."),
+    )
 
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     started_at = models.DateTimeField(_("date and time"))
@@ -323,9 +336,20 @@ class PartnerAgency(models.Model):
         return self.name
 
 
-class SupportAction(models.Model):
+class SupportAction(Scoped):
     """Follow-up after a consultation (支援): an interview, an accompaniment to
     an agency (同行支援), a referral, or other support."""
+
+    organisation_from = "client"
+    programme = models.ForeignKey(
+        "reports.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The programme this was done under (事業)."),
+    )
 
     class Kind(models.TextChoices):
         INTERVIEW = "interview", _("Interview")
@@ -379,8 +403,10 @@ class SupportAction(models.Model):
         return self.client.code
 
 
-class UrgencyChange(models.Model):
+class UrgencyChange(Scoped):
     """The history of a case's urgency (緊急度), with the reason for each change."""
+
+    organisation_from = "client"
 
     client = models.ForeignKey(
         Client,
@@ -420,9 +446,11 @@ class UrgencyChange(models.Model):
         return self.client.code
 
 
-class SafetyFlagClearance(models.Model):
+class SafetyFlagClearance(Scoped):
     """A safety flag taken off a client, with who, when and why: supervisors
     see the recent ones on the team worklist."""
+
+    organisation_from = "client"
 
     class Flag(models.TextChoices):
         # The flags' own field labels (Client).
@@ -473,9 +501,11 @@ class SafetyFlagClearance(models.Model):
         return self.client.code
 
 
-class FollowUp(models.Model):
+class FollowUp(Scoped):
     """A next step with a due date and an owner: call back, interview,
     accompany. Completing it records what happened."""
+
+    organisation_from = "client"
 
     class Kind(models.TextChoices):
         CALL_BACK = "call_back", _("Call back")

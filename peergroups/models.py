@@ -30,13 +30,15 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import Scoped, ScopedManager
+
 MAX_HEAD_COUNT = 1000
 
 
-class Group(models.Model):
+class Group(Scoped):
     """A peer-support group: the people who meet, under one name."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     active = models.BooleanField(_("active"), default=True)
 
@@ -47,6 +49,13 @@ class Group(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(name=""), name="peergroup_name_not_blank"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "name"],
+                name="peergroup_name_unique_in_organisation",
+                violation_error_message=_(
+                    "This organisation already has a group with this name."
+                ),
             ),
         ]
 
@@ -89,6 +98,8 @@ class Series(models.Model):
     public holidays. The sessions it created are ordinary sessions, edited one
     by one; the dates it skipped (or moved) are kept here to show them."""
 
+    scope_path = "group__organisation"
+
     group = models.ForeignKey(
         Group,
         verbose_name=_("group"),
@@ -117,6 +128,8 @@ class Series(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("session series")
@@ -186,9 +199,20 @@ class Series(models.Model):
         return describe_rule(self.frequency, self.weekday, self.week_of_month)
 
 
-class Session(models.Model):
+class Session(Scoped):
     """One meeting of a group. ``end_date`` is set only for a session over
     several days; it is still one session."""
+
+    organisation_from = "group"
+    programme = models.ForeignKey(
+        "reports.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The programme this was done under (事業)."),
+    )
 
     group = models.ForeignKey(
         Group,
@@ -302,6 +326,8 @@ class Session(models.Model):
 class Attendance(models.Model):
     """A named client at a session (each client at most once)."""
 
+    scope_path = "session__organisation"
+
     session = models.ForeignKey(
         Session,
         verbose_name=_("session"),
@@ -314,6 +340,8 @@ class Attendance(models.Model):
         on_delete=models.PROTECT,
         related_name="peer_attendances",
     )
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("attendance")

@@ -21,17 +21,33 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 import jpdates
+from accounts.scoping import FillsOrganisation, Scoped
 
 FISCAL_YEAR_VALIDATORS = [MinValueValidator(1989), MaxValueValidator(2100)]
 
 
-class Programme(models.Model):
+class Programme(FillsOrganisation, models.Model):
     fiscal_year = models.PositiveSmallIntegerField(
         _("fiscal year"),
         validators=FISCAL_YEAR_VALIDATORS,
         help_text=_("The year the fiscal year starts in: 2021 for 令和3年度."),
     )
     name = models.CharField(_("programme name"), max_length=200)
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("organisation running it"),
+        on_delete=models.PROTECT,
+        related_name="programmes",
+    )
+    funder = models.ForeignKey(
+        "accounts.Funder",
+        verbose_name=_("funder"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="programmes",
+        help_text=_("The municipality or prefecture that funds it."),
+    )
     municipality = models.CharField(_("municipality"), max_length=100)
     department = models.CharField(_("department in charge"), max_length=200, blank=True)
     contractor = models.CharField(_("contractor"), max_length=200, blank=True)
@@ -107,6 +123,82 @@ class Programme(models.Model):
         return [
             line.strip() for line in self.other_partners.splitlines() if line.strip()
         ]
+
+
+class ProgrammeRule(models.Model):
+    """Where a record's programme comes from when nobody chooses one: records
+    of one kind, optionally only of one channel, facility, group or LINE
+    account, dated within [valid_from, valid_until], fall under the
+    programme. A record that matches the rules of exactly one programme takes
+    it (reports.attribution); one that matches none or two is left for a
+    person to decide, and the data-quality page lists it."""
+
+    class RecordKind(models.TextChoices):
+        CONSULTATION = "consultation", _("Consultations")
+        SUPPORT_ACTION = "support_action", _("Support actions")
+        STAY = "stay", _("Stays")
+        SALON_VISIT = "salon_visit", _("Salon visits")
+        PEER_SESSION = "peer_session", _("Peer-support sessions")
+        TRAINING_EVENT = "training_event", _("Training events")
+        LINE_CHAT = "line_chat", _("LINE chats")
+
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="rules",
+    )
+    record_kind = models.CharField(
+        _("records"), max_length=20, choices=RecordKind.choices
+    )
+    channel = models.CharField(
+        _("consultation channel"),
+        max_length=20,
+        blank=True,
+        help_text=_("Consultations and support actions: only this channel."),
+    )
+    facility = models.ForeignKey(
+        "shelter.Facility",
+        verbose_name=_("facility"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    group = models.ForeignKey(
+        "peergroups.Group",
+        verbose_name=_("peer-support group"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    line_channel = models.ForeignKey(
+        "consultations.LineChannel",
+        verbose_name=_("LINE official account"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    valid_from = models.DateField(_("from"))
+    valid_until = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("programme rule")
+        verbose_name_plural = _("programme rules")
+        ordering = ["programme", "record_kind", "valid_from", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True)
+                | Q(valid_until__gte=F("valid_from")),
+                name="programme_rule_dates_in_order",
+                violation_error_message=_("The end date is before the start date."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.programme} · {self.get_record_kind_display()}"
 
 
 class Target(models.Model):
@@ -283,7 +375,7 @@ IMPORT_FINISHED = (
 )
 
 
-class ImportJob(models.Model):
+class ImportJob(Scoped):
     """One browser import: the uploaded file waits in IMPORT_UPLOAD_DIR under
     ``token`` (never in the database) from the check to the confirmation.
     Small files are checked and written in the request, larger ones by the

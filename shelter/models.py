@@ -23,18 +23,20 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.scoping import Scoped, ScopedManager, ScopedQuerySet
+
 # FACILITIES AND ROOMS (master data, in the Django admin)
 # ------------------------------------------------------------------------------
 
 
-class Facility(models.Model):
+class Facility(Scoped):
     """A shelter house (e.g. やどかりハウス) or a drop-in salon."""
 
     class Kind(models.TextChoices):
         SHELTER = "shelter", _("Shelter house")
         SALON = "salon", _("Drop-in salon")
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     active = models.BooleanField(_("active"), default=True)
 
@@ -49,6 +51,13 @@ class Facility(models.Model):
             models.CheckConstraint(
                 condition=~Q(name=""), name="facility_name_not_blank"
             ),
+            models.UniqueConstraint(
+                fields=["organisation", "name"],
+                name="facility_name_unique_in_organisation",
+                violation_error_message=_(
+                    "This organisation already has a facility with this name."
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -57,6 +66,8 @@ class Facility(models.Model):
 
 class Room(models.Model):
     """A room of a shelter house; stays book one room."""
+
+    scope_path = "facility__organisation"
 
     facility = models.ForeignKey(
         Facility,
@@ -67,6 +78,8 @@ class Room(models.Model):
     name = models.CharField(_("name"), max_length=50)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("room")
@@ -149,7 +162,7 @@ class StayOverlapConstraint(ExclusionConstraint):
         return None
 
 
-class StayQuerySet(models.QuerySet):
+class StayQuerySet(ScopedQuerySet):
     def counted(self):
         """Stays that count anywhere: all but the cancelled ones."""
         return self.exclude(status=Stay.Status.CANCELLED)
@@ -162,9 +175,20 @@ class StayQuerySet(models.QuerySet):
         )
 
 
-class Stay(models.Model):
+class Stay(Scoped):
     """One room booked for one client: overnight (nights = end − start) or a
     day rest on one date (0 nights)."""
+
+    organisation_from = "client"
+    programme = models.ForeignKey(
+        "reports.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The programme this was done under (事業)."),
+    )
 
     class Kind(models.TextChoices):
         OVERNIGHT = "overnight", _("Overnight stay")
@@ -214,7 +238,7 @@ class Stay(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    objects = StayQuerySet.as_manager()
+    objects = ScopedManager.from_queryset(StayQuerySet)()
 
     class Meta:
         verbose_name = _("stay")
@@ -359,9 +383,11 @@ def overlap_error(room: Room, taken) -> ValidationError:
 # ------------------------------------------------------------------------------
 
 
-class UnmetRequest(models.Model):
+class UnmetRequest(Scoped):
     """Someone wanted to stay (or rest) but could not. The Ueda report names
     this gap: mothers who wanted a rest but could not leave home."""
+
+    organisation_from = "client"
 
     class Reason(models.TextChoices):
         CHILDCARE = "childcare", _("Childcare")
@@ -431,8 +457,19 @@ class UnmetRequest(models.Model):
 # ------------------------------------------------------------------------------
 
 
-class SalonVisit(models.Model):
+class SalonVisit(Scoped):
     """One day at a salon: how many people came, optionally naming clients."""
+
+    organisation_from = "facility"
+    programme = models.ForeignKey(
+        "reports.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The programme this was done under (事業)."),
+    )
 
     MAX_VISITORS = 500
 

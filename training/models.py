@@ -14,13 +14,25 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.scoping import Scoped, ScopedManager
+
 from .satisfaction import Satisfaction
 
 MAX_PARTICIPANTS = 100000
 SATISFIED_FROM = 4  # a response of 4 or 5 counts as satisfied
 
 
-class Event(models.Model):
+class Event(Scoped):
+    programme = models.ForeignKey(
+        "reports.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The programme this was done under (事業)."),
+    )
+
     class Kind(models.TextChoices):
         TRAINING = "training", pgettext_lazy("event kind", "Training session")
         LECTURE = "lecture", pgettext_lazy("event kind", "Lecture")
@@ -80,6 +92,8 @@ class Speaker(models.Model):
     """A client who told her own story at an event. Recorded only with her
     consent: the database refuses a row whose consent box is not ticked."""
 
+    scope_path = "event__organisation"
+
     event = models.ForeignKey(
         Event,
         verbose_name=_("event"),
@@ -102,6 +116,8 @@ class Speaker(models.Model):
         ),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("speaker")
@@ -131,6 +147,8 @@ class Speaker(models.Model):
 class SurveyResponse(models.Model):
     """One respondent's answer: 満足度 from 1 (not at all) to 5 (very)."""
 
+    scope_path = "event__organisation"
+
     class Score(models.IntegerChoices):
         ONE = 1, "1"
         TWO = 2, "2"
@@ -149,6 +167,8 @@ class SurveyResponse(models.Model):
     )
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("survey response")

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.scoping import Scoped, ScopedManager
+
 
 # The automatic replies (consultations.line.autoreply).
 class AutoReplyKind(models.TextChoices):
@@ -20,10 +22,55 @@ AUTO_REPLY_KINDS = AutoReplyKind.choices
 CONSENT_POSTBACK_DATA = "consent=yes"
 
 
-class LineUser(models.Model):
+class LineChannel(Scoped):
+    """One LINE official account (a Messaging API channel) of an organisation.
+    Its webhook is /line/webhook/<channel_id>/, verified with its own
+    secret. The secret and the access token are stored encrypted
+    (consultations.line.secrets), never in clear text."""
+
+    name = models.CharField(_("account name"), max_length=100)
+    channel_id = models.CharField(
+        _("channel ID"),
+        max_length=32,
+        unique=True,
+        help_text=_("The channel ID shown in the LINE Developers console."),
+    )
+    secret_encrypted = models.TextField(_("channel secret (encrypted)"), blank=True)
+    access_token_encrypted = models.TextField(
+        _("channel access token (encrypted)"), blank=True
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("LINE official account")
+        verbose_name_plural = _("LINE official accounts")
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(channel_id__regex=r"^[0-9A-Za-z_-]+$"),
+                name="line_channel_id_url_safe",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class LineUser(Scoped):
     """A person who wrote to the programme's LINE account. Their LINE user id
     and display name are personal data (counsellors only)."""
 
+    organisation_from = "channel"
+
+    channel = models.ForeignKey(
+        LineChannel,
+        verbose_name=_("LINE official account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="line_users",
+    )
     line_user_id = models.CharField(_("LINE user id"), max_length=64, unique=True)
     display_name = models.CharField(_("LINE display name"), max_length=100, blank=True)
     client = models.ForeignKey(
@@ -82,10 +129,21 @@ class LineUser(models.Model):
         return self.consent_given_at is None
 
 
-class LineChat(models.Model):
+class LineChat(Scoped):
     """One LINE consultation (a chat): from the person's first message while no
     chat of hers is open, until a counsellor ends it. Ending it makes one
     consultation record (consultations.line.chats.chat_end)."""
+
+    organisation_from = "line_user"
+    programme = models.ForeignKey(
+        "reports.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The programme this was done under (事業)."),
+    )
 
     class Status(models.TextChoices):
         WAITING = "waiting", _("Waiting")  # 待機中
@@ -212,6 +270,8 @@ class LineChatTransfer(models.Model):
     supervisor's take-over), with the note for the one who takes it. Shown in
     the conversation; the audit trail records it without the note."""
 
+    scope_path = "chat__organisation"
+
     chat = models.ForeignKey(
         LineChat,
         verbose_name=_("LINE chat"),
@@ -242,6 +302,8 @@ class LineChatTransfer(models.Model):
     take_over = models.BooleanField(_("taken over by a supervisor"), default=False)
     at = models.DateTimeField(_("when"), default=timezone.now)
 
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("LINE chat transfer")
         verbose_name_plural = _("LINE chat transfers")
@@ -255,10 +317,12 @@ class LineChatTransfer(models.Model):
         return self.chat.audit_client_code
 
 
-class LineMessage(models.Model):
+class LineMessage(Scoped):
     """One event of a conversation: a message either way, or a follow or
     unfollow. Incoming events carry LINE's ``webhookEventId``, unique, so a
     redelivered event is stored once."""
+
+    organisation_from = "line_user"
 
     class Direction(models.TextChoices):
         INCOMING = "in", _("From the person")
@@ -536,6 +600,8 @@ class LineMedia(models.Model):
     (consultations.line.media) under a random name; content at the sender's
     own links (provider "external") is only linked to."""
 
+    scope_path = "message__organisation"
+
     class Provider(models.TextChoices):
         LINE = "line", _("LINE")
         EXTERNAL = "external", _("The sender's link")
@@ -581,6 +647,8 @@ class LineMedia(models.Model):
     content_type = models.CharField(_("content type"), max_length=100, blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("LINE message content")
@@ -679,7 +747,7 @@ class LineWebhookDay(models.Model):
         return self.outcome != self.Outcome.RECEIVED
 
 
-class CannedReply(models.Model):
+class CannedReply(Scoped):
     """A ready-made reply (定型文) that a counsellor inserts into the reply box
     and edits before sending. Its text may hold variables, filled in on
     insertion (consultations.line.canned): {相談員名}, {受付時間}."""

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import scoping
 from accounts.audit import Action, audit
 from accounts.roles import (
     Role,
@@ -72,7 +73,10 @@ def webhook(request):
         health.record(health.Outcome.MALFORMED)
         return HttpResponseBadRequest("malformed payload", content_type="text/plain")
     try:
-        stored = _store(events)
+        # The account of the settings (LINE_CHANNEL_SECRET) is that of a
+        # database with one organisation: its records go to it.
+        with scoping.organisations([scoping.organisation_for_new_record(None)]):
+            stored = _store(events)
     except Exception:
         health.record(health.Outcome.STORE_FAILED, events=len(events))
         raise
@@ -756,6 +760,7 @@ def _live_state(request, line_user_id=None):
     if who is None:
         return None, None
     user_id, session_key = who
+    scoping.enter(scoping.Scope(user_id=user_id))
     state = live.poll(
         user_id=user_id, session_key=session_key, line_user_id=line_user_id
     )
@@ -779,6 +784,7 @@ def _live_viewer(user_id):
     return get_user_model().objects.get(pk=user_id)
 
 
+@scoping.own_scope
 @login_not_required
 @require_GET
 @transaction.non_atomic_requests
@@ -823,6 +829,7 @@ def conversation_updates(request, pk):
     return _live_answer(request, live.etag("c", state, pk), fragment)
 
 
+@scoping.own_scope
 @login_not_required
 @require_GET
 @transaction.non_atomic_requests
@@ -856,6 +863,7 @@ def inbox_updates(request):
     return _live_answer(request, live.etag("i", state), fragment)
 
 
+@scoping.own_scope
 @login_not_required
 @require_GET
 @transaction.non_atomic_requests

@@ -277,7 +277,7 @@ def test_a_supervisor_may_clear_a_flag_of_a_case_that_is_not_hers(flagged, boss)
 def test_a_counsellor_marked_supervisor_may_clear_a_flag_but_others_may_not(
     flagged, other
 ):
-    """"Supervisor" means the same here as on the LINE desk: admins, and
+    """ "Supervisor" means the same here as on the LINE desk: admins, and
     counsellors marked as supervisors (accounts.roles.is_supervisor)."""
     with pytest.raises(ValidationError):
         services.client_update(

@@ -74,7 +74,6 @@ def counsellor(page, base, out):
     save(page, out / "client-timeline.png", full=True)
 
 
-
 def line_desk(page, base, out):
     """The LINE desk: a person writes from the simulator (a phone, 375 px), the
     counsellor's queue has her, and a chat in progress."""

@@ -95,9 +95,10 @@ def test_the_demo_chats_leave_every_other_figure_of_the_report_as_it_was(
     call_command("seed_demo", stdout=io.StringIO())
     without = annual_report_json()
     # only the chats of the demo's live conversations
-    assert without["sns"]["chats"] == LineChat.objects.filter(
-        status=LineChat.Status.ENDED
-    ).count()
+    assert (
+        without["sns"]["chats"]
+        == LineChat.objects.filter(status=LineChat.Status.ENDED).count()
+    )
     seed_chats(DemoContext(rng=random.Random(2021), fiscal_year=2021))
     with_chats = annual_report_json()
     assert with_chats["sns"]["chats"] - without["sns"]["chats"] > 50

@@ -1,0 +1,352 @@
+"""Organisations scope every personal record (issue 18): the one scoping point.
+
+Every model of personal or activity records is *scoped*: it has an
+``organisation`` column of its own (``Scoped``) or reaches one through its
+parent (``scope_path``, e.g. ``"event__organisation"``), and its default
+manager is a ``ScopedManager``. While a scope is active, every query through
+that manager, its related managers and every queryset chained from them (the
+querysets of form fields included) is filtered to the scope's organisations.
+
+- A request runs in the scope of its user (``ScopeMiddleware``): the
+  organisations she belongs to. An anonymous request sees nothing.
+- A report counts a programme's records in the scope of the programme's
+  organisation (``organisations()``), after the view has checked that the
+  user may see that programme.
+- A task runs in the scope recorded with it (``run_in_scope``).
+- Outside these (management commands, migrations, the shell, tests) no scope
+  is active and the ORM is not filtered: the operator's tools see every
+  organisation; a command that acts for one takes it as an argument.
+
+On PostgreSQL the same scope is also written into the connection's settings
+(``ibasho.user_id``, ``ibasho.org_ids``, ``ibasho.all_orgs``), which the
+row-level security policies of the personal tables read (migration
+accounts 0006): a raw query that forgot the scope still returns nothing of
+another organisation. The settings are written when the scope changes and
+when a connection opens, so a persistent connection (CONN_MAX_AGE) never
+carries one request's scope into the next.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, models
+from django.db.backends.signals import connection_created
+from django.db.models import Q
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The organisations visible now: a user's (through her memberships, read
+    by the database in the same query) or an explicit set of ids. Neither:
+    nothing is visible."""
+
+    user_id: int | None = None
+    org_ids: frozenset[int] | None = None
+
+    def q(self, path: str) -> Q:
+        from .models import User
+
+        if self.org_ids is not None:
+            return Q(**{f"{path}__in": sorted(self.org_ids)})
+        if self.user_id is not None:
+            memberships = User.organisations.through.objects.filter(
+                user_id=self.user_id
+            ).values("organisation_id")
+            return Q(**{f"{path}__in": memberships})
+        return Q(pk__in=[])
+
+    def guc(self) -> tuple[str, str, str]:
+        """The connection settings (user id, org ids, all) for this scope."""
+        user = "" if self.user_id is None else str(self.user_id)
+        orgs = "" if self.org_ids is None else ",".join(map(str, sorted(self.org_ids)))
+        return user, orgs, "off"
+
+
+NOTHING = Scope()
+_current: contextvars.ContextVar[Scope | None] = contextvars.ContextVar(
+    "ibasho_scope", default=None
+)
+
+
+def current() -> Scope | None:
+    """The active scope; None when none is active (commands, tests)."""
+    return _current.get()
+
+
+@contextmanager
+def activate(scope: Scope | None):
+    token = _current.set(scope)
+    _write_settings(scope)
+    try:
+        yield scope
+    finally:
+        _current.reset(token)
+        _write_settings(_current.get())
+
+
+def for_user(user) -> Scope:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return NOTHING
+    return Scope(user_id=user.pk)
+
+
+@contextmanager
+def organisations(ids):
+    """Counts or writes on behalf of exactly these organisations (a
+    programme's report for its funder's staff; a task)."""
+    with activate(Scope(org_ids=frozenset(int(i) for i in ids))):
+        yield
+
+
+def visible_organisation_ids(user) -> list[int]:
+    """The ids of the organisations a user belongs to."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_ibasho_org_ids", None)
+    if cached is None:
+        cached = list(user.organisations.values_list("pk", flat=True))
+        user._ibasho_org_ids = cached
+    return cached
+
+
+# -- the ORM -------------------------------------------------------------------
+
+
+def _scoped(qs: models.QuerySet) -> models.QuerySet:
+    scope = _current.get()
+    if scope is None:
+        return qs
+    if getattr(qs.query, "_ibasho_scope", None) == scope:
+        return qs
+    qs.query.add_q(scope.q(qs.model.scope_path))
+    qs.query._ibasho_scope = scope
+    return qs
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Applies the active scope to every queryset chained from it, so that a
+    queryset made once (a form field's, at import time) is filtered by the
+    scope of the request that uses it."""
+
+    def _chain(self):
+        return _scoped(super()._chain())
+
+    def bulk_create(self, objs, *args, **kwargs):
+        # bulk_create sends no pre_save: fill the organisation here, from the
+        # parents (read in one query) or as for one record.
+        objs = list(objs)
+        fills = getattr(self.model, "fills_organisation", False)
+        missing = [o for o in objs if fills and o.organisation_id is None]
+        if missing:
+            parent = self.model.organisation_from
+            of_parent = {}
+            if parent:
+                field = self.model._meta.get_field(parent)
+                for obj in missing:
+                    cached = field.get_cached_value(obj, None)
+                    if cached is not None:
+                        obj.organisation_id = cached.organisation_id
+                ids = {getattr(o, field.attname) for o in missing} - {None}
+                if any(o.organisation_id is None for o in missing) and ids:
+                    of_parent = dict(
+                        field.related_model._base_manager.filter(
+                            pk__in=ids
+                        ).values_list("pk", "organisation_id")
+                    )
+                for obj in missing:
+                    if obj.organisation_id is None:
+                        obj.organisation_id = of_parent.get(getattr(obj, field.attname))
+            rest = [o for o in missing if o.organisation_id is None]
+            if rest:
+                org = organisation_for_new_record(rest[0])
+                for obj in rest:
+                    obj.organisation_id = org
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
+    def get_queryset(self):
+        return _scoped(super().get_queryset())
+
+
+def scoped_models() -> list[type[models.Model]]:
+    """Every model whose default manager is scoped."""
+    from django.apps import apps
+
+    return [
+        m for m in apps.get_models() if isinstance(m._default_manager, ScopedManager)
+    ]
+
+
+class FillsOrganisation:
+    """A model whose new records take an organisation when saved or validated
+    without one (``organisation_for_new_record``)."""
+
+    organisation_from: str | None = None
+    fills_organisation = True
+
+    def clean_fields(self, exclude=None):
+        # Validation comes before save: give a new record its organisation
+        # first, so that "required" is not reported for a field nobody fills.
+        if self.organisation_id is None:
+            self.organisation_id = organisation_for_new_record(self)
+        super().clean_fields(exclude)
+
+
+class Scoped(FillsOrganisation, models.Model):
+    """A record that belongs to an organisation. ``organisation_from`` names
+    the foreign key whose record's organisation a new record takes (a
+    consultation takes its client's)."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        # Set when the record is made (organisation_for_new_record), never
+        # moved by a form: not even the admin's.
+        editable=False,
+    )
+
+    scope_path = "organisation"
+
+    objects = ScopedManager()
+
+    class Meta:
+        abstract = True
+
+
+def organisation_for_new_record(instance) -> int:
+    """The organisation of a record saved without one: its parent's, else
+    the only organisation of the active scope, else (no scope: a command or
+    a test) the only organisation there is; one is made if there is none,
+    as on a fresh install."""
+    from .models import Organisation
+
+    parent = getattr(instance, "organisation_from", None)
+    if parent and instance is not None:
+        field = instance._meta.get_field(parent)
+        cached = field.get_cached_value(instance, None)
+        if cached is not None:
+            return cached.organisation_id
+        parent_id = getattr(instance, field.attname)
+        if parent_id is not None:
+            return (
+                field.related_model._base_manager.filter(pk=parent_id)
+                .values_list("organisation_id", flat=True)
+                .get()
+            )
+    scope = _current.get()
+    if scope is not None and instance is None:
+        scope = None  # asked for the database's one organisation
+    if scope is not None:
+        if scope.org_ids is not None:
+            ids = sorted(scope.org_ids)
+        elif scope.user_id is not None:
+            ids = list(
+                Organisation.objects.filter(members=scope.user_id).values_list(
+                    "pk", flat=True
+                )[:2]
+            )
+        else:
+            ids = []
+    else:
+        ids = list(Organisation.objects.values_list("pk", flat=True)[:2])
+        if not ids:
+            ids = [Organisation.objects.create(name=DEFAULT_ORGANISATION_NAME).pk]
+    if len(ids) != 1:
+        raise ValidationError(
+            _("Choose the organisation this record belongs to."),
+            code="organisation_required",
+        )
+    return ids[0]
+
+
+DEFAULT_ORGANISATION_NAME = "本部"
+
+
+@receiver(pre_save)
+def _fill_organisation(sender, instance, raw=False, **kwargs):
+    if raw or not getattr(sender, "fills_organisation", False):
+        return
+    if instance.organisation_id is None:
+        instance.organisation_id = organisation_for_new_record(instance)
+
+
+# -- PostgreSQL: the settings the row-level security policies read ------------
+
+
+def _write_settings(scope: Scope | None, conn=None) -> None:
+    conn = conn or connection
+    if conn.vendor != "postgresql" or conn.connection is None:
+        # Not PostgreSQL, or no connection yet: connection_created writes them.
+        return
+    user, orgs, every = ("", "", "on") if scope is None else scope.guc()
+    try:
+        # On the driver's connection, not a Django cursor: a session setting,
+        # not one of the page's queries (query counts stay those of the page).
+        conn.connection.execute(
+            "SELECT set_config('ibasho.user_id', %s, false),"
+            " set_config('ibasho.org_ids', %s, false),"
+            " set_config('ibasho.all_orgs', %s, false)",
+            [user, orgs, every],
+        )
+    except DatabaseError:
+        # An aborted transaction: its rollback restores the settings in force
+        # before it began, and the next scope change writes them again.
+        pass
+    except Exception as exc:  # psycopg's own errors on the raw connection
+        import psycopg
+
+        if not isinstance(exc, psycopg.Error):
+            raise
+
+
+@receiver(connection_created)
+def _new_connection(sender, connection, **kwargs):
+    _write_settings(_current.get(), connection)
+
+
+class ScopeMiddleware:
+    """Runs each request in its user's scope, and ends it with the
+    connection's settings put back, so that nothing of one request's scope
+    reaches the next one on a persistent connection. A view marked with
+    ``own_scope`` (the live polls, which check a signed token instead of
+    loading the user) activates its scope itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with activate(NOTHING):
+            return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django.conf import settings
+
+        if getattr(view_func, "ibasho_own_scope", False):
+            return None
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            enter(for_user(request.user))
+        return None
+
+
+def enter(scope: Scope) -> None:
+    """Makes ``scope`` the request's scope until the request ends (the
+    ScopeMiddleware then puts back what was before)."""
+    if scope != _current.get():
+        _current.set(scope)
+        _write_settings(scope)
+
+
+def own_scope(view):
+    """Marks a view that activates its scope itself (ScopeMiddleware)."""
+    view.ibasho_own_scope = True
+    return view
