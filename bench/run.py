@@ -340,8 +340,10 @@ def _cookie(headers, name: str) -> str:
 
 
 class Gunicorn:
-    def __init__(self, database_url: str, port: int, workers: int):
+    def __init__(self, database_url: str, port: int, workers: int, root: Path = ROOT):
         self.port = port
+        env = django_env(database_url)
+        env["PYTHONPATH"] = str(root)
         self.proc = subprocess.Popen(
             [
                 str(Path(PYTHON).with_name("gunicorn")),
@@ -357,8 +359,8 @@ class Gunicorn:
                 "--log-level",
                 "warning",
             ],
-            cwd=ROOT,
-            env=django_env(database_url),
+            cwd=root,
+            env=env,
             stdout=subprocess.DEVNULL,
         )
         http = Http(port)
@@ -485,6 +487,157 @@ def load_pages(args, pages: list[Page]) -> None:
             )
     finally:
         server.stop()
+
+
+# BEFORE AND AFTER A CHANGE (--before REV)
+# ------------------------------------------------------------------------------
+
+
+def _db_url(database_url: str, name: str) -> str:
+    parsed = urllib.parse.urlparse(database_url)
+    return urllib.parse.urlunparse(parsed._replace(path=f"/{name}"))
+
+
+def _pg(database_url: str) -> list[str]:
+    parsed = urllib.parse.urlparse(database_url)
+    return ["-h", parsed.hostname or "127.0.0.1", "-U", parsed.username or "postgres"]
+
+
+def prepare_before_after(args) -> tuple[Path, str, str]:
+    """REV's code in a folder of its own (``git archive``); the data set as
+    REV's code seeds it (``seed_scale`` with ``--seed-args``, kept between
+    runs); and a copy of it upgraded by this checkout's migrations, as a
+    deployment is upgraded. Both databases hold the same rows."""
+    rev = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", args.before],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    old_root = Path(f"/tmp/ibasho-before-{rev[:12]}")
+    if not (old_root / "manage.py").exists():
+        old_root.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.Popen(
+            ["git", "-C", str(ROOT), "archive", rev], stdout=subprocess.PIPE
+        )
+        subprocess.run(
+            ["tar", "-x", "-C", str(old_root)], stdin=archive.stdout, check=True
+        )
+        archive.wait()
+    base = urllib.parse.urlparse(args.database_url).path.lstrip("/")
+    before_url = _db_url(args.database_url, f"{base}_before_{rev[:7]}")
+    after_url = _db_url(args.database_url, f"{base}_after_{rev[:7]}")
+    pg = _pg(args.database_url)
+    old_env = django_env(before_url)
+    old_env["PYTHONPATH"] = str(old_root)
+    exists = subprocess.run(
+        [
+            "psql",
+            *pg,
+            "-tAc",
+            f"SELECT 1 FROM pg_database WHERE datname = "
+            f"'{urllib.parse.urlparse(before_url).path.lstrip('/')}'",
+            "postgres",
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if exists != "1":
+        print(f"  seeding the data set with {rev[:12]}'s code", flush=True)
+        name = urllib.parse.urlparse(before_url).path.lstrip("/")
+        subprocess.run(["createdb", *pg, name], check=True)
+        for command in (
+            ["migrate", "-v0"],
+            ["seed_scale", *shlex.split(args.seed_args)],
+        ):
+            subprocess.run(
+                [PYTHON, "manage.py", *command], cwd=old_root, env=old_env, check=True
+            )
+    after = urllib.parse.urlparse(after_url).path.lstrip("/")
+    subprocess.run(["dropdb", *pg, "--if-exists", after], check=True)
+    subprocess.run(
+        [
+            "createdb",
+            *pg,
+            "-T",
+            urllib.parse.urlparse(before_url).path.lstrip("/"),
+            after,
+        ],
+        check=True,
+    )
+    began = time.perf_counter()
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "-v0"],
+        cwd=ROOT,
+        env=django_env(after_url),
+        check=True,
+    )
+    print(f"  upgraded a copy in {time.perf_counter() - began:.1f} s", flush=True)
+    return old_root, before_url, after_url
+
+
+def measure_before_after(args) -> dict:
+    """The list pages of both versions, each round asking every page of both
+    servers one after the other (which one first alternates), so that both
+    see the same load: p50 and p95 of each, and the ratio after/before."""
+    old_root, before_url, after_url = prepare_before_after(args)
+    setup_django(after_url)
+    import jpdates
+
+    info = data_set(after_url)
+    fy = (
+        args.fiscal_year
+        or jpdates.fiscal_year(dt.date.fromisoformat(info["last_day"])) - 1
+    )
+    pages = [p for p in pick_pages(info["last_day"][:7], fy) if p.kind == "list"]
+    from django.db import connections
+
+    connections.close_all()
+    servers = {
+        "before": Gunicorn(before_url, args.port + 1, args.workers, root=old_root),
+        "after": Gunicorn(after_url, args.port + 2, args.workers),
+    }
+    try:
+        http = {k: Http(s.port) for k, s in servers.items()}
+        roles = sorted({p.role for p in pages})
+        cookies = {k: {r: http[k].login(r) for r in roles} for k in servers}
+        times = {(k, p.path): [] for k in servers for p in pages}
+        for page in pages:
+            for k in servers:
+                status, _ms = http[k].timed_get(page.path, cookies[k][page.role])
+                if status != 200:
+                    raise SystemExit(f"{k}: {page.path} answered {status}.")
+                for _ in range(args.warmup):
+                    http[k].timed_get(page.path, cookies[k][page.role])
+        for round_ in range(args.seq):
+            order = ("before", "after") if round_ % 2 == 0 else ("after", "before")
+            for page in pages:
+                for k in order:
+                    _status, ms = http[k].timed_get(page.path, cookies[k][page.role])
+                    times[(k, page.path)].append(ms)
+    finally:
+        for server in servers.values():
+            server.stop()
+    rows = []
+    for page in pages:
+        b, a = times[("before", page.path)], times[("after", page.path)]
+        row = {
+            "name": page.name,
+            "before_p50": percentile(b, 50),
+            "after_p50": percentile(a, 50),
+            "before_p95": percentile(b, 95),
+            "after_p95": percentile(a, 95),
+            "n": len(a),
+        }
+        row["ratio"] = row["after_p50"] / row["before_p50"]
+        rows.append(row)
+        print(
+            f"  {page.name:<45} before {row['before_p50']:6.1f} after "
+            f"{row['after_p50']:6.1f} ms  ×{row['ratio']:.2f}",
+            flush=True,
+        )
+    rev = old_root.name.rsplit("-", 1)[1]
+    return {"rev": rev, "pages": rows, "counts": info["counts"]}
 
 
 # CHILD MEASUREMENTS (run as bench/run.py --measure NAME)
@@ -1188,6 +1341,35 @@ def write_markdown(path: Path, results: dict) -> None:
         "shelter/tests/test_views.py, peergroups and training view tests, "
         "reports/tests/test_queries.py).",
     ]
+    before = results.get("before")
+    if before:
+        worst = max(before["pages"], key=lambda r: r["ratio"])
+        lines += [
+            "",
+            f"## Before and after organisations (issue 18): {before['rev']} "
+            "against this code",
+            "",
+            f"`bench/run.py --only before --before {before['rev']}`: {before['rev']}'s "
+            "code seeds the data set (`seed_scale` with the same arguments) into a "
+            "database of its own; a copy of it is upgraded by this code's "
+            "migrations (every record given the one organisation, as a deployment "
+            "is upgraded). Two gunicorns, one per version, serve them side by side; "
+            f"each of {before['pages'][0]['n']} rounds asks every list page of "
+            "both, one after the other, alternating which goes first, so that both "
+            "see the same load (the load average at the end: "
+            f"{before.get('load', '?')}). The list pages must stay within 10% "
+            f"(issue 18): worst ×{worst['ratio']:.2f} ({worst['name']}).",
+            "",
+            "| page | before p50 | after p50 | after / before "
+            "| before p95 | after p95 |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for r in before["pages"]:
+            lines.append(
+                f"| {r['name']} | {r['before_p50']:.1f} ms | {r['after_p50']:.1f} ms "
+                f"| ×{r['ratio']:.2f} {mark(r['ratio'] <= 1.10)} | "
+                f"{r['before_p95']:.1f} ms | {r['after_p95']:.1f} ms |"
+            )
     desk = ROOT / "bench" / "desk.md"
     if desk.exists():  # written by bench/desk.py (the LINE desk, issue 17)
         lines += ["", desk.read_text(encoding="utf-8").strip()]
@@ -1274,6 +1456,12 @@ def main() -> None:
         help="Comma-separated parts to run: pages, report, pdf, import, safety.",
     )
     parser.add_argument("--seed-args", default="--until 2026-11-20")
+    parser.add_argument(
+        "--before",
+        metavar="REV",
+        help="Also measure the list pages of REV's code against this checkout's, "
+        "side by side on one data set (part 'before', run with --only).",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument("--load-note", default="")
@@ -1286,6 +1474,8 @@ def main() -> None:
             out = measure_report(args.database_url, fy, args.report_repeat)
         elif args.measure == "pdf":
             out = measure_pdf(args.database_url, fy, args.pdf_repeat)
+        elif args.measure == "before":
+            out = measure_before_after(args)
         elif args.measure == "write-csv":
             out = write_import_csv(
                 Path("/tmp/perf-import-10k.csv"), args.database_url, IMPORT_ROWS, 2021
@@ -1313,18 +1503,34 @@ def main() -> None:
         "think": args.think,
         "user_requests": args.user_requests,
     }
+    previous = {}
     if args.json.exists():
         # Parts not run this time keep their last figures.
         previous = json.loads(args.json.read_text())
-        for key in ("pages", "report", "pdf", "import", "safety", "report_missing"):
+        for key in (
+            "pages",
+            "report",
+            "pdf",
+            "import",
+            "safety",
+            "report_missing",
+            "before",
+        ):
             if key in previous and key.split("_")[0] not in parts:
                 results[key] = previous[key]
-    info = data_set(args.database_url)
-    results["data_set"] = info
-    last_day = info["last_day"]
-    import jpdates
+    if parts == {"before"}:
+        # Only the comparison, on databases of its own: the data set of the
+        # other parts is not needed (nor touched).
+        info = results["data_set"] = previous.get("data_set", {})
+    else:
+        info = data_set(args.database_url)
+        results["data_set"] = info
+        last_day = info["last_day"]
+        import jpdates
 
-    fy = args.fiscal_year or jpdates.fiscal_year(dt.date.fromisoformat(last_day)) - 1
+        fy = (
+            args.fiscal_year or jpdates.fiscal_year(dt.date.fromisoformat(last_day)) - 1
+        )
     print(f"Machine: {results['machine']}; load {results['load_before']}", flush=True)
 
     if "pages" in parts:
@@ -1416,6 +1622,18 @@ def main() -> None:
         print("Double bookings, lost updates, check --deploy:", flush=True)
         results["safety"] = measure_safety(args)
         print(f"  {results['safety']}", flush=True)
+
+    if args.before and "before" in parts:
+        print(f"Before ({args.before}) and after, side by side:", flush=True)
+        child = [PYTHON, __file__, "--measure", "before", "--before", args.before]
+        for option in ("database_url", "port", "workers", "seq", "warmup", "seed_args"):
+            child += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
+        if args.fiscal_year:
+            child += ["--fiscal-year", str(args.fiscal_year)]
+        code, out, _wall, _rss = run_child(child, env, stdout=subprocess.PIPE)
+        if code == 0:
+            results["before"] = json.loads(out.decode().strip().splitlines()[-1])
+            results["before"]["load"] = load()
 
     results["load_after"] = load()
     results["duration_s"] = time.time() - started
