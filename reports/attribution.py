@@ -40,8 +40,7 @@ class RecordKind:
     kind: str  # a ProgrammeRule.RecordKind value
     model: str  # app_label.ModelName
     date_field: str  # the record's date (a datetime counts by its local date)
-    channel: str | None = None  # the record's channel field
-    channel_value: str | None = None  # ... or the channel all of them have
+    channel: str | None = None  # the record's channel field (consultations)
     facility: str | None = None  # path to the facility (id)
     group: str | None = None  # path to the peer-support group (id)
     line_channel: str | None = None  # path to the LINE official account (id)
@@ -62,7 +61,7 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind(Kind.PEER_SESSION, "peergroups.Session", "date", group="group"),
     RecordKind(Kind.TRAINING_EVENT, "training.Event", "date"),
     RecordKind(Kind.LINE_CHAT, "consultations.LineChat", "started_at",
-               channel_value="line", line_channel="line_user__channel"),
+               line_channel="line_user__channel"),
 )  # fmt: skip
 
 
@@ -155,7 +154,7 @@ def default_programmes(model, records: Iterable) -> list[int | None]:
     )
     out = []
     for i, record in enumerate(records):
-        channel = getattr(record, kind.channel) if kind.channel else kind.channel_value
+        channel = getattr(record, kind.channel) if kind.channel else None
         programmes = {
             rule["programme_id"]
             for rule in rules
@@ -249,8 +248,6 @@ def rules_matching(kind: RecordKind) -> Q:
     ) & (Q(valid_until__isnull=True) | Q(valid_until__gte=date))
     if kind.channel:
         q &= Q(channel="") | Q(channel=OuterRef(kind.channel))
-    elif kind.channel_value:
-        q &= Q(channel__in=["", kind.channel_value])
     else:
         q &= Q(channel="")
     for name in ("facility", "group", "line_channel"):

@@ -160,7 +160,7 @@ class ProgrammeRule(models.Model):
         _("consultation channel"),
         max_length=20,
         blank=True,
-        help_text=_("Consultations and support actions: only this channel."),
+        help_text=_("Consultations only: only this channel."),
     )
     facility = models.ForeignKey(
         "shelter.Facility",
