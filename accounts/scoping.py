@@ -168,6 +168,9 @@ class ScopedQuerySet(models.QuerySet):
                 org = organisation_for_new_record(rest[0])
                 for obj in rest:
                     obj.organisation_id = org
+        from reports.attribution import fill_programmes
+
+        fill_programmes(self.model, objs)  # the programme its rules give
         return super().bulk_create(objs, *args, **kwargs)
 
 

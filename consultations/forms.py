@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role, has_role
 from jpdates import fiscal_year
+from reports.attribution import ProgrammeChoiceField
 
 from .models import (
     Channel,
@@ -185,6 +186,7 @@ class ConsultationForm(VersionedForm):
             "topics",
             "summary",
             "is_new",
+            "programme",
         ]
         widgets = {
             "channel": forms.RadioSelect(attrs={"class": "channel-choice"}),
@@ -200,6 +202,7 @@ class ConsultationForm(VersionedForm):
         labels = {"is_new": _("New (anonymous contact only)")}
         field_classes = {"counsellor": StaffChoiceField}
 
+    programme = ProgrammeChoiceField()
     withdrawn_checked = forms.BooleanField(
         label=_("Checked: the summary no longer contains the withdrawn message."),
         required=False,
@@ -213,6 +216,7 @@ class ConsultationForm(VersionedForm):
         self.fields["channel"].choices = Channel.choices  # no empty radio button
         self.fields["topics"].queryset = Topic.objects.filter(active=True)
         self.fields["started_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        self.fields["programme"].for_record(self.instance if self.instance.pk else None)
         if not self.instance.pk:
             self.fields["started_at"].initial = timezone.localtime().replace(
                 second=0, microsecond=0
@@ -291,9 +295,11 @@ class ConsultationFilterForm(forms.Form):
 
 
 class SupportActionForm(forms.ModelForm):
+    programme = ProgrammeChoiceField()
+
     class Meta:
         model = SupportAction
-        fields = ["kind", "date", "staff", "partner_agency", "note"]
+        fields = ["kind", "date", "staff", "partner_agency", "note", "programme"]
         field_classes = {"staff": StaffChoiceField}
         widgets = {
             "kind": forms.RadioSelect,
@@ -307,6 +313,7 @@ class SupportActionForm(forms.ModelForm):
         self.fields["partner_agency"].queryset = PartnerAgency.objects.filter(
             active=True
         )
+        self.fields["programme"].for_record(self.instance if self.instance.pk else None)
         if not self.instance.pk:
             self.fields["date"].initial = timezone.localdate()
             if user is not None:

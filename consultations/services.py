@@ -251,6 +251,7 @@ def consultation_create(
     summary: str = "",
     duration_minutes: int | None = None,
     is_new: bool = False,
+    programme=None,
 ) -> Consultation:
     """Record a consultation. For a client, ``is_new`` is derived: the client's
     earliest consultation by date and time is the new one."""
@@ -266,6 +267,7 @@ def consultation_create(
         summary=summary,
         duration_minutes=duration_minutes,
         is_new=is_new if client is None else False,
+        programme=programme,  # None: the one its rules give (reports.attribution)
     )
     consultation.full_clean()
     consultation.save()
@@ -321,6 +323,7 @@ def support_action_create(
     staff,
     partner_agency=None,
     note: str = "",
+    programme=None,
 ) -> SupportAction:
     action = SupportAction(
         client=client,
@@ -329,6 +332,7 @@ def support_action_create(
         staff=staff,
         partner_agency=partner_agency,
         note=note,
+        programme=programme,  # None: the one its rules give (reports.attribution)
     )
     action.full_clean()
     action.save()

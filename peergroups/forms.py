@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from consultations.models import Client
+from reports.attribution import ProgrammeChoiceField
 
 from .models import MAX_HEAD_COUNT, Frequency, Group, Series, Session
 
@@ -107,6 +108,7 @@ class SessionForm(forms.ModelForm):
         help_text=_("For example C-000012 C-000034 (spaces, commas or new lines)."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    programme = ProgrammeChoiceField()
 
     class Meta:
         model = Session
@@ -119,6 +121,7 @@ class SessionForm(forms.ModelForm):
             "place",
             "facilitator",
             "theme",
+            "programme",
         ]
         widgets = {
             "date": DateInput(),
@@ -137,6 +140,7 @@ class SessionForm(forms.ModelForm):
             groups = groups.filter(Q(active=True) | Q(pk=self.instance.group_id))
         self.fields["group"].queryset = groups
         self.fields["facilitator"].queryset = facilitator_choices()
+        self.fields["programme"].for_record(self.instance if self.instance.pk else None)
         if self.instance.pk is not None and not self.is_bound:
             attendees = list(attendees or [])
             self.initial["client_codes"] = " ".join(c.code for c in attendees)

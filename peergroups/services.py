@@ -26,6 +26,7 @@ SESSION_FIELDS = (
     "place",
     "facilitator",
     "theme",
+    "programme",
 )
 
 
@@ -142,6 +143,7 @@ def session_create(
     facilitator=None,
     theme: str = "",
     series: Series | None = None,
+    programme=None,
 ) -> Session:
     clients = _distinct(clients)
     session = Session(
@@ -154,6 +156,7 @@ def session_create(
         place=place,
         facilitator=facilitator,
         theme=theme,
+        programme=programme,  # None: the one its rules give (reports.attribution)
     )
     errors = {}
     try:

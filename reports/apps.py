@@ -11,8 +11,11 @@ class ReportsConfig(AppConfig):
         from accounts.roles import Role
         from consultations import anonymise
 
+        from . import attribution, home_sections, jobs
         from . import demo as reports_demo
-        from . import home_sections, jobs
+
+        # A new record without a programme takes the one its rules give.
+        attribution.connect()
 
         # Uploads waiting to be imported may name the client: anonymising
         # deletes them (reports/jobs.py, import_uploads_wipe).
@@ -34,6 +37,11 @@ class ReportsConfig(AppConfig):
         navigation.register(
             navigation.MenuItem(
                 _("Programmes"), "reports:index", (Role.CITY_STAFF,), 71
+            )
+        )
+        navigation.register(
+            navigation.MenuItem(
+                _("Data quality"), "reports:data_quality", (Role.ADMIN,), 72
             )
         )
         home.register(home.Section((Role.CITY_STAFF,), home_sections.city_staff, 70))

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 import jpdates
 from accounts.scoping import FillsOrganisation, Scoped
+from consultations.models import Channel
 
 FISCAL_YEAR_VALIDATORS = [MinValueValidator(1989), MaxValueValidator(2100)]
 
@@ -125,6 +126,10 @@ class Programme(FillsOrganisation, models.Model):
         ]
 
 
+# The consultation channels a rule may name.
+RULE_CHANNELS = tuple(Channel.values)
+
+
 class ProgrammeRule(models.Model):
     """Where a record's programme comes from when nobody chooses one: records
     of one kind, optionally only of one channel, facility, group or LINE
@@ -155,7 +160,7 @@ class ProgrammeRule(models.Model):
         _("consultation channel"),
         max_length=20,
         blank=True,
-        help_text=_("Consultations and support actions: only this channel."),
+        help_text=_("Consultations only: only this channel."),
     )
     facility = models.ForeignKey(
         "shelter.Facility",
@@ -195,10 +200,105 @@ class ProgrammeRule(models.Model):
                 name="programme_rule_dates_in_order",
                 violation_error_message=_("The end date is before the start date."),
             ),
+            models.CheckConstraint(
+                condition=Q(
+                    record_kind__in=[
+                        "consultation",
+                        "support_action",
+                        "stay",
+                        "salon_visit",
+                        "peer_session",
+                        "training_event",
+                        "line_chat",
+                    ]
+                ),  # fmt: skip
+                name="programme_rule_kind_known",
+            ),
+            # Only consultations have a channel (support actions have none:
+            # a channel in their rule could never match).
+            models.CheckConstraint(
+                condition=Q(channel="")
+                | Q(record_kind="consultation", channel__in=RULE_CHANNELS),
+                name="programme_rule_channel_for_consultations",
+                violation_error_message=_(
+                    "Only a rule for consultations can name a channel."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(facility__isnull=True)
+                | Q(record_kind__in=["stay", "salon_visit"]),
+                name="programme_rule_facility_for_places",
+                violation_error_message=_(
+                    "Only a rule for stays or salon visits can name a facility."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(group__isnull=True) | Q(record_kind="peer_session"),
+                name="programme_rule_group_for_sessions",
+                violation_error_message=_(
+                    "Only a rule for peer-support sessions can name a group."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(line_channel__isnull=True) | Q(record_kind="line_chat"),
+                name="programme_rule_line_account_for_chats",
+                violation_error_message=_(
+                    "Only a rule for LINE chats can name a LINE official account."
+                ),
+            ),
         ]
 
     def __str__(self):
         return f"{self.programme} · {self.get_record_kind_display()}"
+
+    def clean(self):
+        """What the rule names fits its kind of records and belongs to the
+        programme's organisation."""
+        from shelter.models import Facility
+
+        kind = self.RecordKind
+        errors = {}
+        if self.channel and self.record_kind != kind.CONSULTATION:
+            errors["channel"] = _("Only a rule for consultations can name a channel.")
+        elif self.channel and self.channel not in RULE_CHANNELS:
+            errors["channel"] = _("Choose a channel.")
+        places = {
+            kind.STAY: Facility.Kind.SHELTER,
+            kind.SALON_VISIT: Facility.Kind.SALON,
+        }
+        if self.facility_id and self.record_kind not in places:
+            errors["facility"] = _(
+                "Only a rule for stays or salon visits can name a facility."
+            )
+        elif self.facility_id and self.facility.kind != places[self.record_kind]:
+            errors["facility"] = (
+                _("Choose a shelter house.")
+                if self.record_kind == kind.STAY
+                else _("Choose a drop-in salon.")
+            )
+        if self.group_id and self.record_kind != kind.PEER_SESSION:
+            errors["group"] = _(
+                "Only a rule for peer-support sessions can name a group."
+            )
+        if self.line_channel_id and self.record_kind != kind.LINE_CHAT:
+            errors["line_channel"] = _(
+                "Only a rule for LINE chats can name a LINE official account."
+            )
+        try:
+            # A new programme's rules (the admin's inline) hold it unsaved.
+            organisation_id = self.programme.organisation_id
+        except Programme.DoesNotExist:
+            organisation_id = None
+        if organisation_id is not None:
+            for name in ("facility", "group", "line_channel"):
+                if name in errors or not getattr(self, f"{name}_id"):
+                    continue
+                if getattr(self, name).organisation_id != organisation_id:
+                    errors[name] = _(
+                        "Choose one of the programme's organisation's own."
+                    )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Target(models.Model):

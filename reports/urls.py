@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import exports, views
+from . import data_quality, exports, views
 
 app_name = "reports"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("import/", views.import_view, name="import"),
     path("import/<int:pk>/", views.import_job_view, name="import_job"),
     path("", views.ReportIndexView.as_view(), name="index"),
+    path("data-quality/", data_quality.data_quality, name="data_quality"),
     path(
         "programmes/new/", views.ProgrammeCreateView.as_view(), name="programme_create"
     ),

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Client
+from reports.attribution import ProgrammeChoiceField
 
 from .models import (
     CalendarException,
@@ -126,6 +127,7 @@ class StayForm(forms.Form):
         max_value=Stay.MAX_CHILDREN,
         initial=0,
     )
+    programme = ProgrammeChoiceField()
 
     def clean(self):
         data = super().clean()
@@ -222,6 +224,7 @@ class SalonVisitForm(forms.Form):
         required=False,
         help_text=_("Client codes separated by spaces or commas."),
     )
+    programme = ProgrammeChoiceField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -71,6 +71,7 @@ def stay_book(
     end: dt.date | None = None,
     kind: str = Stay.Kind.OVERNIGHT,
     children: int = 0,
+    programme=None,
 ) -> Stay:
     """Book ``room`` for ``client``: overnight from ``start`` to ``end`` (the day
     of departure) or, for a day rest, on ``start``. Refused with a message
@@ -85,6 +86,7 @@ def stay_book(
         end_date=end,
         children=children,
         created_by=_user(by),
+        programme=programme,  # None: the one its rules give (reports.attribution)
     )
     # The check (in full_clean) and the insert share one transaction: on
     # SQLite it holds the write lock from BEGIN (IMMEDIATE mode).
@@ -96,9 +98,10 @@ def stay_book(
 
 
 def stay_update(*, stay: Stay, by, expected_version: int, **fields) -> Stay:
-    """Change the room, kind, dates or children of a stay that is still open,
-    refused if someone saved it in the meantime or if the new days clash."""
-    allowed = {"room", "kind", "start_date", "end_date", "children"}
+    """Change the room, kind, dates, children or programme of a stay that is
+    still open, refused if someone saved it in the meantime or if the new
+    days clash."""
+    allowed = {"room", "kind", "start_date", "end_date", "children", "programme"}
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"stay_update cannot change {sorted(unknown)}")
@@ -255,6 +258,9 @@ def _audit_visit(by, action, visit, clients) -> None:
         )
 
 
+KEEP = object()  # an argument left out: the field keeps its value
+
+
 @transaction.atomic
 def salon_visit_record(
     *,
@@ -263,12 +269,18 @@ def salon_visit_record(
     date: dt.date,
     visitors: int,
     clients: Iterable = (),
+    programme=None,
 ) -> SalonVisit:
     """The number of visitors at a salon on one day, optionally naming clients
-    (who are counted among the visitors)."""
+    (who are counted among the visitors). Without a programme, the one its
+    rules give (reports.attribution)."""
     clients = list(clients)
     visit = SalonVisit(
-        facility=facility, date=date, visitors=visitors, created_by=_user(by)
+        facility=facility,
+        date=date,
+        visitors=visitors,
+        created_by=_user(by),
+        programme=programme,
     )
     _check_named(visitors, clients)
     visit.full_clean()
@@ -280,14 +292,24 @@ def salon_visit_record(
 
 @transaction.atomic
 def salon_visit_update(
-    *, visit: SalonVisit, by, visitors: int, clients: Iterable = ()
+    *,
+    visit: SalonVisit,
+    by,
+    visitors: int,
+    clients: Iterable = (),
+    programme=KEEP,
 ) -> SalonVisit:
+    """Change the visitors and named clients (and the programme, if given)."""
     clients = list(clients)
     visit = SalonVisit.objects.select_for_update().get(pk=visit.pk)
     visit.visitors = visitors
+    fields = ["visitors", "updated_at"]
+    if programme is not KEEP:
+        visit.programme = programme
+        fields.append("programme")
     _check_named(visitors, clients)
     visit.full_clean()
-    visit.save(update_fields=["visitors", "updated_at"])
+    visit.save(update_fields=fields)
     visit.clients.set(clients)
     _audit_visit(by, Action.CHANGE, visit, clients)
     return visit

@@ -219,6 +219,7 @@ def stay_create(request):
                     start=data["start_date"],
                     end=data["end_date"],
                     children=data["children"],
+                    programme=data["programme"],
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -287,12 +288,15 @@ def stay_update(request, pk):
         return redirect(stay)
     if request.method == "POST":
         form = StayUpdateForm(request.POST)
+        form.fields["programme"].for_record(stay)
         if form.is_valid():
             data = form.cleaned_data
             changes = {
                 name: data[name]
-                for name in ("room", "kind", "start_date", "end_date", "children")
-            }
+                for name in (
+                    "room", "kind", "start_date", "end_date", "children", "programme"
+                )
+            }  # fmt: skip
             try:
                 stay = services.stay_update(
                     stay=stay,
@@ -317,9 +321,11 @@ def stay_update(request, pk):
                 "start_date": stay.start_date,
                 "end_date": stay.end_date if stay.kind == Stay.Kind.OVERNIGHT else None,
                 "children": stay.children,
+                "programme": stay.programme_id,
                 "version": stay.version,
             }
         )
+        form.fields["programme"].for_record(stay)
     return render(request, "shelter/stay_form.html", {"form": form, "stay": stay})
 
 
@@ -465,6 +471,12 @@ class SalonVisitListView(CoordinatorMixin, TemplateView):
         )
         open_days = opening.open_days(Service.SALON, first, last)
         recorded = {v.date for v in visits}
+        quick_form = SalonVisitForm(
+            initial={"date": today if first <= today <= last else first}
+        )
+        # The quick entry leaves the programme to the rules; the entry's own
+        # page offers the choice.
+        del quick_form.fields["programme"]
         context.update(
             visits=visits,
             totals=totals,
@@ -473,9 +485,7 @@ class SalonVisitListView(CoordinatorMixin, TemplateView):
             month=month,
             previous=_month_param((first - dt.timedelta(days=1)).replace(day=1)),
             next=_month_param(last + dt.timedelta(days=1)),
-            form=SalonVisitForm(
-                initial={"date": today if first <= today <= last else first}
-            ),
+            form=quick_form,
             here=self.request.get_full_path(),
         )
         return context
@@ -493,6 +503,7 @@ def salon_visit_create(request):
                 date=data["date"],
                 visitors=data["visitors"],
                 clients=data["clients"],
+                programme=data.get("programme"),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -518,8 +529,10 @@ def salon_visit_update(request, pk):
         "date": visit.date,
         "visitors": visit.visitors,
         "clients": " ".join(c.code for c in named),
+        "programme": visit.programme_id,
     }
     form = SalonVisitUpdateForm(request.POST or None, initial=initial)
+    form.fields["programme"].for_record(visit)
     if request.method == "POST" and form.is_valid():
         if "delete" in request.POST:
             services.salon_visit_delete(visit=visit, by=request.user)
@@ -531,6 +544,7 @@ def salon_visit_update(request, pk):
                     by=request.user,
                     visitors=form.cleaned_data["visitors"],
                     clients=form.cleaned_data["clients"],
+                    programme=form.cleaned_data["programme"],
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)

@@ -154,6 +154,7 @@ MATRIX = {
     "reports:import_job": row(LOGIN, 404, 404, 404, 403, 200),
     # programmes, targets and the annual report: city staff
     "reports:index": CITY,
+    "reports:data_quality": ADMIN,
     "reports:programme_create": CITY,
     "reports:programme_detail": CITY,
     "reports:programme_update": CITY,

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Client
+from reports.attribution import ProgrammeChoiceField
 
 from .models import Event, SurveyResponse
 
@@ -21,10 +22,14 @@ class DateInput(forms.DateInput):
 
 class EventForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    programme = ProgrammeChoiceField()
 
     class Meta:
         model = Event
-        fields = ["kind", "date", "title", "venue", "participant_count", "notes"]
+        fields = [
+            "kind", "date", "title", "venue", "participant_count", "notes",
+            "programme",
+        ]  # fmt: skip
         widgets = {
             "date": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
@@ -33,6 +38,7 @@ class EventForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["programme"].for_record(self.instance if self.instance.pk else None)
         if self.instance.pk is not None and not self.is_bound:
             self.initial["version"] = self.instance.version
 

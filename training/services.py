@@ -14,7 +14,9 @@ from accounts.locking import lock_for_update
 
 from .models import Event, Speaker, SurveyResponse
 
-EVENT_FIELDS = ("kind", "date", "title", "venue", "participant_count", "notes")
+EVENT_FIELDS = (
+    "kind", "date", "title", "venue", "participant_count", "notes", "programme"
+)  # fmt: skip
 
 
 def _check_title_free(event: Event) -> None:

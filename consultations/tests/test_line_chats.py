@@ -195,8 +195,9 @@ def test_the_webhook_runs_the_same_queries_opening_chats_for_3_or_30_people(
     few, many = body(100, 3), body(200, 30)
     # 12, and 3 to ask the LINE desk's opening calendar once for the delivery,
     # 1 for the organisation of the account and 1 for that of the new chats'
-    # people (one query for all of them)
-    with django_assert_num_queries(17) as counted:
+    # people (one query for all of them), 1 for the programme rules of LINE
+    # chats (reports.attribution: one query for all the new chats)
+    with django_assert_num_queries(18) as counted:
         post(client, few, sign(few))
     with django_assert_num_queries(len(counted.captured_queries)):
         post(client, many, sign(many))

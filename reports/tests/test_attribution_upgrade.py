@@ -1,0 +1,104 @@
+"""The upgrade (reports 0006): records made before attribution take the
+programme of their fiscal year where their organisation ran exactly one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from accounts import scoping
+from accounts.models import Organisation
+from consultations.line.models import LineChat
+from consultations.models import SupportAction
+from consultations.tests.factories import ConsultationFactory
+from consultations.tests.line_factories import LineUserFactory
+from peergroups.tests.factories import SessionFactory
+from reports.models import Programme
+from shelter.tests.factories import SalonVisitFactory, StayFactory
+from tests.factories import ClientFactory, UserFactory, default_organisation
+from training.tests.factories import EventFactory
+
+D = dt.date
+BEFORE = ("reports", "0005_programme_rule_fits_kind")
+UPGRADE = ("reports", "0006_attribute_records_to_programmes")
+
+
+def jst(*args) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(*args))
+
+
+def migrate(target) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([target])
+
+
+def programme(org, year, name) -> Programme:
+    return Programme.objects.create(
+        fiscal_year=year, name=name, municipality="市", organisation=org
+    )
+
+
+def every_kind(day: dt.date, staff) -> list:
+    """One record of each of the seven kinds on ``day`` (no programme)."""
+    at = jst(day.year, day.month, day.day, 12)
+    person = ClientFactory()
+    return [
+        ConsultationFactory(client=person, started_at=at, counsellor=staff),
+        SupportAction.objects.create(
+            client=person, kind="interview", date=day, staff=staff
+        ),
+        StayFactory(client=person, start_date=day),
+        SalonVisitFactory(date=day),
+        SessionFactory(date=day),
+        EventFactory(date=day),
+        LineChat.objects.create(line_user=LineUserFactory(), started_at=at),
+    ]
+
+
+def programme_of(record):
+    record.refresh_from_db()
+    return record.programme_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_gives_records_the_one_programme_of_their_fiscal_year():
+    org = default_organisation()
+    other = Organisation.objects.create(name="よそのNPO")
+    migrate(BEFORE)
+    one = programme(org, 2021, "令和3年度の事業")
+    programme(org, 2022, "令和4年度の事業A")
+    programme(org, 2022, "令和4年度の事業B")
+    theirs = programme(other, 2021, "よその事業")
+    kept = programme(org, 2023, "選ばれた事業")
+    with scoping.organisations([org.pk]):
+        staff = UserFactory()
+        in_2021 = every_kind(D(2021, 10, 1), staff)
+        in_2022 = every_kind(D(2022, 10, 1), staff)  # two programmes: none
+        in_2020 = every_kind(D(2021, 3, 31), staff)  # no programme that year
+        # The fiscal year by the local date: 1 April 00:30 in Japan is still
+        # 31 March in UTC, and already the new fiscal year.
+        first_hour = ConsultationFactory(
+            client=ClientFactory(), started_at=jst(2021, 4, 1, 0, 30)
+        )
+        last_hour = ConsultationFactory(
+            client=ClientFactory(), started_at=jst(2021, 3, 31, 23, 30)
+        )
+        chosen = EventFactory(date=D(2021, 5, 1), programme=kept)
+    with scoping.organisations([other.pk]):
+        elsewhere = EventFactory(date=D(2021, 6, 1))
+    assert all(programme_of(r) is None for r in [*in_2021, first_hour, elsewhere])
+
+    migrate(UPGRADE)
+
+    assert [programme_of(r) for r in in_2021] == [one.pk] * 7
+    assert [programme_of(r) for r in in_2022] == [None] * 7
+    assert [programme_of(r) for r in in_2020] == [None] * 7
+    assert programme_of(first_hour) == one.pk
+    assert programme_of(last_hour) is None
+    assert programme_of(chosen) == kept.pk
+    assert programme_of(elsewhere) == theirs.pk
