@@ -3,6 +3,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from . import scoping
 from .audit import Action, audit
 from .models import AuditEntry, User
 
@@ -80,6 +81,27 @@ class IbashoUserAdmin(UserAdmin):
         (_("LINE desk"), {"fields": ("is_supervisor",)}),
     )
 
+    def get_queryset(self, request):
+        """The members of the admin's organisations, and users who belong to
+        none yet (just added): another organisation's staff are not listed,
+        opened or changed here."""
+        from django.db.models import Q
+
+        members = User.organisations.through.objects.values("user_id")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(Q(pk__in=scoping.members_of().values("pk")) | ~Q(pk__in=members))
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # A user added by an admin of one organisation belongs to it.
+            mine = scoping.visible_organisation_ids(request.user)
+            if len(mine) == 1:
+                obj.organisations.add(mine[0])
+
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
@@ -100,6 +122,17 @@ class AuditEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     list_select_related = ("user",)
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+    def get_queryset(self, request):
+        """The entries written by members of the admin's organisations: the
+        trail of another organisation (its staff, its client codes) is its
+        own admins'. Entries without a user (commands, the webhook) are the
+        operator's, read in the database."""
+        return (
+            super()
+            .get_queryset(request)
+            .filter(user__in=scoping.members_of().values("pk"))
+        )
 
     def has_add_permission(self, request):
         return False

@@ -116,6 +116,25 @@ def visible_organisation_ids(user) -> list[int]:
     return cached
 
 
+def members_of(org_ids=None) -> models.QuerySet:
+    """The users who may be chosen for a record (its owner, counsellor,
+    staff, facilitator, a chat's new holder): members of these
+    organisations; without ids, of the active scope's organisations (every
+    user when no scope is active: commands and tests). A member of another
+    organisation is neither offered nor accepted."""
+    from .models import User
+
+    through = User.organisations.through
+    if org_ids is not None:
+        memberships = through.objects.filter(organisation_id__in=list(org_ids))
+    else:
+        scope = _current.get()
+        if scope is None:
+            return User.objects.all()
+        memberships = through.objects.filter(scope.q("organisation"))
+    return User.objects.filter(pk__in=memberships.values("user_id"))
+
+
 # -- the ORM -------------------------------------------------------------------
 
 

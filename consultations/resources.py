@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -18,6 +17,7 @@ from import_export import fields, resources
 from openpyxl import Workbook
 
 import jpdates
+from accounts import scoping
 from accounts.audit import Action, audit_many
 from accounts.spreadsheet import append_row, csv_bytes
 
@@ -132,7 +132,7 @@ class ClientLookup:
 class UserLookup:
     def __init__(self):
         self.by_username = {
-            u.username: u for u in get_user_model().objects.filter(is_active=True)
+            u.username: u for u in scoping.members_of().filter(is_active=True)
         }
 
     def get(self, username: str):

@@ -4,10 +4,10 @@ import re
 import unicodedata
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts import scoping
 from accounts.roles import Role
 from consultations.models import Client
 
@@ -15,9 +15,10 @@ from .models import MAX_HEAD_COUNT, Frequency, Group, Series, Session
 
 
 def facilitator_choices():
+    """Facilitators and admins of the user's organisations."""
     return (
-        get_user_model()
-        .objects.filter(
+        scoping.members_of()
+        .filter(
             Q(groups__name__in=[Role.FACILITATOR, Role.ADMIN]) | Q(is_superuser=True),
             is_active=True,
         )

@@ -135,15 +135,16 @@ class InboxFilterForm(forms.Form):
 
 
 def counsellors():
-    """Active users who can hold a chat: counsellors and admins."""
-    from django.contrib.auth import get_user_model
+    """Active users who can hold a chat: counsellors and admins of the
+    user's organisations (accounts.scoping)."""
     from django.db.models import Q
 
+    from accounts import scoping
     from accounts.roles import Role
 
     return (
-        get_user_model()
-        .objects.filter(is_active=True)
+        scoping.members_of()
+        .filter(is_active=True)
         .filter(
             Q(groups__name__in=[Role.COUNSELLOR, Role.ADMIN]) | Q(is_superuser=True)
         )
