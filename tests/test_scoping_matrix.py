@@ -393,8 +393,12 @@ def test_live_updates_of_another_organisation_are_not_found_nor_counted(
     client.force_login(two_worlds["admin"])
     page = client.get(reverse("line:conversation", args=[a["line_user"].pk]))
     token = re.search(r'data-live-token="([^"]+)"', page.content.decode())[1]
+    own = reverse("line:conversation_updates", args=[a["line_user"].pk])
+    assert client.get(own, {"t": token, "after": 0}).status_code == 200
     url = reverse("line:conversation_updates", args=[b["line_user"].pk])
     assert client.get(url, {"t": token, "after": 0}).status_code == 404
+    inbox = client.get(reverse("line:inbox_updates"), {"t": token})
+    assert a["line_user"].display_name in body_of(inbox)  # A's own are there
     for name in ("line:inbox_updates", "line:worklist_updates"):
         response = client.get(reverse(name), {"t": token})
         assert response.status_code == 200, name
