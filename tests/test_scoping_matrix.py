@@ -468,3 +468,50 @@ def test_admin_users_and_audit_trail_are_the_organisations_own(client, two_world
     assert list(added.organisations.all()) == list(
         two_worlds["admin"].organisations.all()
     )
+
+
+# Models linked to a client or to a scoped record that are not scoped
+# themselves, each with the reason.
+NOT_SCOPED = {
+    # The many-to-many tables of a scoped record and master data: read and
+    # written only through their scoped record (consultation.topics,
+    # visit.clients).
+    "consultations.Consultation_topics": "through its consultation",
+    "shelter.SalonVisit_clients": "through its salon visit",
+    # Which automatic reply a LINE user was sent in a period: written and
+    # read by the webhook's services for that one LINE user, never listed.
+    "consultations.LineAutoReplyClaim": "the webhook's, per LINE user",
+    # Which channel, facility, group or LINE account counts for which
+    # programme: configuration without personal data, kept with its
+    # programme (the programme rules' own pages and admin).
+    "reports.ProgrammeRule": "configuration of a programme",
+}
+
+
+def test_every_personal_model_is_scoped():
+    """A model with a foreign key path to a client or to a scoped record is
+    scoped (accounts.scoping) or listed in NOT_SCOPED with its reason: a new
+    model of personal records cannot ship unscoped."""
+    from django.apps import apps
+
+    from consultations.models import Client
+
+    scoped = set(scoping.scoped_models())
+    personal = {Client} | scoped
+    unscoped = set()
+    grew = True
+    while grew:
+        grew = False
+        for model in apps.get_models(include_auto_created=True):
+            if model in personal:
+                continue
+            if any(
+                f.is_relation and f.concrete and f.related_model in personal
+                for f in model._meta.get_fields()
+            ):
+                personal.add(model)
+                unscoped.add(model._meta.label)
+                grew = True
+    assert unscoped - set(NOT_SCOPED) == set(), "personal models not scoped"
+    assert set(NOT_SCOPED) - unscoped == set(), "NOT_SCOPED lists a scoped model"
+    assert Client in scoped
