@@ -135,6 +135,33 @@ def members_of(org_ids=None) -> models.QuerySet:
     return User.objects.filter(pk__in=memberships.values("user_id"))
 
 
+def command_organisation(given: int | None) -> int:
+    """The organisation a management command writes into: ``given`` (the
+    command's ``--organisation``), which must exist; without it, the
+    database's only organisation (made on a fresh install). With several,
+    the command must be told which."""
+    from django.core.management.base import CommandError
+
+    from .models import Organisation
+
+    if given is not None:
+        if not Organisation.objects.filter(pk=given).exists():
+            raise CommandError(f"No organisation with id {given}.")
+        return given
+    try:
+        return organisation_for_new_record(None)
+    except ValidationError:
+        ids = ", ".join(
+            f"{pk} {name}"
+            for pk, name in Organisation.objects.order_by("pk").values_list(
+                "pk", "name"
+            )
+        )
+        raise CommandError(
+            f"This database has several organisations: give --organisation ID ({ids})."
+        ) from None
+
+
 # -- the ORM -------------------------------------------------------------------
 
 
