@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
+from accounts.forms import OrganisationChoiceMixin
 from accounts.roles import Role, has_role
 from jpdates import fiscal_year
 
@@ -47,7 +48,7 @@ class VersionedForm(forms.ModelForm):
             self.fields["version"].required = True
 
 
-class ClientForm(VersionedForm):
+class ClientForm(OrganisationChoiceMixin, VersionedForm):
     class Meta:
         model = Client
         fields = [

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
+from accounts.forms import OrganisationChoiceMixin
 from accounts.roles import Role
 from consultations.models import Client
 
@@ -81,7 +82,7 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M", **kwargs)
 
 
-class GroupForm(forms.ModelForm):
+class GroupForm(OrganisationChoiceMixin, forms.ModelForm):
     class Meta:
         model = Group
         fields = ["name", "description", "active"]
