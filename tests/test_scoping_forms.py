@@ -154,3 +154,21 @@ def test_another_organisations_client_and_staff_are_not_found(
     assert not Consultation.objects.exists()
     found = web.get(reverse("consultations:client_lookup"), {"q": "の人"}).json()
     assert [r["code"] for r in found["results"]] == ["A-000001"]
+
+
+def test_a_case_is_not_handed_to_another_organisations_counsellor(
+    client_as, make_user, orgs
+):
+    a, b, _c = orgs
+    admin = make_user(Role.ADMIN, username="a-admin", organisations=[a])
+    mine = make_user(Role.COUNSELLOR, username="mine", organisations=[a])
+    theirs = make_user(Role.COUNSELLOR, username="theirs", organisations=[b])
+    with scoping.organisations([a.pk]):
+        person = ClientFactory(assigned_counsellor=mine)
+    web = client_as(admin)
+    url = reverse("consultations:client_reassign", args=[person.pk])
+    web.post(url, {"counsellor": theirs.pk, "version": person.version})
+    person.refresh_from_db()
+    assert person.assigned_counsellor == mine
+    page = web.get(reverse("consultations:client_detail", args=[person.pk]))
+    assert "theirs" not in page.content.decode()
