@@ -61,6 +61,42 @@ class AuditedAdminMixin:
         super().delete_queryset(request, queryset)
 
 
+class OrganisationAdminMixin:
+    """The add page of a top-level record (a client, a facility, a group, an
+    event, a canned reply): an admin of several organisations chooses the
+    one it belongs to, from hers, as in the app's own forms
+    (accounts.forms.OrganisationChoiceMixin). The organisation column itself
+    stays out of the model form: it is never changed once set."""
+
+    def _chooses_organisation(self, request, obj) -> bool:
+        return obj is None and len(scoping.visible_organisation_ids(request.user)) > 1
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if self._chooses_organisation(request, obj) and "organisation" not in fields:
+            fields.insert(0, "organisation")
+        return fields
+
+    def get_exclude(self, request, obj=None):
+        return [*(super().get_exclude(request, obj) or ()), "organisation"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        from .forms import OrganisationChoiceMixin
+
+        form = super().get_form(request, obj, **kwargs)
+        if not self._chooses_organisation(request, obj):
+            return form
+        user = request.user
+
+        def __init__(self, *args, **kwargs):
+            super(chooser, self).__init__(*args, organisation_user=user, **kwargs)
+
+        chooser = type(
+            form.__name__, (OrganisationChoiceMixin, form), {"__init__": __init__}
+        )
+        return chooser
+
+
 admin.site.site_header = "ibasho"
 admin.site.site_title = "ibasho"
 

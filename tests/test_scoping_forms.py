@@ -172,3 +172,40 @@ def test_a_case_is_not_handed_to_another_organisations_counsellor(
     assert person.assigned_counsellor == mine
     page = web.get(reverse("consultations:client_detail", args=[person.pk]))
     assert "theirs" not in page.content.decode()
+
+
+def test_the_admin_add_page_asks_an_admin_of_several_organisations(
+    client_as, make_user, orgs
+):
+    from consultations.models import CannedReply
+    from shelter.models import Facility
+
+    a, b, c = orgs
+    admin = make_user(Role.ADMIN, username="a-b-admin", organisations=[a, b])
+    web = client_as(admin)
+    url = reverse("admin:consultations_cannedreply_add")
+    page = web.get(url)
+    assert set(page.context["adminform"].form.fields["organisation"].queryset) == {
+        a,
+        b,
+    }
+    data = {"title": "組織の定型", "text": "本文", "order": "0", "active": "on"}
+    assert web.post(url, {**data, "organisation": c.pk}).status_code == 200
+    assert web.post(url, {**data, "organisation": b.pk}).status_code == 302
+    added = CannedReply.objects.get(title="組織の定型")
+    assert added.organisation == b
+    # the change page keeps the organisation out of reach
+    change = web.get(
+        reverse("admin:consultations_cannedreply_change", args=[added.pk])
+    )
+    assert "organisation" not in change.context["adminform"].form.fields
+    facility = {
+        "name": "家",
+        "kind": "salon",
+        "active": "on",
+        "rooms-TOTAL_FORMS": "0",
+        "rooms-INITIAL_FORMS": "0",
+    }
+    url = reverse("admin:shelter_facility_add")
+    assert web.post(url, {**facility, "organisation": a.pk}).status_code == 302
+    assert Facility.objects.get().organisation == a
