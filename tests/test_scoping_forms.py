@@ -195,9 +195,7 @@ def test_the_admin_add_page_asks_an_admin_of_several_organisations(
     added = CannedReply.objects.get(title="組織の定型")
     assert added.organisation == b
     # the change page keeps the organisation out of reach
-    change = web.get(
-        reverse("admin:consultations_cannedreply_change", args=[added.pk])
-    )
+    change = web.get(reverse("admin:consultations_cannedreply_change", args=[added.pk]))
     assert "organisation" not in change.context["adminform"].form.fields
     facility = {
         "name": "家",
@@ -209,3 +207,25 @@ def test_the_admin_add_page_asks_an_admin_of_several_organisations(
     url = reverse("admin:shelter_facility_add")
     assert web.post(url, {**facility, "organisation": a.pk}).status_code == 302
     assert Facility.objects.get().organisation == a
+
+
+def test_a_line_user_is_linked_or_given_a_client_in_her_own_organisation(
+    client_as, both, orgs
+):
+    from consultations.tests.line_factories import LineUserFactory
+
+    a, b, _c = orgs
+    with scoping.organisations([a.pk]):
+        line_user = LineUserFactory()
+    with scoping.organisations([b.pk]):
+        ClientFactory(code="B-000001")
+    web = client_as(both)
+    response = web.post(
+        reverse("line:link_client", args=[line_user.pk]), {"code": "B-000001"}
+    )
+    assert "コード B-000001 の相談者はいません" in response.content.decode()
+    line_user.refresh_from_db()
+    assert line_user.client_id is None
+    web.post(reverse("line:create_client", args=[line_user.pk]), {"display_name": "新"})
+    line_user.refresh_from_db()
+    assert line_user.client.organisation == a

@@ -14,9 +14,17 @@ class LinkClientForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "C-000123", "size": 12}),
     )
 
+    def __init__(self, *args, organisation_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A LINE user is linked to a client of her own organisation only.
+        self.organisation_id = organisation_id
+
     def clean_code(self):
         code = self.cleaned_data["code"].strip().upper()
-        client = Client.objects.filter(code=code).first()
+        clients = Client.objects.filter(code=code)
+        if self.organisation_id is not None:
+            clients = clients.filter(organisation_id=self.organisation_id)
+        client = clients.first()
         if client is None:
             raise forms.ValidationError(
                 _("No client has the code %(code)s."),
