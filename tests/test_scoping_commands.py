@@ -113,3 +113,29 @@ def test_import_records_takes_the_only_organisation_without_the_option(tmp_path)
     code, out, err = run_cli(path)
     assert (code, err) == (0, "")
     assert Consultation.objects.get().organisation == default_organisation()
+
+
+def test_seed_scale_fills_one_organisation(two_organisations, settings):
+    """Its records and its extra counsellors go to the organisation given;
+    with several and none given, it is refused before writing anything."""
+    from accounts.models import User
+
+    a, b = two_organisations
+    settings.SEED_DEMO_ALLOWED = True
+    Client.objects.all().delete()
+    small = {
+        "clients": 60,
+        "consultations": 120,
+        "stays": 100,
+        "years": 1,
+        "line_messages": 50,
+        "stdout": io.StringIO(),
+    }
+    with pytest.raises(CommandError, match="--organisation"):
+        call_command("seed_scale", **small)
+    assert not Client.objects.exists()
+    call_command("seed_scale", organisation=a.pk, **small)
+    assert set(Client.objects.values_list("organisation", flat=True)) == {a.pk}
+    assert set(Consultation.objects.values_list("organisation", flat=True)) == {a.pk}
+    extra = User.objects.get(username="counsellor3")
+    assert list(extra.organisations.all()) == [a]
