@@ -3,6 +3,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from . import scoping
 from .audit import Action, audit
 from .models import AuditEntry, User
 
@@ -60,6 +61,42 @@ class AuditedAdminMixin:
         super().delete_queryset(request, queryset)
 
 
+class OrganisationAdminMixin:
+    """The add page of a top-level record (a client, a facility, a group, an
+    event, a canned reply): an admin of several organisations chooses the
+    one it belongs to, from hers, as in the app's own forms
+    (accounts.forms.OrganisationChoiceMixin). The organisation column itself
+    stays out of the model form: it is never changed once set."""
+
+    def _chooses_organisation(self, request, obj) -> bool:
+        return obj is None and len(scoping.visible_organisation_ids(request.user)) > 1
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if self._chooses_organisation(request, obj) and "organisation" not in fields:
+            fields.insert(0, "organisation")
+        return fields
+
+    def get_exclude(self, request, obj=None):
+        return [*(super().get_exclude(request, obj) or ()), "organisation"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        from .forms import OrganisationChoiceMixin
+
+        form = super().get_form(request, obj, **kwargs)
+        if not self._chooses_organisation(request, obj):
+            return form
+        user = request.user
+
+        def __init__(self, *args, **kwargs):
+            super(chooser, self).__init__(*args, organisation_user=user, **kwargs)
+
+        chooser = type(
+            form.__name__, (OrganisationChoiceMixin, form), {"__init__": __init__}
+        )
+        return chooser
+
+
 admin.site.site_header = "ibasho"
 admin.site.site_title = "ibasho"
 
@@ -79,6 +116,27 @@ class IbashoUserAdmin(UserAdmin):
         *UserAdmin.fieldsets,
         (_("LINE desk"), {"fields": ("is_supervisor",)}),
     )
+
+    def get_queryset(self, request):
+        """The members of the admin's organisations, and users who belong to
+        none yet (just added): another organisation's staff are not listed,
+        opened or changed here."""
+        from django.db.models import Q
+
+        members = User.organisations.through.objects.values("user_id")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(Q(pk__in=scoping.members_of().values("pk")) | ~Q(pk__in=members))
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # A user added by an admin of one organisation belongs to it.
+            mine = scoping.visible_organisation_ids(request.user)
+            if len(mine) == 1:
+                obj.organisations.add(mine[0])
 
 
 @admin.register(AuditEntry)
@@ -100,6 +158,17 @@ class AuditEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     list_select_related = ("user",)
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+    def get_queryset(self, request):
+        """The entries written by members of the admin's organisations: the
+        trail of another organisation (its staff, its client codes) is its
+        own admins'. Entries without a user (commands, the webhook) are the
+        operator's, read in the database."""
+        return (
+            super()
+            .get_queryset(request)
+            .filter(user__in=scoping.members_of().values("pk"))
+        )
 
     def has_add_permission(self, request):
         return False

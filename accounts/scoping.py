@@ -116,6 +116,52 @@ def visible_organisation_ids(user) -> list[int]:
     return cached
 
 
+def members_of(org_ids=None) -> models.QuerySet:
+    """The users who may be chosen for a record (its owner, counsellor,
+    staff, facilitator, a chat's new holder): members of these
+    organisations; without ids, of the active scope's organisations (every
+    user when no scope is active: commands and tests). A member of another
+    organisation is neither offered nor accepted."""
+    from .models import User
+
+    through = User.organisations.through
+    if org_ids is not None:
+        memberships = through.objects.filter(organisation_id__in=list(org_ids))
+    else:
+        scope = _current.get()
+        if scope is None:
+            return User.objects.all()
+        memberships = through.objects.filter(scope.q("organisation"))
+    return User.objects.filter(pk__in=memberships.values("user_id"))
+
+
+def command_organisation(given: int | None) -> int:
+    """The organisation a management command writes into: ``given`` (the
+    command's ``--organisation``), which must exist; without it, the
+    database's only organisation (made on a fresh install). With several,
+    the command must be told which."""
+    from django.core.management.base import CommandError
+
+    from .models import Organisation
+
+    if given is not None:
+        if not Organisation.objects.filter(pk=given).exists():
+            raise CommandError(f"No organisation with id {given}.")
+        return given
+    try:
+        return organisation_for_new_record(None)
+    except ValidationError:
+        ids = ", ".join(
+            f"{pk} {name}"
+            for pk, name in Organisation.objects.order_by("pk").values_list(
+                "pk", "name"
+            )
+        )
+        raise CommandError(
+            f"This database has several organisations: give --organisation ID ({ids})."
+        ) from None
+
+
 # -- the ORM -------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin import AuditedAdminMixin
+from accounts.admin import AuditedAdminMixin, OrganisationAdminMixin
 from accounts.roles import Role, has_role, user_roles
 
 from .models import (
@@ -15,7 +15,7 @@ from .models import (
 
 
 @admin.register(Client)
-class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ClientAdmin(OrganisationAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     """Contact details follow Client.contact_visible_to here too, whatever a
     user's staff status; the safety flags are changed only on the client's
     edit page in the app, which asks for a reason when one is cleared."""
@@ -68,7 +68,7 @@ class PartnerAgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(CannedReply)
-class CannedReplyAdmin(admin.ModelAdmin):
+class CannedReplyAdmin(OrganisationAdminMixin, admin.ModelAdmin):
     """Canned replies (定型文) for the LINE reply box. Variables: {相談員名}
     (the counsellor's name) and {受付時間} (the LINE desk's hours)."""
 

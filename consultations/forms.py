@@ -1,8 +1,9 @@
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import scoping
+from accounts.forms import OrganisationChoiceMixin
 from accounts.roles import Role, has_role
 from jpdates import fiscal_year
 from reports.attribution import ProgrammeChoiceField
@@ -20,9 +21,10 @@ from .selectors import LIST_FISCAL_YEARS
 
 
 def counsellors():
+    """Counsellors of the user's organisations (accounts.scoping)."""
     return (
-        get_user_model()
-        .objects.filter(groups__name=Role.COUNSELLOR, is_active=True)
+        scoping.members_of()
+        .filter(groups__name=Role.COUNSELLOR, is_active=True)
         .order_by("username")
     )
 
@@ -47,7 +49,7 @@ class VersionedForm(forms.ModelForm):
             self.fields["version"].required = True
 
 
-class ClientForm(VersionedForm):
+class ClientForm(OrganisationChoiceMixin, VersionedForm):
     class Meta:
         model = Client
         fields = [

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -18,7 +17,9 @@ from import_export import fields, resources
 from openpyxl import Workbook
 
 import jpdates
+from accounts import scoping
 from accounts.audit import Action, audit_many
+from accounts.models import Organisation
 from accounts.spreadsheet import append_row, csv_bytes
 
 from .models import Channel, Client, Consultation, Topic
@@ -100,7 +101,25 @@ class ClientLookup:
 
     def __init__(self, codes):
         codes = {c for c in codes if c}
-        self.by_code = {c.code: c for c in Client.objects.filter(code__in=codes)}
+        # Codes are unique across organisations: a code of another
+        # organisation's client is neither its client nor free (one query:
+        # the import runs in its organisation's scope, scoping.organisations).
+        scope = scoping.current()
+        ours = None if scope is None else scope.org_ids
+        if scope is not None and ours is None and scope.user_id is None:
+            ours = set()  # no organisation at all
+        elif scope is not None and ours is None:
+            ours = set(
+                Organisation.objects.filter(members=scope.user_id).values_list(
+                    "pk", flat=True
+                )
+            )
+        self.by_code, self.taken = {}, set()
+        for client in Client._base_manager.filter(code__in=codes):
+            if ours is None or client.organisation_id in ours:
+                self.by_code[client.code] = client
+            else:
+                self.taken.add(client.code)
         self.touched: set[str] = set()
 
     def create_missing(self, codes) -> None:
@@ -108,7 +127,11 @@ class ClientLookup:
         get_or_create would have one by one. A code that is too long is left
         for get_or_create to report on its row."""
         missing = sorted(
-            {c for c in codes if c and len(c) <= 20 and c not in self.by_code}
+            {
+                c
+                for c in codes
+                if c and len(c) <= 20 and c not in self.by_code and c not in self.taken
+            }
         )
         clients = [Client(code=code, display_name=code) for code in missing]
         for client in clients:
@@ -119,6 +142,11 @@ class ClientLookup:
     def get_or_create(self, code: str) -> Client:
         if len(code) > 20:
             raise ValueError(_("client code is too long (20 characters at most)"))
+        if code in self.taken:
+            raise ValueError(
+                _("client code “%(code)s” cannot be used: choose another")
+                % {"code": code}
+            )
         client = self.by_code.get(code)
         if client is None:
             client = Client(code=code, display_name=code)
@@ -132,7 +160,7 @@ class ClientLookup:
 class UserLookup:
     def __init__(self):
         self.by_username = {
-            u.username: u for u in get_user_model().objects.filter(is_active=True)
+            u.username: u for u in scoping.members_of().filter(is_active=True)
         }
 
     def get(self, username: str):

@@ -123,17 +123,24 @@ class ClientFormView(CounsellorMixin, View):
 
     template_name = "consultations/client_form.html"
 
+    def form(self, request, client, data=None):
+        # A new client of a user of several organisations: she chooses one.
+        return ClientForm(
+            data,
+            instance=client,
+            user=request.user,
+            organisation_user=None if client else request.user,
+        )
+
     def get(self, request, pk=None):
         client = get_object_or_404(Client, pk=pk) if pk else None
         if client:
             audit(user=request.user, action=Action.VIEW, obj=client)
-        return self.render(
-            request, ClientForm(instance=client, user=request.user), client
-        )
+        return self.render(request, self.form(request, client), client)
 
     def post(self, request, pk=None):
         client = get_object_or_404(Client, pk=pk) if pk else None
-        form = ClientForm(request.POST, instance=client, user=request.user)
+        form = self.form(request, client, request.POST)
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
             reason = data.pop("flag_clear_reason", "")

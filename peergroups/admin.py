@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from accounts.admin import AuditedAdminMixin
+from accounts.admin import AuditedAdminMixin, OrganisationAdminMixin
 
 from .models import Attendance, Group, Series, Session
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(OrganisationAdminMixin, admin.ModelAdmin):
     list_display = ["name", "active"]
     search_fields = ["name"]
 

@@ -4,10 +4,11 @@ import re
 import unicodedata
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts import scoping
+from accounts.forms import OrganisationChoiceMixin
 from accounts.roles import Role
 from consultations.models import Client
 from reports.attribution import ProgrammeChoiceField
@@ -16,9 +17,10 @@ from .models import MAX_HEAD_COUNT, Frequency, Group, Series, Session
 
 
 def facilitator_choices():
+    """Facilitators and admins of the user's organisations."""
     return (
-        get_user_model()
-        .objects.filter(
+        scoping.members_of()
+        .filter(
             Q(groups__name__in=[Role.FACILITATOR, Role.ADMIN]) | Q(is_superuser=True),
             is_active=True,
         )
@@ -81,7 +83,7 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M", **kwargs)
 
 
-class GroupForm(forms.ModelForm):
+class GroupForm(OrganisationChoiceMixin, forms.ModelForm):
     class Meta:
         model = Group
         fields = ["name", "description", "active"]

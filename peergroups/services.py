@@ -35,8 +35,14 @@ SESSION_FIELDS = (
 
 
 @transaction.atomic
-def group_create(*, by, name: str, description: str = "", active=True) -> Group:
+def group_create(
+    *, by, name: str, description: str = "", active=True, organisation=None
+) -> Group:
+    """``organisation``: the one chosen by a user of several (else the
+    user's only one, accounts.scoping)."""
     group = Group(name=name.strip(), description=description, active=active)
+    if organisation is not None:
+        group.organisation = organisation
     group.full_clean()
     group.save()
     audit(user=by, action=Action.CREATE, obj=group)

@@ -316,6 +316,9 @@ class GroupCreateView(FacilitatorMixin, FormView):
     form_class = GroupForm
     template_name = "peergroups/group_form.html"
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "organisation_user": self.request.user}
+
     def form_valid(self, form):
         try:
             group = services.group_create(by=self.request.user, **form.cleaned_data)

@@ -25,6 +25,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
+from accounts import scoping
+
 from .imports import (
     ImportFileError,
     ImportOutcome,
@@ -180,13 +182,16 @@ def import_job_check(job: ImportJob) -> None:
         job.save(update_fields=["rows_total"])
         dataset = read_dataset(job.filename, content, scan=scan)
         del content
-        outcome = run_import(
-            job.kind,
-            dataset,
-            by=job.user,
-            dry_run=True,
-            progress=lambda n: _set_progress(job, n, scan.rows),
-        )
+        # The rows are read and checked in the job's organisation: a client
+        # code names one of its clients, 担当者 one of its members.
+        with scoping.organisations([job.organisation_id]):
+            outcome = run_import(
+                job.kind,
+                dataset,
+                by=job.user,
+                dry_run=True,
+                progress=lambda n: _set_progress(job, n, scan.rows),
+            )
     except ImportFileError as error:
         _refuse_file(job, (Status.CHECKING,), error)
         return
@@ -218,7 +223,7 @@ def import_job_write(job: ImportJob) -> ImportOutcome | None:
             _refuse_file(job, (Status.WRITING,), error)
             return None
         del content
-        with transaction.atomic():
+        with transaction.atomic(), scoping.organisations([job.organisation_id]):
             outcome = run_import(
                 job.kind,
                 dataset,

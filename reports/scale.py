@@ -35,7 +35,7 @@ from django.db import models
 from django.utils import timezone
 
 import jpdates
-from accounts import demo
+from accounts import demo, scoping
 from accounts.roles import Role
 from consultations.demo import AREAS, FAMILY, FAMILY_KANA, GIVEN
 from consultations.models import (
@@ -216,8 +216,11 @@ class ScaleSeeder:
             for n in range(3, self.c.counsellors + 1)
             if f"counsellor{n}" not in self.users
         ]
+        organisations = scoping.current().org_ids if scoping.current() else ()
         for user in bulk(User, extra):
             user.groups.add(counsellor_group)
+            # Members of the organisation the data set goes to (seed_scale).
+            user.organisations.add(*organisations)
             self.users[user.username] = user
         self.counsellors = [
             self.users[name]

@@ -4,7 +4,7 @@ visits and calendars are kept in the app's own pages, where the rules
 
 from django.contrib import admin
 
-from accounts.admin import AuditedAdminMixin
+from accounts.admin import AuditedAdminMixin, OrganisationAdminMixin
 
 from .models import Facility, Room, Stay
 
@@ -16,7 +16,7 @@ class RoomInline(admin.TabularInline):
 
 
 @admin.register(Facility)
-class FacilityAdmin(admin.ModelAdmin):
+class FacilityAdmin(OrganisationAdminMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "active")
     list_filter = ("kind", "active")
     search_fields = ("name",)

@@ -6,6 +6,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import OrganisationChoiceMixin
 from consultations.models import Client
 from reports.attribution import ProgrammeChoiceField
 
@@ -179,7 +180,11 @@ class StayFilterForm(forms.Form):
     end = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
 
-class UnmetRequestForm(forms.Form):
+class UnmetRequestForm(OrganisationChoiceMixin, forms.Form):
+    # A client's request belongs to her organisation; only a request without
+    # a client needs the choice (the service says so when it is missing).
+    organisation_required = False
+
     date = forms.DateField(
         label=_("Date"), widget=DateInput(), initial=timezone.localdate
     )

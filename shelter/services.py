@@ -207,8 +207,20 @@ def unmet_request_create(
     client=None,
     wanted: str = Stay.Kind.OVERNIGHT,
     note: str = "",
+    organisation=None,
 ) -> UnmetRequest:
+    """``organisation``: for a request without a client, the one chosen by a
+    user of several organisations; a client's request is her organisation's."""
+    if (
+        client is not None
+        and organisation is not None
+        and organisation.pk != client.organisation_id
+    ):
+        raise ValidationError(
+            {"organisation": _("The client belongs to another organisation.")}
+        )
     request = UnmetRequest(
+        organisation=organisation if client is None else None,
         date=date,
         reason=reason,
         client=client,

@@ -92,7 +92,9 @@ class StayCalendarView(CoordinatorMixin, TemplateView):
             next=_month_param(calendar.next),
             this_month=_month_param(today),
             here=here,
-            unmet_form=UnmetRequestForm(initial={"date": unmet_date}),
+            unmet_form=UnmetRequestForm(
+                initial={"date": unmet_date}, organisation_user=self.request.user
+            ),
             legend=Stay.Status.choices,
         )
         return context
@@ -410,7 +412,7 @@ class UnmetRequestListView(CoordinatorMixin, TemplateView):
                 )
             ],
             page=Paginator(requests, 50).get_page(self.request.GET.get("page")),
-            form=UnmetRequestForm(),
+            form=UnmetRequestForm(organisation_user=self.request.user),
             here=self.request.get_full_path(),
         )
         return context
@@ -420,7 +422,7 @@ class UnmetRequestListView(CoordinatorMixin, TemplateView):
 def unmet_request_create(request):
     """Quick entry (from the calendar, a client's page or the list). An
     invalid entry comes back here with its errors, nothing lost."""
-    form = UnmetRequestForm(request.POST or None)
+    form = UnmetRequestForm(request.POST or None, organisation_user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.unmet_request_create(by=request.user, **form.cleaned_data)

@@ -50,7 +50,8 @@ from shelter.tests.factories import (
     StayFactory,
 )
 from tests.factories import ClientFactory
-from tests.test_role_matrix import MATRIX, line_media_downloaded, url_for
+from tests.test_role_matrix import MATRIX
+from tests.urlworld import line_media_downloaded, url_for
 from training.models import Speaker, SurveyResponse
 from training.tests.factories import EventFactory
 

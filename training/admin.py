@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin import AuditedAdminMixin
+from accounts.admin import AuditedAdminMixin, OrganisationAdminMixin
 
 from .models import Event, Speaker, SurveyResponse
 
@@ -12,7 +12,7 @@ class SpeakerInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class EventAdmin(OrganisationAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["date", "kind", "title", "venue", "participant_count"]
     list_filter = ["kind"]
     search_fields = ["title", "venue"]

@@ -5,6 +5,7 @@ import unicodedata
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import OrganisationChoiceMixin
 from consultations.models import Client
 from reports.attribution import ProgrammeChoiceField
 
@@ -20,7 +21,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class EventForm(forms.ModelForm):
+class EventForm(OrganisationChoiceMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     programme = ProgrammeChoiceField()
 

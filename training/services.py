@@ -41,11 +41,15 @@ def _check_title_free(event: Event) -> None:
 
 
 @transaction.atomic
-def event_create(*, by, **fields) -> Event:
+def event_create(*, by, organisation=None, **fields) -> Event:
+    """``organisation``: the one chosen by a user of several (else the
+    user's only one, accounts.scoping)."""
     unknown = set(fields) - set(EVENT_FIELDS)
     if unknown:
         raise TypeError(f"not event fields: {sorted(unknown)}")
     event = Event(**fields)
+    if organisation is not None:
+        event.organisation = organisation
     event.title = event.title.strip()
     _check_title_free(event)
     event.full_clean()

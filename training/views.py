@@ -108,6 +108,9 @@ class EventCreateView(FacilitatorMixin, FormView):
     form_class = EventForm
     template_name = "training/event_form.html"
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "organisation_user": self.request.user}
+
     def form_valid(self, form):
         data = dict(form.cleaned_data)
         data.pop("version", None)

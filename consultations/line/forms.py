@@ -14,9 +14,17 @@ class LinkClientForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "C-000123", "size": 12}),
     )
 
+    def __init__(self, *args, organisation_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A LINE user is linked to a client of her own organisation only.
+        self.organisation_id = organisation_id
+
     def clean_code(self):
         code = self.cleaned_data["code"].strip().upper()
-        client = Client.objects.filter(code=code).first()
+        clients = Client.objects.filter(code=code)
+        if self.organisation_id is not None:
+            clients = clients.filter(organisation_id=self.organisation_id)
+        client = clients.first()
         if client is None:
             raise forms.ValidationError(
                 _("No client has the code %(code)s."),
@@ -135,15 +143,16 @@ class InboxFilterForm(forms.Form):
 
 
 def counsellors():
-    """Active users who can hold a chat: counsellors and admins."""
-    from django.contrib.auth import get_user_model
+    """Active users who can hold a chat: counsellors and admins of the
+    user's organisations (accounts.scoping)."""
     from django.db.models import Q
 
+    from accounts import scoping
     from accounts.roles import Role
 
     return (
-        get_user_model()
-        .objects.filter(is_active=True)
+        scoping.members_of()
+        .filter(is_active=True)
         .filter(
             Q(groups__name__in=[Role.COUNSELLOR, Role.ADMIN]) | Q(is_superuser=True)
         )

@@ -299,7 +299,11 @@ def line_user_create_client(*, line_user: LineUser, by, display_name: str) -> Cl
     assigned to the counsellor who creates it."""
     assigned = by if Role.COUNSELLOR in user_roles(by) else None
     client = client_create(
-        by=by, display_name=display_name, assigned_counsellor=assigned
+        by=by,
+        display_name=display_name,
+        assigned_counsellor=assigned,
+        # the LINE user's organisation (its LINE account's)
+        organisation_id=line_user.organisation_id,
     )
     line_user_link_client(line_user=line_user, client=client, by=by)
     return client

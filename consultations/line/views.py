@@ -273,7 +273,7 @@ def conversation(request, pk):
 @require_POST
 def link_client(request, pk):
     line_user = _line_user(pk)
-    form = LinkClientForm(request.POST)
+    form = LinkClientForm(request.POST, organisation_id=line_user.organisation_id)
     if not form.is_valid():
         return _render_conversation(request, line_user, link_form=form)
     client = form.cleaned_data["client"]

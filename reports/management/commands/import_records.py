@@ -1,9 +1,9 @@
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from accounts import scoping
 from accounts.audit import audit_context
 from accounts.timeouts import statement_budget
 from reports.imports import KINDS, ImportFileError, read_dataset, run_import
@@ -24,24 +24,41 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user",
             default="",
-            help="Username recorded as the importer in the audit trail.",
+            help="Username recorded as the importer in the audit trail "
+            "(a member of the organisation).",
+        )
+        parser.add_argument(
+            "--organisation",
+            type=int,
+            default=None,
+            help="Id of the organisation the records belong to (required when "
+            "the database has several).",
         )
 
-    def handle(self, *args, kind, file, dry_run, user, **options):
+    def handle(self, *args, kind, file, dry_run, user, organisation, **options):
         if not KINDS[kind].available():
             raise CommandError(f"The {kind} import is not available yet.")
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
+        organisation = scoping.command_organisation(organisation)
         by = None
         if user:
-            by = get_user_model().objects.filter(username=user, is_active=True).first()
+            by = (
+                scoping.members_of([organisation])
+                .filter(username=user, is_active=True)
+                .first()
+            )
             if by is None:
-                raise CommandError(f"No active user {user!r}.")
+                raise CommandError(
+                    f"No active user {user!r} in organisation {organisation}."
+                )
         try:
             dataset = read_dataset(file.name, file.read_bytes())
+            # Client codes, 担当者 and new records: this organisation's only.
             with (
                 audit_context(path=f"manage.py import_records {kind}"),
                 statement_budget(),
+                scoping.organisations([organisation]),
             ):
                 outcome = run_import(kind, dataset, by=by, dry_run=dry_run)
         except ImportFileError as exc:

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from accounts import scoping
 from accounts.audit import audit_context
 from accounts.timeouts import statement_budget
 from consultations.models import Client, Consultation
@@ -34,12 +35,20 @@ class Command(BaseCommand):
         parser.add_argument("--stays", type=int, default=defaults.stays)
         parser.add_argument("--years", type=int, default=defaults.years)
         parser.add_argument("--line-messages", type=int, default=defaults.line_messages)
+        parser.add_argument(
+            "--organisation",
+            type=int,
+            default=None,
+            help="Id of the organisation the data set goes to (required when "
+            "the database has several).",
+        )
 
     def handle(self, *args, **options):
         if not settings.SEED_DEMO_ALLOWED:
             raise CommandError(
                 "seed_scale is refused with these settings (production)."
             )
+        organisation = scoping.command_organisation(options["organisation"])
         if Client.objects.exists() or Consultation.objects.exists():
             raise CommandError(
                 "seed_scale needs an empty database (no clients or consultations yet)."
@@ -63,7 +72,11 @@ class Command(BaseCommand):
         )
         began = time.perf_counter()
         with statement_budget():
-            with transaction.atomic(), audit_context(path="manage.py seed_scale"):
+            with (
+                transaction.atomic(),
+                audit_context(path="manage.py seed_scale"),
+                scoping.organisations([organisation]),
+            ):
                 counts = ScaleSeeder(config, log=self.stdout.write).run()
             if connection.vendor == "postgresql":
                 # What autovacuum would do in a while: statistics for the

@@ -1,0 +1,225 @@
+"""The URL resolver's names, one record of each kind and the URL of each
+name for those records: shared by the role matrix (tests/test_role_matrix.py)
+and the scoping matrix (tests/test_scoping_matrix.py)."""
+
+import datetime as dt
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+
+def url_names():
+    """Every named URL in the resolver; the admin site counts as one row."""
+    names = set()
+
+    def walk(patterns, namespace=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace == "admin":
+                    names.add("admin:index")
+                    continue
+                inner = ":".join(filter(None, [namespace, p.namespace or ""]))
+                walk(p.url_patterns, inner)
+            elif isinstance(p, URLPattern):
+                if str(p.pattern) == "admin/login/":
+                    names.add("admin-login")
+                else:
+                    names.add(":".join(filter(None, [namespace, p.name or "?"])))
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def line_media_downloaded(line_user):
+    """An image message whose content was downloaded (a real file in the
+    private LINE media storage, the test settings' temporary folder)."""
+    import io
+
+    from PIL import Image
+
+    from consultations.line import media
+    from consultations.models import LineMedia
+    from consultations.tests.line_factories import LineMessageFactory
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(out, "PNG")
+    message = LineMessageFactory(line_user=line_user, kind="image", text="")
+    name, thumbnail = media.store(io.BytesIO(out.getvalue()), thumbnail=True)
+    LineMedia.objects.create(
+        message=message,
+        provider="line",
+        status="downloaded",
+        stored_name=name,
+        thumbnail_name=thumbnail,
+        size=len(out.getvalue()),
+        content_type="image/png",
+        sha256="0" * 64,
+    )
+    return message
+
+
+def build_world(counsellor, programme_name="事業"):
+    """One record of each kind, so that every URL has something to show;
+    ``counsellor`` is the staff, owner and uploader of those records."""
+    from consultations import services
+    from consultations.models import LineChat
+    from consultations.tests.factories import ConsultationFactory
+    from consultations.tests.line_factories import LineUserFactory
+    from devtools.models import SimulatedPerson
+    from peergroups.services import series_create
+    from peergroups.tests.factories import GroupFactory, SessionFactory
+    from reports.models import ImportJob, Programme, Target
+    from shelter.tests.factories import (
+        SalonVisitFactory,
+        StayFactory,
+        UnmetRequestFactory,
+    )
+    from tests.factories import ClientFactory
+    from training.tests.factories import (
+        EventFactory,
+        SpeakerFactory,
+        SurveyResponseFactory,
+    )
+
+    person = ClientFactory()
+    line_user = LineUserFactory(client=person)
+    action = services.support_action_create(
+        by=counsellor,
+        client=person,
+        kind="interview",
+        date=dt.date(2021, 10, 1),
+        staff=counsellor,
+    )
+    step = services.follow_up_create(
+        by=counsellor,
+        client=person,
+        kind="call_back",
+        due_date=dt.date(2021, 10, 2),
+        owner=counsellor,
+    )
+    group = GroupFactory()
+    session = SessionFactory(group=group)
+    series = series_create(
+        by=counsellor,
+        group=group,
+        frequency="weekly",
+        weekday=1,
+        week_of_month=None,
+        first_date=dt.date(2021, 10, 5),
+        last_date=dt.date(2021, 10, 26),
+        holiday_policy="skip",
+    )
+    event = EventFactory()
+    programme = Programme.objects.create(
+        fiscal_year=2021, name=programme_name, municipality="市"
+    )
+    return {
+        "programme": programme,
+        "target": Target.objects.create(
+            programme=programme, metric_key="peer_sessions", target_value=5
+        ),
+        "client": person,
+        "consultation": ConsultationFactory(client=person),
+        "action": action,
+        "step": step,
+        "line_user": line_user,
+        "line_media": line_media_downloaded(line_user),
+        "line_chat": LineChat.objects.create(
+            line_user=line_user, started_at=line_user.first_contact_at
+        ),
+        "stay": StayFactory(client=person),
+        "unmet": UnmetRequestFactory(client=person),
+        "visit": SalonVisitFactory(),
+        "group": group,
+        "session": session,
+        "series": series,
+        "event": event,
+        "speaker": SpeakerFactory(event=event),
+        "response": SurveyResponseFactory(event=event),
+        "import_job": ImportJob.objects.create(
+            kind="consultations",
+            user=counsellor,
+            token=f"{counsellor.pk:032d}",
+            file_format="csv",
+        ),
+        "simulated_person": SimulatedPerson.objects.create(display_name="模擬"),
+    }
+
+
+def url_for(name, world):
+    pk_of = {
+        "consultations:client_detail": "client",
+        "consultations:client_update": "client",
+        "consultations:client_close": "client",
+        "consultations:client_reopen": "client",
+        "consultations:client_urgency": "client",
+        "consultations:client_reassign": "client",
+        "consultations:follow_up_create": "client",
+        "consultations:client_anonymise": "client",
+        "consultations:follow_up_done": "step",
+        "consultations:support_action_update": "action",
+        "consultations:consultation_update": "consultation",
+        "consultations:consultation_delete": "consultation",
+        "shelter:stay_detail": "stay",
+        "shelter:stay_update": "stay",
+        "shelter:client_stays": "client",
+        "shelter:unmet_delete": "unmet",
+        "shelter:salon_update": "visit",
+        "peergroups:group_update": "group",
+        "peergroups:session_detail": "session",
+        "peergroups:session_update": "session",
+        "peergroups:session_delete": "session",
+        "peergroups:series_detail": "series",
+        "training:event_detail": "event",
+        "training:event_update": "event",
+        "training:event_delete": "event",
+        "training:survey": "event",
+        "training:speaker_create": "event",
+        "training:speaker_delete": "speaker",
+        "training:response_delete": "response",
+        "reports:programme_detail": "programme",
+        "reports:programme_update": "programme",
+        "reports:programme_delete": "programme",
+        "reports:target_create": "programme",
+        "reports:import_job": "import_job",
+    }
+    if name == "admin-login":
+        return "/admin/login/"
+    if name == "consultations:support_action_create":
+        return reverse(name, kwargs={"client_pk": world["client"].pk})
+    if name == "consultations:consultation_export":
+        return reverse(name, args=["csv"])
+    if name in ("line:resend", "line:discard"):
+        # The role is checked before the method and before the message.
+        return reverse(name, args=[world["line_user"].pk, 1])
+    if name == "line_api:content":
+        return reverse(name, args=["100000000000000001"])
+    if name == "line_api:profile":
+        return reverse(name, args=[world["simulated_person"].line_user_id])
+    if name.startswith("line_simulator:") and name not in (
+        "line_simulator:index",
+        "line_simulator:create_person",
+    ):
+        return reverse(name, args=[world["simulated_person"].pk])
+    if name.startswith("line:chat_"):
+        return reverse(name, args=[world["line_chat"].pk])
+    if name.startswith("line:media"):
+        return reverse(name, args=[world["line_user"].pk, world["line_media"].pk])
+    if name.startswith("line:") and name not in (
+        "line:webhook",
+        "line:webhook_no_slash",
+        "line:inbox",
+        "line:status",
+        "line:inbox_updates",
+        "line:worklist_updates",
+        "line:supervision",
+    ):
+        return reverse(name, args=[world["line_user"].pk])
+    if name == "shelter:stay_action":
+        return reverse(name, args=[world["stay"].pk, "cancel"])
+    if name == "shelter:opening_calendar":
+        return reverse(name, args=["salon"])
+    if name in ("reports:target_update", "reports:target_delete"):
+        return reverse(name, args=[world["programme"].pk, world["target"].pk])
+    if name in pk_of:
+        return reverse(name, args=[world[pk_of[name]].pk])
+    return reverse(name)
