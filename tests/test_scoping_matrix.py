@@ -123,6 +123,7 @@ SCOPE = {
     # rules (a funder's programmes across the organisations that run them)
     "reports:import": LIST,
     "reports:import_job": RECORD,
+    "reports:data_quality": LIST,
     "reports:index": REPORTS,
     "reports:programme_create": REPORTS,
     "reports:programme_detail": REPORTS,
