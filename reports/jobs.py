@@ -184,6 +184,7 @@ def import_job_check(job: ImportJob) -> None:
             job.kind,
             dataset,
             by=job.user,
+            organisation_id=job.organisation_id,
             dry_run=True,
             progress=lambda n: _set_progress(job, n, scan.rows),
         )
@@ -223,6 +224,7 @@ def import_job_write(job: ImportJob) -> ImportOutcome | None:
                 job.kind,
                 dataset,
                 by=job.user,
+                organisation_id=job.organisation_id,
                 dry_run=False,
                 progress=lambda n: _set_progress(job, n, len(dataset)),
             )

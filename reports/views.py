@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -218,7 +218,9 @@ class ReportIndexView(CityStaffMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         programmes = list(
-            selectors.programme_list().annotate(target_count=Count("targets"))
+            selectors.programme_list(self.request.user).annotate(
+                target_count=Count("targets")
+            )
         )
         years = sorted(
             {p.fiscal_year for p in programmes} | {_current_fiscal_year()},
@@ -240,10 +242,9 @@ class ProgrammeDetailView(CityStaffMixin, DetailView):
     context_object_name = "programme"
 
     def get_object(self, queryset=None):
-        try:
-            return selectors.programme_detail(self.kwargs["pk"])
-        except Programme.DoesNotExist:
-            raise Http404 from None
+        return selectors.programme_for(
+            self.request.user, self.kwargs["pk"], detail=True
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -258,6 +259,9 @@ class ProgrammeFormMixin(CityStaffMixin):
     model = Programme
     form_class = ProgrammeForm
     template_name = "reports/programme_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
 
     def form_valid(self, form):
         fields = dict(form.cleaned_data)
@@ -300,13 +304,17 @@ class ProgrammeCreateView(ProgrammeFormMixin, CreateView):
 
 
 class ProgrammeUpdateView(ProgrammeFormMixin, UpdateView):
-    pass
+    def get_object(self, queryset=None):
+        return selectors.programme_for(self.request.user, self.kwargs["pk"])
 
 
 class ProgrammeDeleteView(CityStaffMixin, DetailView):
     model = Programme
     template_name = "reports/programme_confirm_delete.html"
     context_object_name = "programme"
+
+    def get_object(self, queryset=None):
+        return selectors.programme_for(self.request.user, self.kwargs["pk"])
 
     def post(self, request, *args, **kwargs):
         programme = self.get_object()
@@ -319,7 +327,7 @@ class TargetFormView(CityStaffMixin, View):
     template_name = "reports/target_form.html"
 
     def _objects(self, programme_pk, pk=None):
-        programme = get_object_or_404(Programme, pk=programme_pk)
+        programme = selectors.programme_for(self.request.user, programme_pk)
         target = (
             get_object_or_404(Target, pk=pk, programme=programme) if pk else Target()
         )
@@ -354,7 +362,8 @@ class TargetFormView(CityStaffMixin, View):
 
 class TargetDeleteView(CityStaffMixin, View):
     def post(self, request, programme_pk, pk):
-        target = get_object_or_404(Target, pk=pk, programme_id=programme_pk)
+        programme = selectors.programme_for(request.user, programme_pk)
+        target = get_object_or_404(Target, pk=pk, programme=programme)
         services.target_delete(target=target, by=request.user)
         messages.success(request, _("The target was deleted."))
         return redirect("reports:programme_detail", programme_pk)
@@ -366,9 +375,12 @@ def _current_fiscal_year() -> int:
 
 def _report_options(request):
     """Fiscal year, programme and publication from the query string. Without
-    a programme in the query, the year's first programme is shown; with an
-    empty one, the figures alone."""
+    a programme in the query, the year's first programme the user may see is
+    shown; with an empty one, the figures alone (for city staff of a funder,
+    of its programmes of the year). A programme the user may not see: 403 or
+    404 (selectors.programme_for)."""
     data = {}
+    form = None
     if request.GET:
         form = ReportOptionsForm(request.GET)
         if not form.is_valid():
@@ -376,20 +388,27 @@ def _report_options(request):
         data = form.cleaned_data
     fiscal_year = data.get("fiscal_year") or _current_fiscal_year()
     programme = data.get("programme")
-    if programme is not None and programme.fiscal_year != fiscal_year:
-        form.add_error("programme", _("This programme is of another fiscal year."))
-        return form, None
-    if "programme" not in request.GET:
-        programme = selectors.programmes_of_year(fiscal_year)[:1]
-        programme = programme[0] if programme else None
     if programme is not None:
-        programme = selectors.programme_detail(programme.pk)
+        programme = selectors.programme_for(request.user, programme.pk, detail=True)
+        if programme.fiscal_year != fiscal_year:
+            form.add_error("programme", _("This programme is of another fiscal year."))
+            return form, None
+    if "programme" not in request.GET:
+        programme = selectors.programmes_of_year(fiscal_year, request.user)[:1]
+        programme = programme[0] if programme else None
+        if programme is not None:
+            programme = selectors.programme_detail(programme.pk)
     options = {
         "fiscal_year": fiscal_year,
         "programme": programme,
         "publication": bool(data.get("publication")),
     }
-    return ReportOptionsForm.for_display(**options), options
+    if programme is None:
+        options["programmes"] = selectors.figures_only_programmes(
+            request.user, fiscal_year
+        )
+    display = ReportOptionsForm.for_display(user=request.user, **options)
+    return display, options
 
 
 class AnnualReportView(CityStaffMixin, View):

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_context
+from accounts.models import Organisation
 from accounts.timeouts import statement_budget
 from reports.imports import KINDS, ImportFileError, read_dataset, run_import
 
@@ -24,10 +25,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user",
             default="",
-            help="Username recorded as the importer in the audit trail.",
+            help="Username recorded as the importer in the audit trail; the "
+            "rows are written into (and names looked up in) her organisation.",
+        )
+        parser.add_argument(
+            "--organisation",
+            type=int,
+            help="Organisation id to write into (default: the --user's one "
+            "organisation, else the database's only organisation).",
         )
 
-    def handle(self, *args, kind, file, dry_run, user, **options):
+    def handle(self, *args, kind, file, dry_run, user, organisation, **options):
         if not KINDS[kind].available():
             raise CommandError(f"The {kind} import is not available yet.")
         if not file.is_file():
@@ -37,13 +45,24 @@ class Command(BaseCommand):
             by = get_user_model().objects.filter(username=user, is_active=True).first()
             if by is None:
                 raise CommandError(f"No active user {user!r}.")
+        if organisation is not None:
+            if not Organisation.objects.filter(pk=organisation).exists():
+                raise CommandError(f"No organisation {organisation}.")
+            if by is not None and not by.organisations.filter(pk=organisation).exists():
+                raise CommandError(f"{user!r} is not a member of {organisation}.")
         try:
             dataset = read_dataset(file.name, file.read_bytes())
             with (
                 audit_context(path=f"manage.py import_records {kind}"),
                 statement_budget(),
             ):
-                outcome = run_import(kind, dataset, by=by, dry_run=dry_run)
+                outcome = run_import(
+                    kind,
+                    dataset,
+                    by=by,
+                    dry_run=dry_run,
+                    organisation_id=organisation,
+                )
         except ImportFileError as exc:
             self.stderr.write(f"{file.name}: {exc}")
             raise SystemExit(1) from exc
