@@ -22,7 +22,7 @@ from accounts.roles import Role, user_roles
 from consultations.models import Channel, PartnerAgency
 
 from . import disclosure, wareki
-from .metrics import BAND_KEYS, Kind, SnsFigures, YearFigures
+from .metrics import BAND_KEYS, REGISTRY, Kind, SnsFigures, YearFigures
 from .models import Programme, Target
 
 NARRATIVE_FIELDS = (
@@ -541,3 +541,103 @@ def report_for(
         fiscal_year=fiscal_year, programme=programme, programmes=programmes
     )
     return for_publication(data) if publication else data
+
+
+# THE FUNDER'S SUMMED REPORT: every programme it funds in a year, side by side
+# ------------------------------------------------------------------------------
+
+NOT_SUMMED = "—"
+# Counts that do not add up across programmes: days with salon visitors are
+# distinct dates (two salons open on the same day count it once each), and
+# unmet stay requests carry no programme, so each programme of an
+# organisation counts all of that organisation's.
+NOT_ADDITIVE_COUNTS = frozenset({"salon_visit_days", "shelter_unmet_requests"})
+
+
+def summable(metric) -> bool:
+    """A metric whose values of several programmes add up to a true total:
+    counts of records or people attributed to one programme each. Medians,
+    percentages, open days (from the calendars every programme shares) and
+    the counts above do not."""
+    return metric.kind == Kind.COUNT and metric.key not in NOT_ADDITIVE_COUNTS
+
+
+def funder_programmes(funder_id: int, fiscal_year: int) -> list[Programme]:
+    return list(
+        Programme.objects.filter(funder_id=funder_id, fiscal_year=fiscal_year)
+        .select_related("organisation", "funder")
+        .order_by("name", "id")
+    )
+
+
+def funder_summary(
+    *, funder_id: int, fiscal_year: int, publication: bool = False
+) -> dict:
+    """Every metric of the registry for each programme the funder funds in
+    the fiscal year (each counted as its own report counts it: its records,
+    in its organisation's scope), with their total where the figures add up
+    (``summable``) and None where they do not. For publication, counts of 1
+    to 4 are hidden, and as many more as it takes for none to be worked out
+    from the total (reports.disclosure)."""
+    programmes = funder_programmes(funder_id, fiscal_year)
+    columns = []
+    for programme in programmes:
+        with scoping.organisations([programme.organisation_id]):
+            figures = YearFigures(fiscal_year, [programme.pk])
+            columns.append({m.key: m.read(figures) for m in REGISTRY.values()})
+    rows = []
+    for metric in REGISTRY.values():
+        values = [_number(column[metric.key]) for column in columns]
+        add_up = summable(metric)
+        rows.append(
+            {
+                "key": metric.key,
+                "label": str(metric.label),
+                "unit": str(metric.unit),
+                "kind": metric.kind,
+                "summable": add_up,
+                "values": values,
+                "total": sum(values) if add_up else None,
+            }
+        )
+    data = {
+        "fiscal_year": fiscal_year,
+        "fiscal_year_label": jpdates.fiscal_year_label(fiscal_year),
+        "funder": programmes[0].funder.name if programmes else "",
+        "publication": False,
+        "programmes": [
+            {"id": p.pk, "name": p.name, "organisation": p.organisation.name}
+            for p in programmes
+        ],
+        "rows": rows,
+    }
+    return _published_summary(data) if publication else data
+
+
+def _published_summary(data: dict) -> dict:
+    values, groups = {}, []
+    for row in data["rows"]:
+        if row["kind"] != Kind.COUNT:
+            continue
+        key = row["key"]
+        members = tuple((key, n) for n in range(len(row["values"])))
+        for n, value in enumerate(row["values"]):
+            values[key, n] = value
+        if row["summable"]:
+            values[key, "total"] = row["total"]
+            groups.append(disclosure.Group(members, (key, "total")))
+    marks = disclosure.suppress(values, groups)
+    rows = []
+    for row in data["rows"]:
+        key = row["key"]
+        if row["kind"] != Kind.COUNT:
+            rows.append(row)
+            continue
+        rows.append(
+            dict(
+                row,
+                values=[marks.get((key, n), v) for n, v in enumerate(row["values"])],
+                total=marks.get((key, "total"), row["total"]),
+            )
+        )
+    return dict(data, rows=rows, publication=True)

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -226,6 +226,7 @@ class ReportIndexView(CityStaffMixin, TemplateView):
             {p.fiscal_year for p in programmes} | {_current_fiscal_year()},
             reverse=True,
         )
+        context["funder_staff"] = selectors.funder_of(self.request.user) is not None
         context["years"] = [
             (
                 year,
@@ -478,5 +479,69 @@ class AnnualReportDownloadView(CityStaffMixin, View):
         disposition = "inline" if self.fmt == "pdf" else "attachment"
         response["Content-Disposition"] = (
             f'{disposition}; filename="{report_filename(options, self.fmt)}"'
+        )
+        return response
+
+
+# THE FUNDER'S SUMMED REPORT (city staff of a funder)
+# ------------------------------------------------------------------------------
+
+
+def _funder_summary(request, fiscal_year: int) -> dict:
+    """The summed report of the user's funder, or 403 for anyone who does
+    not belong to a funder (selectors.funder_of). Its programmes are those
+    the funder funds, across organisations; nothing else is read."""
+    funder = selectors.funder_of(request.user)
+    if funder is None:
+        raise PermissionDenied
+    if not 1989 <= fiscal_year <= 2100:
+        raise Http404
+    return selectors.funder_summary(
+        funder_id=funder,
+        fiscal_year=fiscal_year,
+        publication=request.GET.get("publication") == "on",
+    )
+
+
+class FunderSummaryView(CityStaffMixin, View):
+    def get(self, request, fiscal_year):
+        data = _funder_summary(request, fiscal_year)
+        audit(
+            user=request.user,
+            action=Action.VIEW,
+            object_type="reports.funder_summary",
+            detail=f"fiscal year {fiscal_year}; html"
+            + ("; publication" if data["publication"] else ""),
+        )
+        return render(
+            request,
+            "reports/funder_summary.html",
+            {
+                "summary": data,
+                "not_summed": selectors.NOT_SUMMED,
+                "note": exports.not_summed_note(),
+                "previous": fiscal_year - 1,
+                "next": fiscal_year + 1,
+            },
+        )
+
+
+class FunderSummaryCsvView(CityStaffMixin, View):
+    def get(self, request, fiscal_year):
+        data = _funder_summary(request, fiscal_year)
+        audit(
+            user=request.user,
+            action=Action.EXPORT,
+            object_type="reports.funder_summary",
+            detail=f"fiscal year {fiscal_year}; csv"
+            + ("; publication" if data["publication"] else ""),
+        )
+        publication = "-publication" if data["publication"] else ""
+        response = HttpResponse(
+            exports.funder_summary_csv(data),
+            content_type=exports.EXPORT_FORMATS["csv"][0],
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="funder-summary-{fiscal_year}{publication}.csv"'
         )
         return response

@@ -12,6 +12,7 @@ import datetime as dt
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.models import Funder
 from accounts.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -166,6 +167,9 @@ MATRIX = {
     "reports:annual_xlsx": CITY,
     "reports:annual_csv": CITY,
     "reports:annual_json": CITY,
+    # the summed report of a funder's programmes: city staff of a funder only
+    "reports:funder_summary": row(LOGIN, 403, 403, 403, 200, 403),
+    "reports:funder_summary_csv": row(LOGIN, 403, 403, 403, 200, 403),
     # development tool (LINE_SIMULATOR, on in the tests and the demo only): the
     # stand-in Messaging API is public like LINE's and wants the channel's
     # token (none here: 401); the simulator is for those who answer LINE
@@ -296,7 +300,10 @@ def world(counsellor):
     )
     event = EventFactory()
     programme = Programme.objects.create(
-        fiscal_year=2021, name="事業", municipality="市"
+        fiscal_year=2021,
+        name="事業",
+        municipality="市",
+        funder=Funder.objects.get_or_create(name="市")[0],
     )
     return {
         "programme": programme,
@@ -401,6 +408,8 @@ def url_for(name, world):
         return reverse(name, args=[world["stay"].pk, "cancel"])
     if name == "shelter:opening_calendar":
         return reverse(name, args=["salon"])
+    if name.startswith("reports:funder_summary"):
+        return reverse(name, args=[2021])
     if name in ("reports:target_update", "reports:target_delete"):
         return reverse(name, args=[world["programme"].pk, world["target"].pk])
     if name in pk_of:
@@ -411,7 +420,9 @@ def url_for(name, world):
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_the_declared_answer_everywhere(client, make_user, world, role):
     if role != "anonymous":
-        client.force_login(make_user(role, username=f"matrix-{role}"))
+        # City staff belong to the funder of the world's programme.
+        funder = world["programme"].funder if role == Role.CITY_STAFF else None
+        client.force_login(make_user(role, username=f"matrix-{role}", funder=funder))
     wrong = []
     for name, expected_by_role in sorted(MATRIX.items()):
         expected = expected_by_role[role]
