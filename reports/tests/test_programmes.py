@@ -675,3 +675,28 @@ def test_the_programme_form_offers_organisations_and_the_funder(
     assert response.status_code == 200
     assert "organisation" in response.context["form"].errors
     assert not Programme.objects.exists()
+
+
+def test_figures_only_count_the_funders_programmes_for_city_staff(
+    client_as, city_staff
+):
+    ours = programme_create(
+        by=city_staff, fiscal_year=2021, name="事業", municipality="市"
+    )
+    theirs = Programme.objects.create(
+        fiscal_year=2021,
+        name="別の市の事業",
+        municipality="別の市",
+        funder=Funder.objects.create(name="別の市"),
+    )
+    counsellor, *_ = staff(default_organisation(), "a")
+    headers = [*CONSULTATION_HEADERS, "事業"]
+    rows = [
+        ["2021-05-01", "10:00", "電話", "", "1", counsellor.username, "", "", "", name]
+        for name in (ours.name, theirs.name, theirs.name, "")
+    ]
+    import_rows("consultations", headers, rows, by=counsellor)
+    url = reverse("reports:annual_json") + "?fiscal_year=2021&programme="
+    data = json.loads(client_as(city_staff).get(url).content)
+    assert data["programme"]["id"] is None
+    assert data["consultations_total"]["count"] == 1
