@@ -32,8 +32,17 @@ def facilitator(make_user):
 
 
 @pytest.fixture
-def city_staff(make_user):
-    return make_user(Role.CITY_STAFF, username="city1")
+def city_staff(make_user, funder):
+    """City staff of ``funder``: they see the programmes it funds (and
+    programme_create(by=city_staff) gives a programme that funder)."""
+    return make_user(Role.CITY_STAFF, username="city1", funder=funder)
+
+
+@pytest.fixture
+def funder(db):
+    from accounts.models import Funder
+
+    return Funder.objects.get_or_create(name="市")[0]
 
 
 @pytest.fixture

@@ -158,6 +158,10 @@ class ClientLookup:
 
 
 class UserLookup:
+    """Active users by username: only the members of the organisations the
+    import writes into (the active scope), so that a row cannot name a user
+    of another organisation."""
+
     def __init__(self):
         self.by_username = {
             u.username: u for u in scoping.members_of().filter(is_active=True)
@@ -223,7 +227,65 @@ class RowImportResource(resources.ModelResource):
     def import_instance(self, instance, row, **kwargs):
         errors = RowErrors()
         self.fill(instance, row, errors)
+        self.fill_programme(instance, row, errors)
         errors.raise_if_any()
+
+    # The optional column 事業 (SPEC §3): a programme of the importing
+    # organisation (the active scope) in the row's fiscal year. Blank: no
+    # programme is set here (the default rule gives one when the record is
+    # saved).
+
+    PROGRAMME_COLUMN = "事業"
+
+    def programme_day(self, instance):
+        """The date that puts the row in a fiscal year (None: not read)."""
+        return instance.date
+
+    def set_programme(self, instance, programme, errors: RowErrors) -> None:
+        instance.programme = programme
+
+    def _programmes_by_name(self) -> dict:
+        if not hasattr(self, "_programme_names"):
+            from reports.models import Programme
+
+            programmes = Programme.objects.all()
+            scope = scoping.current()
+            if scope is not None:
+                programmes = programmes.filter(scope.q("organisation"))
+            self._programme_names = {}
+            for programme in programmes.order_by("fiscal_year", "pk"):
+                self._programme_names.setdefault(programme.name, []).append(programme)
+        return self._programme_names
+
+    def fill_programme(self, instance, row, errors: RowErrors) -> None:
+        name = cell_text(row.get(self.PROGRAMME_COLUMN))
+        if not name:
+            return
+        same_name = self._programmes_by_name().get(name, [])
+        if not same_name:
+            errors.add(
+                self.PROGRAMME_COLUMN,
+                _("no programme “%(value)s” in your organisation")
+                % {"value": name[:50]},
+            )
+            return
+        day = self.programme_day(instance)
+        if day is None:
+            return  # the date's own error is reported
+        year = jpdates.fiscal_year(day)
+        for programme in same_name:
+            if programme.fiscal_year == year:
+                self.set_programme(instance, programme, errors)
+                return
+        errors.add(
+            self.PROGRAMME_COLUMN,
+            _("“%(value)s” is a programme of %(years)s, not of %(year)s")
+            % {
+                "value": name[:50],
+                "years": "、".join(p.fiscal_year_label for p in same_name),
+                "year": jpdates.fiscal_year_label(year),
+            },
+        )
 
     def validate_instance(
         self, instance, import_validation_errors=None, validate_unique=True
@@ -312,11 +374,12 @@ class ConsultationResource(RowImportResource):
         "主訴": "topics",
         "内容": "summary",
         "所要時間": "duration_minutes",
+        "事業": "programme",
     }
 
     # Filled from the lookups of before_import, so they exist: no query per
     # row to check them again.
-    lookup_fields = {"client", "counsellor"}
+    lookup_fields = {"client", "counsellor", "programme"}
 
     class Meta:
         model = Consultation
@@ -354,6 +417,11 @@ class ConsultationResource(RowImportResource):
 
     def before_save_instance(self, instance, row, **kwargs):
         self.saved.append(instance)
+
+    def programme_day(self, instance):
+        if instance.started_at is None:
+            return None
+        return timezone.localtime(instance.started_at).date()
 
     def fill(self, instance, row, errors):
         day = errors.read("日付", parse_date_cell, row.get("日付"))

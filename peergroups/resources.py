@@ -27,6 +27,7 @@ class PeerSessionResource(RowImportResource):
         "グループ": "group",
         "参加者数": "anonymous_count",
         "テーマ": "theme",
+        "事業": "programme",
     }
 
     class Meta:

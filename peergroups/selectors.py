@@ -125,16 +125,21 @@ def session_dates(*, start: date, end: date) -> list[tuple[date, date]]:
     ]
 
 
-def session_rows(*, start: date, end: date) -> list[tuple[date, date, int, int]]:
+def session_rows(
+    *, start: date, end: date, programmes=None
+) -> list[tuple[date, date, int, int]]:
     """(first day, last day, anonymous count, named count) of each session
     starting in the period, in date order (one query): the annual report's
-    sessions, participants and dates at once."""
+    sessions, participants and dates at once. With ``programmes`` (ids), only
+    the sessions attributed to them (and so only their attendances)."""
+    sessions = Session.objects.filter(date__range=(start, end))
+    if programmes is not None:
+        sessions = sessions.filter(programme_id__in=list(programmes))
     return [
         (first, last or first, anonymous, named)
-        for first, last, anonymous, named in Session.objects.filter(
-            date__range=(start, end)
+        for first, last, anonymous, named in sessions.annotate(
+            named=_named_count_subquery()
         )
-        .annotate(named=_named_count_subquery())
         .order_by("date", "end_date", "id")
         .values_list("date", "end_date", "anonymous_count", "named")
     ]

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db.models import Q
+
+import jpdates
 from consultations.models import PartnerAgency
 
 from .models import Target
@@ -70,6 +73,33 @@ METRIC_TARGETS = [
 ]
 
 
+def attribute_year(programme) -> int:
+    """Attribute the records of the programme's fiscal year that have no
+    programme yet to it, so that its report counts them (the demo's one
+    programme a year). Returns how many records were attributed."""
+    from consultations.models import Consultation, LineChat, SupportAction
+    from consultations.selectors import consultations_between
+    from peergroups.models import Session
+    from shelter.models import SalonVisit, Stay
+    from training.models import Event
+
+    start, end = jpdates.fiscal_year_range(programme.fiscal_year)
+    on_days = Q(date__range=(start, end))
+    kinds = (
+        (Consultation, consultations_between(start, end)),
+        (LineChat, consultations_between(start, end)),
+        (SupportAction, on_days),
+        (Stay, Q(start_date__range=(start, end))),
+        (SalonVisit, on_days),
+        (Session, on_days),
+        (Event, on_days),
+    )
+    return sum(
+        model.objects.filter(within, programme__isnull=True).update(programme=programme)
+        for model, within in kinds
+    )
+
+
 def seed_programme(ctx) -> str:
     by = ctx.users["city"]
     programme = programme_create(
@@ -95,6 +125,7 @@ def seed_programme(ctx) -> str:
         ),
         **NARRATIVE,
     )
+    attribute_year(programme)
     target_save(
         target=Target(
             programme=programme,

@@ -267,3 +267,53 @@ def export_report(options: dict, fmt: str) -> bytes:
     if fmt == "csv":
         return to_csv(data)
     return to_json(data).encode("utf-8")
+
+
+# THE FUNDER'S SUMMED REPORT
+# ------------------------------------------------------------------------------
+
+
+def funder_summary_rows(data: dict) -> list[list]:
+    """The header (figure, unit, each programme, total) and a row per figure;
+    a figure that does not add up across programmes has "—" as its total."""
+    header = [
+        _("Figure"),
+        _("Unit"),
+        *(f"{p['name']}（{p['organisation']}）" for p in data["programmes"]),
+        _("Total"),
+    ]
+    rows = [
+        [
+            row["label"],
+            row["unit"],
+            *row["values"],
+            row["total"] if row["summable"] else selectors.NOT_SUMMED,
+        ]
+        for row in data["rows"]
+    ]
+    return [header, *rows]
+
+
+def funder_summary_csv(data: dict) -> bytes:
+    """The summed report as CSV (UTF-8 with a BOM, every cell made safe by
+    accounts.spreadsheet): a title, the table, and the note on "—"."""
+    publication = [_("For publication (counts from 1 to 4 shown as <5)")]
+    return csv_bytes(
+        [
+            [
+                _("Programmes funded by %(funder)s, %(year)s")
+                % {"funder": data["funder"], "year": data["fiscal_year_label"]}
+            ],
+            *([publication] if data["publication"] else []),
+            *funder_summary_rows(data),
+            [],
+            [not_summed_note()],
+        ]
+    )
+
+
+def not_summed_note() -> str:
+    return _(
+        "—: not summed. Medians, percentages, open days, days with visitors "
+        "and requests counted per organisation do not add up across programmes."
+    )

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 import jpdates
+from accounts.models import Funder, Organisation
 from consultations.models import PartnerAgency
 
 from .metrics import metric_choices
@@ -41,6 +42,8 @@ class ProgrammeForm(forms.ModelForm):
         fields = [
             "fiscal_year",
             "name",
+            "organisation",
+            "funder",
             "municipality",
             "department",
             "contractor",
@@ -71,8 +74,9 @@ class ProgrammeForm(forms.ModelForm):
             "other_partners": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self._organisation_and_funder(user)
         year = self.instance.fiscal_year if self.instance.pk else None
         self.fields["fiscal_year"].choices = fiscal_year_choices(around=year)
         if not self.instance.pk:
@@ -86,6 +90,30 @@ class ProgrammeForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             self.fields["version"].required = True
+
+    def _organisation_and_funder(self, user) -> None:
+        """City staff of a funder: any organisation may run the programme,
+        and it is funded by their funder (preset, the only choice). Others
+        (admins): one of their organisations, any funder or none."""
+        from .selectors import funder_of
+
+        organisation = self.fields["organisation"]
+        funder = self.fields["funder"]
+        funder_id = funder_of(user)
+        if funder_id is not None:
+            organisation.queryset = Organisation.objects.order_by("name", "id")
+            funder.queryset = Funder.objects.filter(pk=funder_id)
+            funder.required = True
+            funder.empty_label = None
+            funder.initial = funder_id
+        else:
+            organisation.queryset = Organisation.objects.filter(members=user).order_by(
+                "name", "id"
+            )
+            funder.queryset = Funder.objects.order_by("name", "id")
+        mine = list(organisation.queryset[:2])
+        if not self.instance.pk and len(mine) == 1:
+            organisation.initial = mine[0].pk
 
 
 class TargetForm(forms.ModelForm):
@@ -147,18 +175,28 @@ class ReportOptionsForm(forms.Form):
         label=_("For publication: show counts from 1 to 4 as “<5”"), required=False
     )
 
-    def __init__(self, *args, fiscal_year: int | None = None, **kwargs):
+    def __init__(self, *args, fiscal_year: int | None = None, user=None, **kwargs):
+        # Bound to the query string, any programme id is read: the view then
+        # answers 403 or 404 for one the user may not see
+        # (selectors.programme_for), rather than "not a valid choice".
         super().__init__(*args, **kwargs)
         year = fiscal_year or jpdates.fiscal_year(dt.date.today())
         self.fields["fiscal_year"].widget.choices = fiscal_year_choices(around=year)
         if fiscal_year is not None:
-            self.fields["programme"].queryset = Programme.objects.filter(
-                fiscal_year=fiscal_year
-            ).order_by("name", "id")
+            from .selectors import programme_list
+
+            self.fields["programme"].queryset = (
+                programme_list(user)
+                .filter(fiscal_year=fiscal_year)
+                .order_by("name", "id")
+            )
 
     @classmethod
-    def for_display(cls, *, fiscal_year: int, programme, publication: bool):
+    def for_display(
+        cls, *, fiscal_year: int, programme, publication: bool, user=None, **_options
+    ):
         return cls(
+            user=user,
             fiscal_year=fiscal_year,
             initial={
                 "fiscal_year": fiscal_year,

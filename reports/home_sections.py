@@ -3,24 +3,30 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import jpdates
+from accounts import scoping
 
+from . import selectors
 from .metrics import YearFigures
-from .models import Programme
 
 
 def city_staff(user) -> dict:
-    """This fiscal year at a glance: aggregate figures only (two queries)."""
+    """This fiscal year at a glance: aggregate figures only (two queries),
+    as the report's "figures only" counts them for this user."""
     fiscal_year = jpdates.fiscal_year(timezone.localdate())
-    figures = YearFigures(fiscal_year)
+    programmes = selectors.programmes_of_year(fiscal_year, user)
+    funded = programmes if selectors.funder_of(user) is not None else None
+    if funded is None:
+        consultations = YearFigures(fiscal_year).consultations_total["count"]
+    else:
+        with scoping.organisations({p.organisation_id for p in funded}):
+            figures = YearFigures(fiscal_year, [p.pk for p in funded])
+            consultations = figures.consultations_total["count"]
     return {
         "title": _("Annual report %(year)s")
         % {"year": jpdates.fiscal_year_label(fiscal_year)},
         "figures": [
-            (_("Consultations so far"), f"{figures.consultations_total['count']:,}"),
-            (
-                _("Programmes this year"),
-                Programme.objects.filter(fiscal_year=fiscal_year).count(),
-            ),
+            (_("Consultations so far"), f"{consultations:,}"),
+            (_("Programmes this year"), len(programmes)),
         ],
         "links": [
             (_("Open the report"), reverse("reports:annual")),

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import scoping
 from accounts.audit import Action, audit
 from accounts.roles import Role, has_role
 
@@ -426,6 +427,28 @@ def _count_rows(resource, progress: Callable[[int], None]) -> None:
     resource.import_row = counted
 
 
+def importing_organisations(by, organisation_id: int | None = None):
+    """The organisations an import writes into and looks names up in: the
+    one given (an upload's, recorded when it was made), else the importing
+    user's; None with neither (the operator's command without --user: no
+    scope, as for every command). A user of several organisations must say
+    which (ImportFileError)."""
+    if organisation_id is not None:
+        return [organisation_id]
+    if by is None or not getattr(by, "is_authenticated", False):
+        return None
+    ids = scoping.visible_organisation_ids(by)
+    if len(ids) != 1:
+        raise ImportFileError(
+            _(
+                "You belong to %(count)d organisations: an import needs exactly "
+                "one to write into."
+            )
+            % {"count": len(ids)}
+        )
+    return ids
+
+
 def run_import(
     kind_name: str,
     dataset: tablib.Dataset,
@@ -433,7 +456,24 @@ def run_import(
     by,
     dry_run: bool,
     progress: Callable[[int], None] | None = None,
+    organisation_id: int | None = None,
 ) -> ImportOutcome:
+    """Import a dataset in the scope of the importing organisation
+    (``importing_organisations``): client codes, facilities, rooms, groups,
+    events, users and programmes named in the rows are found only there, and
+    every record written belongs to it."""
+    ids = importing_organisations(by, organisation_id)
+    if ids is None:
+        return _run_import(
+            kind_name, dataset, by=by, dry_run=dry_run, progress=progress
+        )
+    with scoping.organisations(ids):
+        return _run_import(
+            kind_name, dataset, by=by, dry_run=dry_run, progress=progress
+        )
+
+
+def _run_import(kind_name, dataset, *, by, dry_run, progress) -> ImportOutcome:
     kind = KINDS[kind_name]
     resource = kind.resource_class()(by=by)
     if progress:

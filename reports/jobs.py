@@ -182,16 +182,14 @@ def import_job_check(job: ImportJob) -> None:
         job.save(update_fields=["rows_total"])
         dataset = read_dataset(job.filename, content, scan=scan)
         del content
-        # The rows are read and checked in the job's organisation: a client
-        # code names one of its clients, 担当者 one of its members.
-        with scoping.organisations([job.organisation_id]):
-            outcome = run_import(
-                job.kind,
-                dataset,
-                by=job.user,
-                dry_run=True,
-                progress=lambda n: _set_progress(job, n, scan.rows),
-            )
+        outcome = run_import(
+            job.kind,
+            dataset,
+            by=job.user,
+            organisation_id=job.organisation_id,
+            dry_run=True,
+            progress=lambda n: _set_progress(job, n, scan.rows),
+        )
     except ImportFileError as error:
         _refuse_file(job, (Status.CHECKING,), error)
         return
@@ -228,6 +226,7 @@ def import_job_write(job: ImportJob) -> ImportOutcome | None:
                 job.kind,
                 dataset,
                 by=job.user,
+                organisation_id=job.organisation_id,
                 dry_run=False,
                 progress=lambda n: _set_progress(job, n, len(dataset)),
             )

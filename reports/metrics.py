@@ -106,11 +106,27 @@ class SnsFigures:
 
 
 class YearFigures:
-    """The figures of one fiscal year (April 1 – March 31), by group."""
+    """The figures of one fiscal year (April 1 – March 31), by group.
 
-    def __init__(self, fiscal_year: int):
+    With ``programmes`` (a list of programme ids), every record that carries
+    a programme (consultations, support actions, stays, salon visits, peer
+    sessions, training events, LINE chats) counts only if it is attributed to
+    one of them, and what hangs from such a record (a session's attendances,
+    an event's survey responses) follows its parent. Records with no
+    programme column (unmet stay requests) and the opening calendars count
+    as the active scope shows them: the report of a programme is computed in
+    the scope of its organisation (reports.selectors.annual_report).
+    Without ``programmes``, every record the active scope shows counts."""
+
+    def __init__(self, fiscal_year: int, programmes=None):
         self.fiscal_year = fiscal_year
         self.start, self.end = jpdates.fiscal_year_range(fiscal_year)
+        self.programmes = None if programmes is None else sorted(programmes)
+
+    def _attributed(self, queryset):
+        if self.programmes is None:
+            return queryset
+        return queryset.filter(programme_id__in=self.programmes)
 
     @property
     def period(self) -> tuple[date, date]:
@@ -124,8 +140,8 @@ class YearFigures:
         one GROUP BY query, answered from the index consult_time_cover."""
         rows = {
             row["channel"]: row
-            for row in Consultation.objects.filter(
-                consultations_between(self.start, self.end)
+            for row in self._attributed(
+                Consultation.objects.filter(consultations_between(self.start, self.end))
             )
             .order_by()
             .values("channel")
@@ -159,7 +175,9 @@ class YearFigures:
     def support_actions(self) -> dict[str, int]:
         """Support actions by kind, every kind present: one query."""
         counts = dict(
-            SupportAction.objects.filter(date__range=(self.start, self.end))
+            self._attributed(
+                SupportAction.objects.filter(date__range=(self.start, self.end))
+            )
             .order_by()
             .values_list("kind")
             .annotate(Count("pk"))
@@ -183,9 +201,11 @@ class YearFigures:
             month = (month + dt.timedelta(days=31)).replace(day=1)
         rows = (
             # the same local-day range as consultations, on the chat's start
-            LineChat.objects.filter(
-                consultations_between(self.start, self.end),
-                status=LineChat.Status.ENDED,
+            self._attributed(
+                LineChat.objects.filter(
+                    consultations_between(self.start, self.end),
+                    status=LineChat.Status.ENDED,
+                )
             )
             .order_by()
             .values_list(
@@ -207,7 +227,9 @@ class YearFigures:
     @cached_property
     def stays(self) -> dict[str, int]:
         """overnight_stays, nights, day_uses: one query."""
-        return shelter_selectors.stay_figures(self.start, self.end)
+        return shelter_selectors.stay_figures(
+            self.start, self.end, programmes=self.programmes
+        )
 
     @cached_property
     def unmet_requests(self) -> dict[str, int]:
@@ -222,7 +244,9 @@ class YearFigures:
     @cached_property
     def salon(self) -> dict[str, int]:
         """visits (延べ人数) and visit_days: one query."""
-        return shelter_selectors.salon_visit_figures(self.start, self.end)
+        return shelter_selectors.salon_visit_figures(
+            self.start, self.end, programmes=self.programmes
+        )
 
     # peergroups/ ---------------------------------------------------------------
 
@@ -231,7 +255,9 @@ class YearFigures:
         """(first day, last day, anonymous, named) of each session starting in
         the year, in date order: one query for the sessions, their dates and
         their participants."""
-        return peer_selectors.session_rows(start=self.start, end=self.end)
+        return peer_selectors.session_rows(
+            start=self.start, end=self.end, programmes=self.programmes
+        )
 
     @cached_property
     def peer_totals(self):
@@ -253,7 +279,9 @@ class YearFigures:
     @cached_property
     def training_events(self) -> list:
         """Each event with its respondents and satisfaction: one query."""
-        return training_selectors.event_summaries(start=self.start, end=self.end)
+        return training_selectors.event_summaries(
+            start=self.start, end=self.end, programmes=self.programmes
+        )
 
     @cached_property
     def training_totals(self):

@@ -11,13 +11,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 
 import jpdates
+from accounts import scoping
+from accounts.models import User
+from accounts.roles import Role, user_roles
 from consultations.models import Channel, PartnerAgency
 
 from . import disclosure, wareki
-from .metrics import BAND_KEYS, Kind, SnsFigures, YearFigures
+from .metrics import BAND_KEYS, REGISTRY, Kind, SnsFigures, YearFigures
 from .models import Programme, Target
 
 NARRATIVE_FIELDS = (
@@ -29,12 +34,71 @@ NARRATIVE_FIELDS = (
     "overview",
 )
 
-# PROGRAMMES
+# PROGRAMMES, AND WHO SEES WHICH
 # ------------------------------------------------------------------------------
 
 
-def programme_list() -> QuerySet[Programme]:
-    return Programme.objects.order_by("-fiscal_year", "name", "id")
+def funder_of(user):
+    """The funder whose programmes a user sees, or None: city staff who
+    belong to a funder (User.funder). Admins, and city staff with no funder,
+    see the programmes of their organisations instead."""
+    roles = user_roles(user)
+    if Role.CITY_STAFF in roles and Role.ADMIN not in roles and user.funder_id:
+        return user.funder_id
+    return None
+
+
+def programmes_visible_to(user) -> QuerySet[Programme]:
+    """THE rule of who sees which programme (its page, targets and reports):
+    city staff of a funder see the programmes it funds, whichever
+    organisation runs them; everyone else the programmes of the
+    organisations she belongs to. Every reports view and the CLI's --user
+    go through here (and ``programme_for``)."""
+    funder = funder_of(user)
+    if funder is not None:
+        return Programme.objects.filter(funder_id=funder)
+    return Programme.objects.filter(organisation__in=_memberships(user))
+
+
+def _memberships(user):
+    return User.organisations.through.objects.filter(user_id=user.pk).values(
+        "organisation_id"
+    )
+
+
+def programme_for(user, pk, *, detail: bool = False) -> Programme:
+    """The programme ``pk`` if ``user`` may see it. Otherwise: for city staff
+    of a funder, 403 (PermissionDenied), as a funder's programmes are not a
+    secret between funders; for everyone else 404 (Http404), so that nobody
+    learns that another organisation's programme exists. ``detail``: with
+    its targets and partner agencies (as programme_detail)."""
+    programmes = programmes_visible_to(user)
+    if detail:
+        programmes = _with_report_relations(programmes)
+    try:
+        return programmes.get(pk=pk)
+    except (Programme.DoesNotExist, ValueError, TypeError):
+        pass
+    if funder_of(user) is not None and Programme.objects.filter(pk=pk).exists():
+        raise PermissionDenied
+    raise Http404
+
+
+def figures_only_programmes(user, fiscal_year: int) -> list[Programme] | None:
+    """What "figures only, no programme" counts for ``user``: for city staff
+    of a funder, the records of its programmes of the year; for everyone
+    else (None), every record of the year in her organisations (the
+    request's scope)."""
+    if funder_of(user) is None:
+        return None
+    return programmes_of_year(fiscal_year, user)
+
+
+def programme_list(user=None) -> QuerySet[Programme]:
+    programmes = (
+        Programme.objects.all() if user is None else programmes_visible_to(user)
+    )
+    return programmes.order_by("-fiscal_year", "name", "id")
 
 
 def _with_report_relations(programmes: QuerySet[Programme]) -> QuerySet[Programme]:
@@ -49,17 +113,9 @@ def programme_detail(pk: int) -> Programme:
     return _with_report_relations(Programme.objects.all()).get(pk=pk)
 
 
-def programmes_of_year(fiscal_year: int) -> list[Programme]:
-    return list(programme_list().filter(fiscal_year=fiscal_year))
-
-
-def report_years() -> list[int]:
-    """Fiscal years that have a programme, newest first (one query)."""
-    return list(
-        Programme.objects.order_by("-fiscal_year")
-        .values_list("fiscal_year", flat=True)
-        .distinct()
-    )
+def programmes_of_year(fiscal_year: int, user=None) -> list[Programme]:
+    """The fiscal year's programmes (those ``user`` may see, if given)."""
+    return list(programme_list(user).filter(fiscal_year=fiscal_year))
 
 
 # THE REPORT
@@ -153,10 +209,32 @@ def _programme_block(programme: Programme | None) -> dict:
     }
 
 
-def annual_report(*, fiscal_year: int, programme: Programme | None = None) -> dict:
+def annual_report(
+    *,
+    fiscal_year: int,
+    programme: Programme | None = None,
+    programmes: list[Programme] | None = None,
+) -> dict:
     """Every figure of one fiscal year (and the programme's targets and text,
-    if a programme is given: fetch it with ``programme_detail``)."""
-    figures = YearFigures(fiscal_year)
+    if a programme is given: fetch it with ``programme_detail``).
+
+    A programme's report counts only the records attributed to it, and is
+    computed in the scope of the organisation that runs it (the caller has
+    checked that the user may see the programme: ``programme_for``). With
+    ``programmes`` instead (the figures without a programme, for city
+    staff), the records of those programmes in their organisations' scope.
+    With neither, every record of the year in the active scope."""
+    if programme is not None:
+        with scoping.organisations([programme.organisation_id]):
+            return _annual_report(fiscal_year, programme, [programme.pk])
+    if programmes is not None:
+        with scoping.organisations({p.organisation_id for p in programmes}):
+            return _annual_report(fiscal_year, None, [p.pk for p in programmes])
+    return _annual_report(fiscal_year, None, None)
+
+
+def _annual_report(fiscal_year: int, programme, programme_ids) -> dict:
+    figures = YearFigures(fiscal_year, programme_ids)
     start, end = figures.period
     peer = figures.peer_totals
     training = figures.training_totals
@@ -453,7 +531,113 @@ def _published_indicator(indicator: dict, shown, out: dict) -> dict:
 
 
 def report_for(
-    *, fiscal_year: int, programme: Programme | None = None, publication: bool = False
+    *,
+    fiscal_year: int,
+    programme: Programme | None = None,
+    programmes: list[Programme] | None = None,
+    publication: bool = False,
 ) -> dict:
-    data = annual_report(fiscal_year=fiscal_year, programme=programme)
+    data = annual_report(
+        fiscal_year=fiscal_year, programme=programme, programmes=programmes
+    )
     return for_publication(data) if publication else data
+
+
+# THE FUNDER'S SUMMED REPORT: every programme it funds in a year, side by side
+# ------------------------------------------------------------------------------
+
+NOT_SUMMED = "—"
+# Counts that do not add up across programmes: days with salon visitors are
+# distinct dates (two salons open on the same day count it once each), and
+# unmet stay requests carry no programme, so each programme of an
+# organisation counts all of that organisation's.
+NOT_ADDITIVE_COUNTS = frozenset({"salon_visit_days", "shelter_unmet_requests"})
+
+
+def summable(metric) -> bool:
+    """A metric whose values of several programmes add up to a true total:
+    counts of records or people attributed to one programme each. Medians,
+    percentages, open days (from the calendars every programme shares) and
+    the counts above do not."""
+    return metric.kind == Kind.COUNT and metric.key not in NOT_ADDITIVE_COUNTS
+
+
+def funder_programmes(funder_id: int, fiscal_year: int) -> list[Programme]:
+    return list(
+        Programme.objects.filter(funder_id=funder_id, fiscal_year=fiscal_year)
+        .select_related("organisation", "funder")
+        .order_by("name", "id")
+    )
+
+
+def funder_summary(
+    *, funder_id: int, fiscal_year: int, publication: bool = False
+) -> dict:
+    """Every metric of the registry for each programme the funder funds in
+    the fiscal year (each counted as its own report counts it: its records,
+    in its organisation's scope), with their total where the figures add up
+    (``summable``) and None where they do not. For publication, counts of 1
+    to 4 are hidden, and as many more as it takes for none to be worked out
+    from the total (reports.disclosure)."""
+    programmes = funder_programmes(funder_id, fiscal_year)
+    columns = []
+    for programme in programmes:
+        with scoping.organisations([programme.organisation_id]):
+            figures = YearFigures(fiscal_year, [programme.pk])
+            columns.append({m.key: m.read(figures) for m in REGISTRY.values()})
+    rows = []
+    for metric in REGISTRY.values():
+        values = [_number(column[metric.key]) for column in columns]
+        add_up = summable(metric)
+        rows.append(
+            {
+                "key": metric.key,
+                "label": str(metric.label),
+                "unit": str(metric.unit),
+                "kind": metric.kind,
+                "summable": add_up,
+                "values": values,
+                "total": sum(values) if add_up else None,
+            }
+        )
+    data = {
+        "fiscal_year": fiscal_year,
+        "fiscal_year_label": jpdates.fiscal_year_label(fiscal_year),
+        "funder": programmes[0].funder.name if programmes else "",
+        "publication": False,
+        "programmes": [
+            {"id": p.pk, "name": p.name, "organisation": p.organisation.name}
+            for p in programmes
+        ],
+        "rows": rows,
+    }
+    return _published_summary(data) if publication else data
+
+
+def _published_summary(data: dict) -> dict:
+    values, groups = {}, []
+    for row in data["rows"]:
+        if row["kind"] != Kind.COUNT:
+            continue
+        key = row["key"]
+        members = tuple((key, n) for n in range(len(row["values"])))
+        for n, value in enumerate(row["values"]):
+            values[key, n] = value
+        if row["summable"]:
+            values[key, "total"] = row["total"]
+            groups.append(disclosure.Group(members, (key, "total")))
+    marks = disclosure.suppress(values, groups)
+    rows = []
+    for row in data["rows"]:
+        key = row["key"]
+        if row["kind"] != Kind.COUNT:
+            rows.append(row)
+            continue
+        rows.append(
+            dict(
+                row,
+                values=[marks.get((key, n), v) for n, v in enumerate(row["values"])],
+                total=marks.get((key, "total"), row["total"]),
+            )
+        )
+    return dict(data, rows=rows, publication=True)

@@ -14,6 +14,12 @@ from .models import Programme, Target
 
 @transaction.atomic
 def programme_create(*, by, partner_agencies=(), **fields) -> Programme:
+    """A new programme; made by city staff of a funder, it is funded by that
+    funder unless another is given."""
+    from .selectors import funder_of
+
+    if "funder" not in fields and "funder_id" not in fields and by is not None:
+        fields["funder_id"] = funder_of(by)
     programme = Programme(**fields)
     programme.full_clean()
     programme.save()

@@ -43,6 +43,16 @@ urlpatterns = [
         name="target_delete",
     ),
     path("annual/", views.AnnualReportView.as_view(), name="annual"),
+    path(
+        "funder/<int:fiscal_year>/",
+        views.FunderSummaryView.as_view(),
+        name="funder_summary",
+    ),
+    path(
+        "funder/<int:fiscal_year>/summary.csv",
+        views.FunderSummaryCsvView.as_view(),
+        name="funder_summary_csv",
+    ),
     *(
         path(
             f"annual/report.{fmt}",

@@ -218,12 +218,15 @@ class ReportIndexView(CityStaffMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         programmes = list(
-            selectors.programme_list().annotate(target_count=Count("targets"))
+            selectors.programme_list(self.request.user).annotate(
+                target_count=Count("targets")
+            )
         )
         years = sorted(
             {p.fiscal_year for p in programmes} | {_current_fiscal_year()},
             reverse=True,
         )
+        context["funder_staff"] = selectors.funder_of(self.request.user) is not None
         context["years"] = [
             (
                 year,
@@ -240,10 +243,9 @@ class ProgrammeDetailView(CityStaffMixin, DetailView):
     context_object_name = "programme"
 
     def get_object(self, queryset=None):
-        try:
-            return selectors.programme_detail(self.kwargs["pk"])
-        except Programme.DoesNotExist:
-            raise Http404 from None
+        return selectors.programme_for(
+            self.request.user, self.kwargs["pk"], detail=True
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -258,6 +260,9 @@ class ProgrammeFormMixin(CityStaffMixin):
     model = Programme
     form_class = ProgrammeForm
     template_name = "reports/programme_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
 
     def form_valid(self, form):
         fields = dict(form.cleaned_data)
@@ -300,13 +305,17 @@ class ProgrammeCreateView(ProgrammeFormMixin, CreateView):
 
 
 class ProgrammeUpdateView(ProgrammeFormMixin, UpdateView):
-    pass
+    def get_object(self, queryset=None):
+        return selectors.programme_for(self.request.user, self.kwargs["pk"])
 
 
 class ProgrammeDeleteView(CityStaffMixin, DetailView):
     model = Programme
     template_name = "reports/programme_confirm_delete.html"
     context_object_name = "programme"
+
+    def get_object(self, queryset=None):
+        return selectors.programme_for(self.request.user, self.kwargs["pk"])
 
     def post(self, request, *args, **kwargs):
         programme = self.get_object()
@@ -319,7 +328,7 @@ class TargetFormView(CityStaffMixin, View):
     template_name = "reports/target_form.html"
 
     def _objects(self, programme_pk, pk=None):
-        programme = get_object_or_404(Programme, pk=programme_pk)
+        programme = selectors.programme_for(self.request.user, programme_pk)
         target = (
             get_object_or_404(Target, pk=pk, programme=programme) if pk else Target()
         )
@@ -354,7 +363,8 @@ class TargetFormView(CityStaffMixin, View):
 
 class TargetDeleteView(CityStaffMixin, View):
     def post(self, request, programme_pk, pk):
-        target = get_object_or_404(Target, pk=pk, programme_id=programme_pk)
+        programme = selectors.programme_for(request.user, programme_pk)
+        target = get_object_or_404(Target, pk=pk, programme=programme)
         services.target_delete(target=target, by=request.user)
         messages.success(request, _("The target was deleted."))
         return redirect("reports:programme_detail", programme_pk)
@@ -366,9 +376,12 @@ def _current_fiscal_year() -> int:
 
 def _report_options(request):
     """Fiscal year, programme and publication from the query string. Without
-    a programme in the query, the year's first programme is shown; with an
-    empty one, the figures alone."""
+    a programme in the query, the year's first programme the user may see is
+    shown; with an empty one, the figures alone (for city staff of a funder,
+    of its programmes of the year). A programme the user may not see: 403 or
+    404 (selectors.programme_for)."""
     data = {}
+    form = None
     if request.GET:
         form = ReportOptionsForm(request.GET)
         if not form.is_valid():
@@ -376,20 +389,27 @@ def _report_options(request):
         data = form.cleaned_data
     fiscal_year = data.get("fiscal_year") or _current_fiscal_year()
     programme = data.get("programme")
-    if programme is not None and programme.fiscal_year != fiscal_year:
-        form.add_error("programme", _("This programme is of another fiscal year."))
-        return form, None
-    if "programme" not in request.GET:
-        programme = selectors.programmes_of_year(fiscal_year)[:1]
-        programme = programme[0] if programme else None
     if programme is not None:
-        programme = selectors.programme_detail(programme.pk)
+        programme = selectors.programme_for(request.user, programme.pk, detail=True)
+        if programme.fiscal_year != fiscal_year:
+            form.add_error("programme", _("This programme is of another fiscal year."))
+            return form, None
+    if "programme" not in request.GET:
+        programme = selectors.programmes_of_year(fiscal_year, request.user)[:1]
+        programme = programme[0] if programme else None
+        if programme is not None:
+            programme = selectors.programme_detail(programme.pk)
     options = {
         "fiscal_year": fiscal_year,
         "programme": programme,
         "publication": bool(data.get("publication")),
     }
-    return ReportOptionsForm.for_display(**options), options
+    if programme is None:
+        options["programmes"] = selectors.figures_only_programmes(
+            request.user, fiscal_year
+        )
+    display = ReportOptionsForm.for_display(user=request.user, **options)
+    return display, options
 
 
 class AnnualReportView(CityStaffMixin, View):
@@ -459,5 +479,69 @@ class AnnualReportDownloadView(CityStaffMixin, View):
         disposition = "inline" if self.fmt == "pdf" else "attachment"
         response["Content-Disposition"] = (
             f'{disposition}; filename="{report_filename(options, self.fmt)}"'
+        )
+        return response
+
+
+# THE FUNDER'S SUMMED REPORT (city staff of a funder)
+# ------------------------------------------------------------------------------
+
+
+def _funder_summary(request, fiscal_year: int) -> dict:
+    """The summed report of the user's funder, or 403 for anyone who does
+    not belong to a funder (selectors.funder_of). Its programmes are those
+    the funder funds, across organisations; nothing else is read."""
+    funder = selectors.funder_of(request.user)
+    if funder is None:
+        raise PermissionDenied
+    if not 1989 <= fiscal_year <= 2100:
+        raise Http404
+    return selectors.funder_summary(
+        funder_id=funder,
+        fiscal_year=fiscal_year,
+        publication=request.GET.get("publication") == "on",
+    )
+
+
+class FunderSummaryView(CityStaffMixin, View):
+    def get(self, request, fiscal_year):
+        data = _funder_summary(request, fiscal_year)
+        audit(
+            user=request.user,
+            action=Action.VIEW,
+            object_type="reports.funder_summary",
+            detail=f"fiscal year {fiscal_year}; html"
+            + ("; publication" if data["publication"] else ""),
+        )
+        return render(
+            request,
+            "reports/funder_summary.html",
+            {
+                "summary": data,
+                "not_summed": selectors.NOT_SUMMED,
+                "note": exports.not_summed_note(),
+                "previous": fiscal_year - 1,
+                "next": fiscal_year + 1,
+            },
+        )
+
+
+class FunderSummaryCsvView(CityStaffMixin, View):
+    def get(self, request, fiscal_year):
+        data = _funder_summary(request, fiscal_year)
+        audit(
+            user=request.user,
+            action=Action.EXPORT,
+            object_type="reports.funder_summary",
+            detail=f"fiscal year {fiscal_year}; csv"
+            + ("; publication" if data["publication"] else ""),
+        )
+        publication = "-publication" if data["publication"] else ""
+        response = HttpResponse(
+            exports.funder_summary_csv(data),
+            content_type=exports.EXPORT_FORMATS["csv"][0],
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="funder-summary-{fiscal_year}{publication}.csv"'
         )
         return response

@@ -54,6 +54,7 @@ class StayResource(RowImportResource):
         "開始日": "start_date",
         "終了日": "end_date",
         "同伴児数": "children",
+        "事業": "programme",
     }
 
     class Meta:
@@ -143,6 +144,9 @@ class StayResource(RowImportResource):
         done = start and instance.end_date and instance.occupied_until <= self.today
         instance.status = Stay.Status.COMPLETED if done else Stay.Status.RESERVED
 
+    def programme_day(self, instance):
+        return instance.start_date
+
     def after_import(self, dataset, result, **kwargs):
         audit_many(
             user=self.by,
@@ -157,7 +161,12 @@ class SalonVisitResource(RowImportResource):
     recorded, in the database or earlier in the file, is a row error)."""
 
     required_columns = SALON_VISIT_COLUMNS
-    column_fields = {"日付": "date", "施設": "facility", "人数": "visitors"}
+    column_fields = {
+        "日付": "date",
+        "施設": "facility",
+        "人数": "visitors",
+        "事業": "programme",
+    }
 
     class Meta:
         model = SalonVisit

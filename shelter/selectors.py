@@ -340,11 +340,19 @@ def day_uses(start: dt.date, end: dt.date) -> int:
     )
 
 
-def stay_figures(start: dt.date, end: dt.date) -> dict[str, int]:
-    """overnight_stays, nights and day_uses for a period, in one query."""
+def _of_programmes(queryset, programmes):
+    """Only the records attributed to these programmes (ids); None: all."""
+    if programmes is None:
+        return queryset
+    return queryset.filter(programme_id__in=list(programmes))
+
+
+def stay_figures(start: dt.date, end: dt.date, *, programmes=None) -> dict[str, int]:
+    """overnight_stays, nights and day_uses for a period, in one query (only
+    the stays of ``programmes``, a list of ids, if given)."""
     started = Q(start_date__range=(start, end))
     figures = (
-        Stay.objects.counted()
+        _of_programmes(Stay.objects.counted(), programmes)
         .filter(start_date__lte=end, end_date__gte=start)
         .aggregate(
             overnight_stays=Count("pk", filter=started & Q(kind=Stay.Kind.OVERNIGHT)),
@@ -374,11 +382,17 @@ def unmet_requests_by_reason(start: dt.date, end: dt.date) -> dict[str, int]:
 
 
 def salon_visit_figures(
-    start: dt.date, end: dt.date, *, facility: Facility | None = None
+    start: dt.date,
+    end: dt.date,
+    *,
+    facility: Facility | None = None,
+    programmes=None,
 ) -> dict[str, int]:
     """visits: visitors in total (延べ人数); visit_days: days with at least one
     visitor. One query."""
-    visits = SalonVisit.objects.filter(date__range=(start, end))
+    visits = _of_programmes(
+        SalonVisit.objects.filter(date__range=(start, end)), programmes
+    )
     if facility:
         visits = visits.filter(facility=facility)
     figures = visits.aggregate(

@@ -165,6 +165,9 @@ MATRIX = {
     "reports:annual_xlsx": CITY,
     "reports:annual_csv": CITY,
     "reports:annual_json": CITY,
+    # the summed report of a funder's programmes: city staff of a funder only
+    "reports:funder_summary": row(LOGIN, 403, 403, 403, 200, 403),
+    "reports:funder_summary_csv": row(LOGIN, 403, 403, 403, 200, 403),
     # development tool (LINE_SIMULATOR, on in the tests and the demo only): the
     # stand-in Messaging API is public like LINE's and wants the channel's
     # token (none here: 401); the simulator is for those who answer LINE
@@ -201,7 +204,9 @@ def world(counsellor):
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_the_declared_answer_everywhere(client, make_user, world, role):
     if role != "anonymous":
-        client.force_login(make_user(role, username=f"matrix-{role}"))
+        # City staff belong to the funder of the world's programme.
+        funder = world["programme"].funder if role == Role.CITY_STAFF else None
+        client.force_login(make_user(role, username=f"matrix-{role}", funder=funder))
     wrong = []
     for name, expected_by_role in sorted(MATRIX.items()):
         expected = expected_by_role[role]

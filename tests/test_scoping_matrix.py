@@ -137,6 +137,8 @@ SCOPE = {
     "reports:annual_xlsx": REPORTS,
     "reports:annual_csv": REPORTS,
     "reports:annual_json": REPORTS,
+    "reports:funder_summary": REPORTS,
+    "reports:funder_summary_csv": REPORTS,
     "line_api:push": DEV,
     "line_api:reply": DEV,
     "line_api:quota": DEV,

@@ -60,6 +60,7 @@ def line_media_downloaded(line_user):
 def build_world(counsellor, programme_name="事業"):
     """One record of each kind, so that every URL has something to show;
     ``counsellor`` is the staff, owner and uploader of those records."""
+    from accounts.models import Funder
     from consultations import services
     from consultations.models import LineChat
     from consultations.tests.factories import ConsultationFactory
@@ -110,7 +111,10 @@ def build_world(counsellor, programme_name="事業"):
     )
     event = EventFactory()
     programme = Programme.objects.create(
-        fiscal_year=2021, name=programme_name, municipality="市"
+        fiscal_year=2021,
+        name=programme_name,
+        municipality="市",
+        funder=Funder.objects.get_or_create(name="市")[0],
     )
     return {
         "programme": programme,
@@ -216,6 +220,8 @@ def url_for(name, world):
         return reverse(name, args=[world["line_user"].pk])
     if name == "shelter:stay_action":
         return reverse(name, args=[world["stay"].pk, "cancel"])
+    if name.startswith("reports:funder_summary"):
+        return reverse(name, args=[2021])
     if name == "shelter:opening_calendar":
         return reverse(name, args=["salon"])
     if name in ("reports:target_update", "reports:target_delete"):

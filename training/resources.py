@@ -45,6 +45,7 @@ class TrainingEventResource(RowImportResource):
         "区分": "kind",
         "題名": "title",
         "参加者数": "participant_count",
+        "事業": "programme",
     }
 
     class Meta:
@@ -101,6 +102,19 @@ class SurveyResponseResource(RowImportResource):
         "満足度": "satisfaction",
         "感想": "comment",
     }
+
+    def programme_day(self, instance):
+        return instance.event.date if instance.event_id else None
+
+    def set_programme(self, instance, programme, errors) -> None:
+        """A response has no programme of its own: it follows its event's.
+        事業 must then name the event's programme."""
+        if instance.event.programme_id != programme.pk:
+            errors.add(
+                self.PROGRAMME_COLUMN,
+                _("the training event is not attributed to “%(value)s”")
+                % {"value": programme.name[:50]},
+            )
 
     class Meta:
         model = SurveyResponse

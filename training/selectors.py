@@ -106,13 +106,16 @@ class EventSummary:
         return self.satisfaction.percent
 
 
-def event_summaries(*, start: date, end: date) -> list[EventSummary]:
+def event_summaries(*, start: date, end: date, programmes=None) -> list[EventSummary]:
     """Each event of the period with its participants, respondents and
     satisfaction, in date order (one query: the responses joined and
-    grouped, the one thing counted per event)."""
+    grouped, the one thing counted per event). With ``programmes`` (ids),
+    only the events attributed to them (and so only their responses)."""
+    events = Event.objects.filter(date__range=(start, end))
+    if programmes is not None:
+        events = events.filter(programme_id__in=list(programmes))
     rows = (
-        Event.objects.filter(date__range=(start, end))
-        .annotate(
+        events.annotate(
             respondents=Count("responses"),
             satisfied=Count(
                 "responses", filter=Q(responses__satisfaction__gte=SATISFIED_FROM)

@@ -13,6 +13,26 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 
+def attribute_all(programme) -> None:
+    """Attribute every record that carries a programme and has none yet to
+    ``programme`` (records built before it, or without a 事業 column)."""
+    from consultations.models import Consultation, LineChat, SupportAction
+    from peergroups.models import Session
+    from shelter.models import SalonVisit, Stay
+    from training.models import Event
+
+    for model in (
+        Consultation,
+        SupportAction,
+        LineChat,
+        Stay,
+        SalonVisit,
+        Session,
+        Event,
+    ):
+        model.objects.filter(programme__isnull=True).update(programme=programme)
+
+
 def poppler(tool: str, content: bytes, *args: str) -> str:
     """Run a poppler-utils tool (pdftotext, pdffonts, pdfinfo) on a PDF."""
     path = shutil.which(tool)

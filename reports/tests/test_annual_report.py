@@ -15,6 +15,7 @@ from reports.models import Target
 from reports.services import programme_create, target_save
 
 from .data import build_fiscal_year_2021, import_rows
+from .helpers import attribute_all
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +57,7 @@ def programme(city_staff):
         project_cost_thousand_yen=7566,
         grant_thousand_yen=3453,
     )
+    attribute_all(programme)
 
     def add(**fields):
         target_save(target=Target(programme=programme, **fields), by=city_staff)

@@ -22,7 +22,10 @@ from consultations.tests.factories import ConsultationFactory
 from reports import disclosure
 from reports.disclosure import HIDDEN, SMALL, Group, suppress
 from reports.metrics import REGISTRY, Kind
+from reports.models import Programme
 from reports.selectors import METRIC_FIGURES
+from reports.services import programme_create
+from reports.tests.helpers import attribute_all
 from shelter import services as shelter_services
 
 from .helpers import pdf_text, xlsx_cells
@@ -200,7 +203,7 @@ UNMET = {"childcare": 6, "work": 5, "other": 3}
 
 
 @pytest.fixture
-def fiscal_year_with_a_small_cell(counsellor, coordinator):
+def fiscal_year_with_a_small_cell(counsellor, coordinator, city_staff):
     start = dt.datetime(2021, 5, 1, 10, 0, tzinfo=dt.UTC)
     n = 0
     for channel, (count, new) in CHANNELS.items():
@@ -218,10 +221,17 @@ def fiscal_year_with_a_small_cell(counsellor, coordinator):
             shelter_services.unmet_request_create(
                 by=coordinator, date=dt.date(2021, 6, 1), reason=reason
             )
+    programme = programme_create(
+        by=city_staff, fiscal_year=2021, name="事業", municipality="市"
+    )
+    attribute_all(programme)
+    return programme
 
 
 def _get(c, name, **extra):
-    query = {"fiscal_year": 2021, "programme": "", "publication": "on", **extra}
+    programme = Programme.objects.get()
+    query = {"fiscal_year": 2021, "programme": programme.pk, "publication": "on"}
+    query.update(extra)
     return c.get(reverse(name), query)
 
 

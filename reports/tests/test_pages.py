@@ -6,11 +6,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts.models import AuditEntry
+from accounts.models import AuditEntry, Funder
 from accounts.roles import Role
 from consultations.models import PartnerAgency
 from reports.models import Programme, Target
 from reports.services import programme_create, target_save
+from tests.factories import default_organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +51,8 @@ def programme_post(**changes):
         "future_issues": "",
         "overview": "",
         "other_partners": "子ども食堂運営団体",
+        "organisation": str(default_organisation().pk),
+        "funder": str(Funder.objects.get(name="市").pk),
     }
     data.update(changes)
     return data

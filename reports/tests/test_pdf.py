@@ -12,7 +12,7 @@ from reports.models import Target
 from reports.services import programme_create, target_save
 
 from .data import build_fiscal_year_2021
-from .helpers import pdf_fonts, pdf_info, pdf_text
+from .helpers import attribute_all, pdf_fonts, pdf_info, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +50,7 @@ def pdf(counsellor, coordinator, facilitator, city_staff, client_as):
         local_situation="母子世帯が増えている。",
         contractor="NPO法人いばしょネット",
     )
+    attribute_all(programme)
     target_save(
         target=Target(
             programme=programme,

@@ -22,7 +22,7 @@ from shelter.services import unmet_request_create
 from training.models import Event, Speaker, SurveyResponse
 
 from .data import build_fiscal_year_2021
-from .helpers import every_format
+from .helpers import attribute_all, every_format
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +84,7 @@ def seeded(counsellor, coordinator, facilitator, city_staff):
     programme = programme_create(
         by=city_staff, fiscal_year=2021, name="寄り添い支援事業", municipality="市"
     )
+    attribute_all(programme)
     return programme
 
 

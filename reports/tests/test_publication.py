@@ -16,7 +16,7 @@ from reports.selectors import mask
 from reports.services import programme_create, target_save
 
 from .data import build_fiscal_year_2021
-from .helpers import pdf_text, xlsx_cells
+from .helpers import attribute_all, pdf_text, xlsx_cells
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +34,7 @@ def programme(counsellor, coordinator, facilitator, city_staff):
         project_cost_thousand_yen=3,
         grant_thousand_yen=2,
     )
+    attribute_all(programme)
     for order, key, target in (
         (1, "consultations_line", 3),
         (2, "shelter_nights", 4),

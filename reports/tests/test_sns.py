@@ -25,7 +25,7 @@ from reports.metrics import REGISTRY, YearFigures, duration_band, median_minutes
 from reports.models import Target
 from reports.services import programme_create, target_save
 
-from .helpers import pdf_text, xlsx_cells
+from .helpers import attribute_all, pdf_text, xlsx_cells
 
 pytestmark = pytest.mark.django_db
 
@@ -194,6 +194,7 @@ def test_a_programme_can_target_each_sns_figure(chats, city_staff):
     programme = programme_create(
         by=city_staff, fiscal_year=2021, name="事業", municipality="市"
     )
+    attribute_all(programme)
     keys = [k for k in REGISTRY if k.startswith("sns_")]
     assert keys == [
         "sns_chats",
@@ -242,9 +243,11 @@ def test_a_programme_can_target_each_sns_figure(chats, city_staff):
 
 @pytest.fixture
 def programme(city_staff, chats):
-    return programme_create(
+    programme = programme_create(
         by=city_staff, fiscal_year=2021, name="事業", municipality="市"
     )
+    attribute_all(programme)
+    return programme
 
 
 def sns_title() -> str:
@@ -377,6 +380,7 @@ def test_publication_hides_what_would_give_a_small_count_away(city_staff):
     programme = programme_create(
         by=city_staff, fiscal_year=2021, name="事業", municipality="市"
     )
+    attribute_all(programme)
     target_save(
         target=Target(
             programme=programme, metric_key="sns_established", target_value=5

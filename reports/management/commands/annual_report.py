@@ -4,7 +4,9 @@
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
+from django.http import Http404
 
 from accounts.audit import Action, audit, audit_context
 from accounts.timeouts import statement_budget
@@ -27,7 +29,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--programme",
             type=int,
-            help="Programme id (default: the fiscal year's only programme, if any).",
+            help="Programme id: count only the records attributed to it (default: "
+            "the fiscal year's only programme, if any).",
         )
         parser.add_argument(
             "--format", dest="fmt", choices=sorted(EXPORT_FORMATS), default="json"
@@ -54,7 +57,7 @@ class Command(BaseCommand):
             by = get_user_model().objects.filter(username=user, is_active=True).first()
             if by is None:
                 raise CommandError(f"No active user {user!r}.")
-        chosen = self._programme(fiscal_year, programme)
+        chosen = self._programme(fiscal_year, programme, by)
         report_options = {
             "fiscal_year": fiscal_year,
             "programme": chosen,
@@ -77,18 +80,29 @@ class Command(BaseCommand):
         output.write_bytes(content)
         self.stderr.write(f"{output} ({len(content):,} bytes)")
 
-    def _programme(self, fiscal_year: int, programme_id: int | None):
+    def _programme(self, fiscal_year: int, programme_id: int | None, by):
+        """The programme whose records the report counts (selectors.annual_report
+        computes it in the scope of its organisation). With --user, only a
+        programme that user may see in the browser (the same rule:
+        selectors.programme_for); without, any (the operator's tool)."""
         if programme_id is not None:
             try:
-                chosen = selectors.programme_detail(programme_id)
-            except Programme.DoesNotExist:
+                if by is None:
+                    chosen = selectors.programme_detail(programme_id)
+                else:
+                    chosen = selectors.programme_for(by, programme_id, detail=True)
+            except (Programme.DoesNotExist, Http404):
                 raise CommandError(f"No programme {programme_id}.") from None
+            except PermissionDenied:
+                raise CommandError(
+                    f"User {by.username!r} may not see programme {programme_id}."
+                ) from None
             if chosen.fiscal_year != fiscal_year:
                 raise CommandError(
                     f"Programme {programme_id} is of fiscal year {chosen.fiscal_year}."
                 )
             return chosen
-        programmes = selectors.programmes_of_year(fiscal_year)
+        programmes = selectors.programmes_of_year(fiscal_year, by)
         if len(programmes) > 1:
             ids = ", ".join(str(p.pk) for p in programmes)
             raise CommandError(

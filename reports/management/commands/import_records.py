@@ -60,7 +60,13 @@ class Command(BaseCommand):
                 statement_budget(),
                 scoping.organisations([organisation]),
             ):
-                outcome = run_import(kind, dataset, by=by, dry_run=dry_run)
+                outcome = run_import(
+                    kind,
+                    dataset,
+                    by=by,
+                    dry_run=dry_run,
+                    organisation_id=organisation,
+                )
         except ImportFileError as exc:
             self.stderr.write(f"{file.name}: {exc}")
             raise SystemExit(1) from exc
