@@ -33,6 +33,9 @@ class ConsultationsConfig(AppConfig):
             demo.Seeder("consultations", consultations_demo.seed_consultations, 20)
         )
         demo.register(demo.Seeder("casework", consultations_demo.seed_casework, 90))
+        demo.register(
+            demo.Seeder("desk", consultations_demo.seed_second_desk, 110, "b")
+        )
 
         from .line import setup as line_setup
 

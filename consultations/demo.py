@@ -233,3 +233,78 @@ def seed_casework(ctx) -> str:
     line_only.line_only = True
     line_only.save(update_fields=["line_only"])
     return "14 recent consultations, 8 next steps, 4 urgent cases, 2 flagged"
+
+
+# THE SECOND ORGANISATION (a municipal desk of another city)
+# ------------------------------------------------------------------------------
+
+SECOND_CLIENTS = 8
+SECOND_CHANNELS = [("phone", 5), ("face_to_face", 4), ("visit", 1)]
+
+
+def seed_second_desk(ctx) -> str:
+    """A few clients and a year of consultations (about one a week by phone,
+    at the desk or on a visit), some with a follow-up interview: run in the
+    scope of the second organisation, so every record is hers."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .models import SupportAction, Topic
+    from .services import consultation_create, support_action_create
+
+    rng = ctx.rng
+    me = ctx.users["komorebi"]
+    clients = []
+    for i in range(SECOND_CLIENTS):
+        f = rng.randrange(len(FAMILY))
+        given, given_kana = rng.choice(GIVEN)
+        clients.append(
+            client_create(
+                by=me,
+                display_name=f"{FAMILY[f]} {given}",
+                kana=f"{FAMILY_KANA[f]} {given_kana}",
+                phone=f"070-0000-{2000 + i:04d}",
+                age_band=rng.choice(["20s", "30s", "40s", "50s"]),
+                household_type=rng.choice([c for c, _ in Client.HouseholdType.choices]),
+                area=rng.choice(["駅前", "川西", "山手"]),
+                assigned_counsellor=me,
+            )
+        )
+    Client.objects.update(
+        created_at=timezone.make_aware(dt.datetime.combine(ctx.start, dt.time(9)))
+    )
+    topics = {t.name: t for t in Topic.objects.all()}
+    channels = [c for c, _ in SECOND_CHANNELS]
+    weights = [w for _, w in SECOND_CHANNELS]
+    count = actions = 0
+    day = ctx.start + dt.timedelta(days=rng.randint(0, 6))
+    while day <= ctx.end:
+        if day.weekday() < 5:  # the city's desk is open on weekdays
+            client = rng.choice(clients) if rng.random() < 0.8 else None
+            topic = rng.choice(sorted(topics))
+            consultation_create(
+                by=me,
+                counsellor=me,
+                channel=rng.choices(channels, weights)[0],
+                started_at=timezone.make_aware(
+                    dt.datetime.combine(day, dt.time(rng.randint(9, 16), 0))
+                ),
+                client=client,
+                topics=[topics[topic]],
+                summary=SUMMARIES[topic],
+                duration_minutes=rng.choice([15, 30, 45, 60]),
+                is_new=client is None and rng.random() < 0.5,
+            )
+            count += 1
+            if client is not None and rng.random() < 0.2:
+                support_action_create(
+                    by=me,
+                    client=client,
+                    kind=SupportAction.Kind.INTERVIEW,
+                    date=min(day + dt.timedelta(days=rng.randint(1, 7)), ctx.end),
+                    staff=me,
+                )
+                actions += 1
+        day += dt.timedelta(days=rng.randint(5, 9))
+    return f"{len(clients)} clients, {count} consultations, {actions} support actions"

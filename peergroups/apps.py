@@ -23,3 +23,6 @@ class PeergroupsConfig(AppConfig):
         home.register(home.Section((Role.FACILITATOR,), home_sections.facilitator, 40))
         timeline.register(sessions_attended)
         demo.register(demo.Seeder("peer sessions", peergroups_demo.seed_sessions, 40))
+        demo.register(
+            demo.Seeder("peer group", peergroups_demo.seed_second_group, 140, "b")
+        )

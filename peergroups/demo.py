@@ -103,3 +103,30 @@ def seed_sessions(ctx) -> str:
     return (
         f"{totals.sessions} peer-support sessions, {totals.participants} participants"
     )
+
+
+def seed_second_group(ctx) -> str:
+    """The second organisation's group: a few sessions of a chat circle."""
+    rng = ctx.rng
+    by = ctx.users["komorebi"]
+    group = services.group_create(
+        by=by,
+        name="こもれびおしゃべり会",
+        description="ひとりで悩まないための語り合いの会",
+    )
+    clients = list(Client.objects.order_by("code"))
+    days = (date(2021, 6, 17), date(2021, 9, 16), date(2021, 12, 16), date(2022, 3, 17))
+    for day in days:
+        services.session_create(
+            by=by,
+            group=group,
+            date=day,
+            start_time=time(13, 30),
+            end_time=time(15, 0),
+            place="こもれびカフェ",
+            facilitator=by,
+            theme=rng.choice(THEMES),
+            head_count=rng.randint(4, 8),
+            clients=rng.sample(clients, k=min(len(clients), 2)),
+        )
+    return f"1 group, {len(days)} sessions"

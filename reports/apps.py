@@ -45,4 +45,10 @@ class ReportsConfig(AppConfig):
             )
         )
         home.register(home.Section((Role.CITY_STAFF,), home_sections.city_staff, 70))
-        demo.register(demo.Seeder("programme", reports_demo.seed_programme, 90))
+        demo.register(demo.Seeder("programmes", reports_demo.seed_programmes, 95))
+        demo.register(
+            demo.Seeder("programme", reports_demo.seed_second_programme, 150, "b")
+        )
+        # Last: every record of the demo year falls under its programme.
+        demo.register(demo.Seeder("attribution", reports_demo.attribute, 190))
+        demo.register(demo.Seeder("attribution", reports_demo.attribute, 191, "b"))

@@ -1,6 +1,16 @@
-"""The demo programme of fiscal year 2021 (令和3年度), modelled on the Ueda
-summary in shared/seeds: the same kind of targets, and narrative sections in
-the same style (fictional text, written for the demo)."""
+"""The demo's programmes of fiscal year 2021 (令和3年度).
+
+- The NPO's 居場所 programme, funded by the city, modelled on the Ueda summary
+  in shared/seeds: the same kind of targets, and narrative sections in the
+  same style (fictional text, written for the demo).
+- The NPO's SNS consultations, funded by the prefecture: its LINE and SNS
+  consultations and LINE chats.
+- The municipal desk's programme, also funded by the prefecture: all of its
+  records.
+
+Programme rules (reports.ProgrammeRule) say which records fall under which
+programme, and ``attribute`` gives the demo's records their programme by the
+same rules."""
 
 from __future__ import annotations
 
@@ -8,10 +18,9 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-import jpdates
 from consultations.models import PartnerAgency
 
-from .models import Target
+from .models import ProgrammeRule, Target
 from .services import programme_create, target_save
 
 NARRATIVE = {
@@ -73,38 +82,12 @@ METRIC_TARGETS = [
 ]
 
 
-def attribute_year(programme) -> int:
-    """Attribute the records of the programme's fiscal year that have no
-    programme yet to it, so that its report counts them (the demo's one
-    programme a year). Returns how many records were attributed."""
-    from consultations.models import Consultation, LineChat, SupportAction
-    from consultations.selectors import consultations_between
-    from peergroups.models import Session
-    from shelter.models import SalonVisit, Stay
-    from training.models import Event
-
-    start, end = jpdates.fiscal_year_range(programme.fiscal_year)
-    on_days = Q(date__range=(start, end))
-    kinds = (
-        (Consultation, consultations_between(start, end)),
-        (LineChat, consultations_between(start, end)),
-        (SupportAction, on_days),
-        (Stay, Q(start_date__range=(start, end))),
-        (SalonVisit, on_days),
-        (Session, on_days),
-        (Event, on_days),
-    )
-    return sum(
-        model.objects.filter(within, programme__isnull=True).update(programme=programme)
-        for model, within in kinds
-    )
-
-
-def seed_programme(ctx) -> str:
+def seed_programme(ctx, targets=METRIC_TARGETS) -> str:
     by = ctx.users["city"]
     programme = programme_create(
         by=by,
         fiscal_year=ctx.fiscal_year,
+        funder=ctx.funders.get("city"),
         name="女性・母子の居場所づくり及び相互エンパワメントのためのコミュニティ創出事業",
         municipality="長野県いばしょ市",
         department="いばしょ市 人権男女共生課",
@@ -125,7 +108,6 @@ def seed_programme(ctx) -> str:
         ),
         **NARRATIVE,
     )
-    attribute_year(programme)
     target_save(
         target=Target(
             programme=programme,
@@ -140,7 +122,7 @@ def seed_programme(ctx) -> str:
         ),
         by=by,
     )
-    for order, (label, key, value) in enumerate(METRIC_TARGETS, start=2):
+    for order, (label, key, value) in enumerate(targets, start=2):
         target_save(
             target=Target(
                 programme=programme,
@@ -152,4 +134,176 @@ def seed_programme(ctx) -> str:
             ),
             by=by,
         )
-    return f"programme {programme.pk} with {1 + len(METRIC_TARGETS)} targets"
+    ctx.programmes["city"] = programme
+    return f"programme {programme.pk} with {1 + len(targets)} targets"
+
+
+# The city programme's targets: the LINE consultations are the SNS programme's.
+CITY_TARGETS = [t for t in METRIC_TARGETS if t[1] != "consultations_line"]
+SNS_TARGETS = [
+    ("LINEによる相談件数", "consultations_line", 100),
+    ("SNS（チャット）による相談件数", "consultations_sns", 30),
+]
+SECOND_TARGETS = [
+    ("相談件数", "consultations_total", 40),
+    ("居場所の利用者数", "salon_visits", 100),
+    ("講座の開催回数", "training_events", 1),
+]
+SNS_CHANNELS = ("line", "sns")
+
+
+def _metric_targets(programme, targets, by) -> None:
+    for order, (label, key, value) in enumerate(targets, start=1):
+        target_save(
+            target=Target(
+                programme=programme,
+                order=order,
+                kind=Target.Kind.METRIC,
+                metric_key=key,
+                label=label,
+                target_value=Decimal(value),
+            ),
+            by=by,
+        )
+
+
+def _rule(programme, kind, start, end, **only) -> ProgrammeRule:
+    return ProgrammeRule(
+        programme=programme, record_kind=kind, valid_from=start, valid_until=end, **only
+    )
+
+
+def seed_programmes(ctx) -> str:
+    """The NPO's two programmes and their rules: LINE and SNS consultations
+    and LINE chats fall under the prefecture's SNS programme, everything else
+    of the year under the city's 居場所 programme."""
+    from consultations.models import Channel
+    from peergroups.models import Group
+    from shelter.models import Facility
+
+    seed_programme(ctx, targets=CITY_TARGETS)
+    city = ctx.programmes["city"]
+    by = ctx.users["prefecture"]
+    sns = programme_create(
+        by=by,
+        fiscal_year=ctx.fiscal_year,
+        funder=ctx.funders["prefecture"],
+        name="SNSを活用した困難を抱える女性への相談支援事業",
+        municipality="長野県",
+        department="長野県 県民文化部 人権・男女共同参画課",
+        contractor="NPO法人いばしょネット（委託事業者）",
+        project_cost_thousand_yen=3_600,
+        grant_thousand_yen=3_600,
+        purpose="LINEを活用し、相談窓口につながりにくい若い世代の女性からの"
+        "相談を受け、必要な支援につなぐ。",
+    )
+    _metric_targets(sns, SNS_TARGETS, by)
+    ctx.programmes["sns"] = sns
+    start, end = ctx.start, ctx.end
+    Kind = ProgrammeRule.RecordKind
+    rules = [
+        *(_rule(sns, Kind.CONSULTATION, start, end, channel=c) for c in SNS_CHANNELS),
+        _rule(sns, Kind.LINE_CHAT, start, end),
+        *(
+            _rule(city, Kind.CONSULTATION, start, end, channel=c)
+            for c in Channel.values
+            if c not in SNS_CHANNELS
+        ),
+        _rule(city, Kind.SUPPORT_ACTION, start, end),
+        *(
+            _rule(
+                city,
+                Kind.STAY if f.kind == Facility.Kind.SHELTER else Kind.SALON_VISIT,
+                start,
+                end,
+                facility=f,
+            )
+            for f in Facility.objects.order_by("pk")
+        ),
+        *(
+            _rule(city, Kind.PEER_SESSION, start, end, group=g)
+            for g in Group.objects.order_by("pk")
+        ),
+        _rule(city, Kind.TRAINING_EVENT, start, end),
+    ]
+    ProgrammeRule.objects.bulk_create(rules)
+    return f"programmes {city.pk} and {sns.pk} with {len(rules)} rules"
+
+
+def seed_second_programme(ctx) -> str:
+    """The municipal desk's programme, funded by the prefecture: every record
+    of the desk's year falls under it."""
+    by = ctx.users["prefecture"]
+    programme = programme_create(
+        by=by,
+        fiscal_year=ctx.fiscal_year,
+        funder=ctx.funders["prefecture"],
+        name="こもれび市 困難な問題を抱える女性への支援事業",
+        municipality="長野県",
+        department="長野県 県民文化部 人権・男女共同参画課",
+        contractor="こもれび市 女性相談窓口（市直営）",
+        project_cost_thousand_yen=2_400,
+        grant_thousand_yen=1_200,
+        purpose="市の女性相談窓口で相談を受け、居場所と語り合いの会を通じて"
+        "孤立を防ぐ。",
+    )
+    _metric_targets(programme, SECOND_TARGETS, by)
+    ctx.programmes["second"] = programme
+    Kind = ProgrammeRule.RecordKind
+    kinds = [
+        Kind.CONSULTATION,
+        Kind.SUPPORT_ACTION,
+        Kind.SALON_VISIT,
+        Kind.PEER_SESSION,
+        Kind.TRAINING_EVENT,
+    ]
+    ProgrammeRule.objects.bulk_create(
+        _rule(programme, kind, ctx.start, ctx.end) for kind in kinds
+    )
+    return f"programme {programme.pk} with {len(kinds)} rules"
+
+
+def attribute(ctx) -> str:
+    """Gives the records of the active organisation that have no programme
+    the programme of the rule they match (the demo's rules never overlap).
+    A record counts by its date; a stay by any night in the rule's dates, so
+    that the stay which began before the fiscal year counts in it as its
+    nights do."""
+
+    from accounts import scoping
+    from consultations.models import Consultation, LineChat, SupportAction
+    from peergroups.models import Session
+    from shelter.models import SalonVisit, Stay
+    from training.models import Event
+
+    Kind = ProgrammeRule.RecordKind
+    models = {
+        Kind.CONSULTATION: (Consultation, "started_at__date"),
+        Kind.SUPPORT_ACTION: (SupportAction, "date"),
+        Kind.STAY: (Stay, None),
+        Kind.SALON_VISIT: (SalonVisit, "date"),
+        Kind.PEER_SESSION: (Session, "date"),
+        Kind.TRAINING_EVENT: (Event, "date"),
+        Kind.LINE_CHAT: (LineChat, "started_at__date"),
+    }
+    rules = ProgrammeRule.objects.filter(
+        programme__organisation__in=scoping.current().org_ids
+    ).order_by("pk")
+    done = 0
+    for rule in rules:
+        model, day = models[rule.record_kind]
+        if day is None:  # a stay: its nights
+            within = Q(start_date__lte=rule.valid_until, end_date__gte=rule.valid_from)
+        else:
+            within = Q(**{f"{day}__range": (rule.valid_from, rule.valid_until)})
+        if rule.channel:
+            within &= Q(channel=rule.channel)
+        if rule.facility_id:
+            path = "room__facility" if model is Stay else "facility"
+            within &= Q(**{path: rule.facility_id})
+        if rule.group_id:
+            within &= Q(group=rule.group_id)
+        done += model.objects.filter(within, programme__isnull=True).update(
+            programme=rule.programme_id
+        )
+    return f"{done} records attributed to their programme"

@@ -30,6 +30,7 @@ class ShelterConfig(AppConfig):
             )
         home.register(home.Section(coordinator, home_sections.coordinator, 30))
         demo.register(demo.Seeder("places", shelter_demo.seed_places, 30))
+        demo.register(demo.Seeder("salon", shelter_demo.seed_second_salon, 130, "b"))
         timeline.register(shelter_timeline.client_entries)
         desk_hours.register(line_desk_hours)
 

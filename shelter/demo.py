@@ -285,3 +285,35 @@ def seed_places(ctx) -> str:
         f"{len(requests)} unmet requests; {len(visits)} salon days, "
         f"{sum(v.visitors for v in visits)} visits; 4 opening calendars"
     )
+
+
+SECOND_SALON_NAME = "女性の居場所 こもれびカフェ"
+
+
+def seed_second_salon(ctx) -> str:
+    """The second organisation's drop-in space: open on Thursdays, with its
+    visits (run in her scope, so the facility and visits are hers)."""
+    rng = ctx.rng
+    me = ctx.users["komorebi"]
+    salon = Facility.objects.create(name=SECOND_SALON_NAME, kind=Facility.Kind.SALON)
+    clients = list(Client.objects.order_by("code"))
+    days = [
+        d
+        for d in jpdates.days(ctx.start, ctx.end)
+        if d.weekday() == 3 and not jpdates.is_public_holiday(d)
+    ]
+    visits = [
+        SalonVisit(facility=salon, date=day, visitors=rng.randint(1, 5), created_by=me)
+        for day in days
+    ]
+    SalonVisit.objects.bulk_create(visits)
+    Through = SalonVisit.clients.through
+    Through.objects.bulk_create(
+        Through(salonvisit_id=visit.pk, client_id=person.pk)
+        for visit in SalonVisit.objects.filter(facility=salon).order_by("date")
+        for person in rng.sample(clients, min(len(clients), rng.choice((0, 1))))
+    )
+    return (
+        f"{SECOND_SALON_NAME}: {len(visits)} salon days, "
+        f"{sum(v.visitors for v in visits)} visits"
+    )

@@ -24,6 +24,9 @@ class TrainingConfig(AppConfig):
         home.register(home.Section((Role.FACILITATOR,), home_sections.facilitator, 45))
         timeline.register(talks_given)
         demo.register(demo.Seeder("training events", training_demo.seed_events, 45))
+        demo.register(
+            demo.Seeder("training event", training_demo.seed_second_event, 145, "b")
+        )
 
 
 def wipe_talk_titles(client) -> None:

@@ -94,3 +94,20 @@ def seed_events(ctx) -> str:
         for e in event_summaries(start=ctx.start, end=ctx.end)
     )
     return f"{len(UEDA_EVENTS)} training events ({summary})"
+
+
+def seed_second_event(ctx) -> str:
+    """The second organisation's event: one lecture for residents."""
+    by = ctx.users["komorebi"]
+    event = services.event_create(
+        by=by,
+        kind=Event.Kind.LECTURE,
+        date=date(2021, 11, 20),
+        title="女性の人権を考える市民講座",
+        venue="こもれび市 市民会館",
+        participant_count=28,
+    )
+    services.survey_responses_add(
+        by=by, event=event, responses=[(5, ""), (4, ""), (4, ""), (3, ""), (5, "")]
+    )
+    return "1 event"

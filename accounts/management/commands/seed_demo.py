@@ -5,14 +5,15 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts import demo
+from accounts import demo, scoping
 from accounts.audit import audit_context
 
 
 class Command(BaseCommand):
     help = (
-        "Create a fictional, deterministic fiscal year of demo data and one "
-        "demo user per role. Does nothing if the demo users already exist."
+        "Create a fictional, deterministic fiscal year of demo data in two "
+        "organisations, with three programmes of two funders, and demo users "
+        "of each. Does nothing if the demo users already exist."
     )
 
     def add_arguments(self, parser):
@@ -33,13 +34,18 @@ class Command(BaseCommand):
                 rng=random.Random(seed), fiscal_year=demo.DEMO_FISCAL_YEAR
             )
             with transaction.atomic(), audit_context(path="manage.py seed_demo"):
-                ctx.users = demo.create_users()
+                demo.create_organisations(ctx)
                 for seeder in demo.seeders():
-                    self.stdout.write(f"  {seeder.name}: {seeder.run(ctx)}")
+                    # Its records belong to its organisation (accounts.scoping).
+                    org = ctx.organisations[seeder.organisation]
+                    with scoping.organisations([org.pk]):
+                        summary = seeder.run(ctx)
+                    self.stdout.write(f"  {seeder.name} ({org.name}): {summary}")
         self.stdout.write(
             self.style.SUCCESS(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         )
-        for username, _last, _first, roles in demo.DEMO_USERS:
+        for username, roles, where in demo.logins():
             self.stdout.write(
-                f"  {username:<12} {', '.join(f'{r.value} {r.label}' for r in roles)}"
+                f"  {username:<15} "
+                f"{', '.join(f'{r.value} {r.label}' for r in roles)} ({where})"
             )
