@@ -36,6 +36,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, models
 from django.db.backends.signals import connection_created
 from django.db.models import Q
+from django.db.models.sql.where import AND
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
@@ -169,10 +170,22 @@ def _scoped(qs: models.QuerySet) -> models.QuerySet:
     scope = _current.get()
     if scope is None:
         return qs
-    if getattr(qs.query, "_ibasho_scope", None) == scope:
+    query = qs.query
+    if getattr(query, "_ibasho_scope", None) == scope:
         return qs
-    qs.query.add_q(scope.q(qs.model.scope_path))
-    qs.query._ibasho_scope = scope
+    where = query.where  # this queryset's own (a clone's), safe to change
+    if where.connector == AND and not where.negated:
+        # A queryset made under another scope (a form field's, made when its
+        # module was imported during some request) is used in this one: its
+        # old scope gives way to this one instead of being ANDed with it.
+        where.children = [
+            c for c in where.children if not getattr(c, "_ibasho_scope_node", False)
+        ]
+    query.add_q(scope.q(qs.model.scope_path))
+    # The condition just added is the last child (appended, or the new
+    # right-hand side when the where had to be wrapped).
+    query.where.children[-1]._ibasho_scope_node = True
+    query._ibasho_scope = scope
     return qs
 
 

@@ -142,11 +142,6 @@ def test_the_programmes_have_different_records(demo):
     assert all(sum(c) > 20 for c in counts.values())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a programme's report counts only its records once the reports "
-    "part of issue 18 is merged; until then every programme counts every record",
-)
 def test_each_programmes_report_counts_only_its_records(demo):
     programmes = demo["programmes"]
     reports = {key: report(p) for key, p in programmes.items()}
