@@ -53,7 +53,7 @@ def test_a_form_field_made_in_one_scope_offers_the_next_scopes_records(two):
         assert PickForm(data={"client": client_b.pk}).is_valid()
 
 
-def test_nothing_is_visible_in_the_empty_scope_and_a_users_scope_follows_her_memberships(
+def test_the_empty_scope_sees_nothing_and_a_users_follows_her_memberships(
     two, make_user
 ):
     from consultations.models import Client
