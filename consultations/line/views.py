@@ -11,7 +11,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import DataError, IntegrityError, transaction
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotFound,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import scoping
 from accounts.audit import Action, audit
+from accounts.models import Organisation
 from accounts.roles import (
     Role,
     is_supervisor,
@@ -42,7 +49,7 @@ from .forms import (
     ReplyForm,
     counsellors,
 )
-from .models import LineChat, LineMedia, LineMessage, LineUser
+from .models import LineChannel, LineChat, LineMedia, LineMessage, LineUser
 from .webhook import PayloadError, parse_payload, signature_is_valid
 
 logger = logging.getLogger(__name__)
@@ -58,11 +65,49 @@ counsellors_only = role_required(Role.COUNSELLOR)
 @login_not_required
 @require_POST
 @transaction.non_atomic_requests
+def channel_webhook(request, channel_id):
+    """One LINE official account posts its events here
+    (/line/webhook/<channel_id>/), signed with its own secret; they are
+    stored in its organisation. An unknown or inactive account is a bare
+    404. The account is read unscoped (the request is anonymous): one query."""
+    channel = LineChannel._base_manager.filter(
+        channel_id=channel_id, active=True
+    ).first()
+    if channel is None:
+        return HttpResponseNotFound("not found", content_type="text/plain")
+    return _receive(
+        request,
+        secret=channel.secret,
+        organisation_id=channel.organisation_id,
+        channel=channel,
+    )
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+@transaction.non_atomic_requests
 def webhook(request):
-    """LINE posts events here. The signature is checked over the raw body
-    before anything is read; the answer comes without any outgoing call."""
+    """The legacy single-account webhook (/line/webhook/), verified with the
+    settings' LINE_CHANNEL_SECRET: for a database with one organisation,
+    whose records its events become. With several organisations each
+    account has its own URL, and this one answers 404."""
+    organisations = list(Organisation.objects.values_list("pk", flat=True)[:2])
+    if len(organisations) != 1:
+        logger.error(
+            "LINE webhook: /line/webhook/ serves a database with one "
+            "organisation only; use each account's /line/webhook/<channel>/"
+        )
+        return HttpResponseNotFound("not found", content_type="text/plain")
+    return _receive(request, secret=None, organisation_id=organisations[0])
+
+
+def _receive(request, *, secret, organisation_id, channel=None):
+    """Check the signature over the raw body before anything is read, then
+    store the events in the organisation's scope; the answer comes without
+    any outgoing call."""
     body = request.body
-    if not signature_is_valid(body, request.headers.get("X-Line-Signature")):
+    if not signature_is_valid(body, request.headers.get("X-Line-Signature"), secret):
         logger.warning("LINE webhook: refused a request with a bad or no signature")
         health.record(health.Outcome.BAD_SIGNATURE)
         return HttpResponseBadRequest("invalid signature", content_type="text/plain")
@@ -73,10 +118,8 @@ def webhook(request):
         health.record(health.Outcome.MALFORMED)
         return HttpResponseBadRequest("malformed payload", content_type="text/plain")
     try:
-        # The account of the settings (LINE_CHANNEL_SECRET) is that of a
-        # database with one organisation: its records go to it.
-        with scoping.organisations([scoping.organisation_for_new_record(None)]):
-            stored = _store(events)
+        with scoping.organisations([organisation_id]):
+            stored = _store(events, channel)
     except Exception:
         health.record(health.Outcome.STORE_FAILED, events=len(events))
         raise
@@ -91,12 +134,12 @@ def webhook(request):
 REFUSED_DATA = (DataError, IntegrityError, ValueError)
 
 
-def _store(events) -> int:
+def _store(events, channel) -> int:
     """Store the events in one transaction; if the database refuses that,
     store them one by one, each in its own transaction, so that one bad event
     cannot lose the good ones. A refused event is logged by kind and id."""
     try:
-        return services.line_events_store(events=events)
+        return services.line_events_store(events=events, channel=channel)
     except REFUSED_DATA:
         logger.warning(
             "LINE webhook: the database refused a delivery; retrying by event"
@@ -104,7 +147,7 @@ def _store(events) -> int:
     stored = 0
     for event in events:
         try:
-            stored += services.line_events_store(events=[event])
+            stored += services.line_events_store(events=[event], channel=channel)
         except REFUSED_DATA as exc:
             health.record(health.Outcome.STORE_FAILED, events=1)
             logger.error(
@@ -147,7 +190,7 @@ def inbox(request):
             "page": page,
             "form": form,
             "unread_only": unread_only,
-            "quota": selectors.quota(),
+            "quotas": selectors.quotas(),
             "queue": selectors.chat_queue(),
             "mine": selectors.chats_held(by=request.user),
             "is_supervisor": is_supervisor(request.user),
