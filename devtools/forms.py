@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from consultations.line.models import LineChannel
+
 from .line_api import TEXT_MAX_LENGTH
 
 # Uploads are kept in the database (development data): keep them small.
@@ -9,6 +11,14 @@ ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 class PersonForm(forms.Form):
     display_name = forms.CharField(label=_("LINE display name"), max_length=20)
+    # The active accounts of the user's organisations (the queryset is
+    # scoped by the request).
+    channel = forms.ModelChoiceField(
+        label=_("Writes to the official account"),
+        queryset=LineChannel.objects.filter(active=True),
+        required=False,
+        empty_label=_("The settings' account (/line/webhook/)"),
+    )
     follow = forms.BooleanField(
         label=_("Add the account as a friend first"), required=False, initial=True
     )

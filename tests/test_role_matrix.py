@@ -84,6 +84,9 @@ MATRIX = {
     # LINE
     "line:webhook": row(405, 405, 405, 405, 405, 405),  # public, POST only
     "line:webhook_no_slash": row(405, 405, 405, 405, 405, 405),  # LINE's Verify
+    # each organisation's official account: public, POST only, its own secret
+    "line:channel_webhook": row(405, 405, 405, 405, 405, 405),
+    "line:channel_webhook_no_slash": row(405, 405, 405, 405, 405, 405),
     "line:inbox": COUNSELLOR,
     "line:status": ADMIN,  # configuration and webhook failures, no personal data
     "line:conversation": COUNSELLOR,
@@ -383,6 +386,8 @@ def url_for(name, world):
         "line_simulator:create_person",
     ):
         return reverse(name, args=[world["simulated_person"].pk])
+    if name.startswith("line:channel_webhook"):
+        return reverse(name, args=["1234567890"])
     if name.startswith("line:chat_"):
         return reverse(name, args=[world["line_chat"].pk])
     if name.startswith("line:media"):

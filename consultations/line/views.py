@@ -166,8 +166,18 @@ def _store(events, channel) -> int:
 @role_required(Role.ADMIN)
 @require_GET
 def status(request):
-    """Whether LINE is set up and the webhook is being called, for admins."""
-    return render(request, "consultations/line_status.html", health.webhook_status())
+    """Whether LINE is set up and the webhook is being called, for admins:
+    the official accounts of the admin's organisations with their webhook
+    URLs (whether a secret and a token are stored, never their values)."""
+    channels = list(LineChannel.objects.select_related("organisation"))
+    for channel in channels:
+        channel.webhook_url = request.build_absolute_uri(channel.get_webhook_path())
+    context = {
+        **health.webhook_status(),
+        "channels": channels,
+        "legacy_webhook_url": request.build_absolute_uri(reverse("line:webhook")),
+    }
+    return render(request, "consultations/line_status.html", context)
 
 
 # INBOX

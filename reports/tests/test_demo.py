@@ -91,7 +91,7 @@ def test_the_demo_chats_leave_every_other_figure_of_the_report_as_it_was(
     monkeypatch,
 ):
     seed_chats = line_demo.seed_chats
-    monkeypatch.setattr(line_demo, "seed_chats", lambda ctx: 0)
+    monkeypatch.setattr(line_demo, "seed_chats", lambda ctx, channels: 0)
     call_command("seed_demo", stdout=io.StringIO())
     without = annual_report_json()
     # only the chats of the demo's live conversations
@@ -99,7 +99,10 @@ def test_the_demo_chats_leave_every_other_figure_of_the_report_as_it_was(
         without["sns"]["chats"]
         == LineChat.objects.filter(status=LineChat.Status.ENDED).count()
     )
-    seed_chats(DemoContext(rng=random.Random(2021), fiscal_year=2021))
+    seed_chats(
+        DemoContext(rng=random.Random(2021), fiscal_year=2021),
+        line_demo.seed_channels(),
+    )
     with_chats = annual_report_json()
     assert with_chats["sns"]["chats"] - without["sns"]["chats"] > 50
     del without["sns"], with_chats["sns"]
