@@ -125,7 +125,9 @@ def test_each_accounts_webhook_stores_into_its_own_organisation(
 
 
 def test_the_same_line_user_id_is_two_people_on_two_accounts(client, two):
-    for channel, secret in ((two["channel_a"], SECRET_A), (two["channel_b"], SECRET_B)):
+    """Even two accounts of one organisation (LINE ids are per provider)."""
+    second = make_channel(two["a"], "1000000003", "second-secret", "second-token")
+    for channel, secret in ((two["channel_a"], SECRET_A), (second, "second-secret")):
         body = payload(
             text_event(f"01HCHANNELTWICE{channel.pk:011d}", HANAKO, "はじめまして", "3")
         )
@@ -134,7 +136,7 @@ def test_the_same_line_user_id_is_two_people_on_two_accounts(client, two):
     people = LineUser.objects.order_by("pk")
     assert [(p.line_user_id, p.channel_id) for p in people] == [
         (HANAKO, two["channel_a"].pk),
-        (HANAKO, two["channel_b"].pk),
+        (HANAKO, second.pk),
     ]
 
 
