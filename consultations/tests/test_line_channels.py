@@ -138,6 +138,8 @@ def test_the_same_line_user_id_is_two_people_on_two_accounts(client, two):
         (HANAKO, two["channel_a"].pk),
         (HANAKO, second.pk),
     ]
+    # each message is with the person of the account it came to
+    assert [LineMessage.objects.filter(line_user=p).count() for p in people] == [1, 1]
 
 
 def test_an_unknown_or_inactive_account_is_a_bare_404(client, two):
