@@ -11,17 +11,22 @@ ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 class PersonForm(forms.Form):
     display_name = forms.CharField(label=_("LINE display name"), max_length=20)
-    # The active accounts of the user's organisations (the queryset is
-    # scoped by the request).
     channel = forms.ModelChoiceField(
         label=_("Writes to the official account"),
-        queryset=LineChannel.objects.filter(active=True),
+        queryset=LineChannel.objects.none(),
         required=False,
         empty_label=_("The settings' account (/line/webhook/)"),
     )
     follow = forms.BooleanField(
         label=_("Add the account as a friend first"), required=False, initial=True
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The active accounts of the user's organisations, made here in the
+        # request's scope (a queryset made at import would keep the scope
+        # active then: the urlconf may be first loaded inside a scope).
+        self.fields["channel"].queryset = LineChannel.objects.filter(active=True)
 
 
 class SendForm(forms.Form):
