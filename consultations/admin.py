@@ -3,6 +3,8 @@ from django.contrib import admin
 from accounts.admin import AuditedAdminMixin, OrganisationAdminMixin
 from accounts.roles import Role, has_role, user_roles
 
+from .line.forms import LineChannelAdminForm
+from .line.models import LineChannel
 from .models import (
     CannedReply,
     Client,
@@ -102,6 +104,56 @@ class AdminRoleOnlyMixin:
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LineChannel)
+class LineChannelAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """The organisations' LINE official accounts, for admins only (of their
+    own organisations: the list is scoped). The secret and the access token
+    are write-only (consultations.line.forms.LineChannelAdminForm); an
+    account is deactivated rather than deleted."""
+
+    form = LineChannelAdminForm
+    list_display = ("name", "channel_id", "organisation", "active")
+    list_select_related = ("organisation",)
+    fields = (
+        "owner",
+        "name",
+        "channel_id",
+        "secret",
+        "access_token",
+        "active",
+        "webhook_url",
+    )
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj else [f for f in fields if f != "webhook_url"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        site_url = request.build_absolute_uri("/")
+
+        class Form(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, user=request.user, site_url=site_url, **kw)
+
+        return Form
+
+    def has_module_permission(self, request):
+        return Role.ADMIN in user_roles(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return Role.ADMIN in user_roles(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return Role.ADMIN in user_roles(request.user)
+
+    def has_add_permission(self, request):
+        return Role.ADMIN in user_roles(request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -17,6 +17,7 @@ def seed_simulated_people(ctx) -> str:
             # LINE display names are at most 20 characters.
             display_name=(user.display_name or "LINE")[:20],
             is_following=True,
+            channel_id=user.channel_id,
         )
         for user in LineUser.objects.order_by("pk")
         if user.line_user_id not in known

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from consultations.line.models import LineChannel
+
 from .line_api import TEXT_MAX_LENGTH
 
 # Uploads are kept in the database (development data): keep them small.
@@ -9,9 +11,22 @@ ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 class PersonForm(forms.Form):
     display_name = forms.CharField(label=_("LINE display name"), max_length=20)
+    channel = forms.ModelChoiceField(
+        label=_("Writes to the official account"),
+        queryset=LineChannel.objects.none(),
+        required=False,
+        empty_label=_("The settings' account (/line/webhook/)"),
+    )
     follow = forms.BooleanField(
         label=_("Add the account as a friend first"), required=False, initial=True
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The active accounts of the user's organisations, made here in the
+        # request's scope (a queryset made at import would keep the scope
+        # active then: the urlconf may be first loaded inside a scope).
+        self.fields["channel"].queryset = LineChannel.objects.filter(active=True)
 
 
 class SendForm(forms.Form):

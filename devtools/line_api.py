@@ -2,7 +2,8 @@
 
 It answers on LINE's own paths (mounted under /dev/line-api/, which the demo
 sets as LINE_API_BASE_URL and LINE_DATA_API_BASE_URL) with LINE's JSON shapes
-and headers: a bearer token that is not LINE_CHANNEL_ACCESS_TOKEN gets 401, a
+and headers: a bearer token that is neither LINE_CHANNEL_ACCESS_TOKEN nor the
+access token of an active official account (LineChannel) gets 401, a
 repeated X-Line-Retry-Key gets 409 with ``x-line-accepted-request-id``, a body
 that LINE would refuse gets 400 with ``message`` and ``details``, and past the
 monthly quota a push gets 429. What it accepts is kept (SimulatedDelivery) so
@@ -77,7 +78,8 @@ def _error(status: int, message: str, details: list[dict] | None = None):
 
 def stand_in(view):
     """Public like LINE's API, but only while the simulator is on, and only
-    with the channel's access token."""
+    with the access token of an official account: the settings' one or that
+    of an active LineChannel (any organisation's: LINE serves them all)."""
 
     @csrf_exempt
     @login_not_required
@@ -85,14 +87,10 @@ def stand_in(view):
     def wrapped(request, *args, **kwargs):
         if not simulator_enabled():
             raise Http404
-        token = settings.LINE_CHANNEL_ACCESS_TOKEN
         given = request.headers.get("Authorization", "")
         if not (
-            token
-            and given.startswith("Bearer ")
-            and hmac.compare_digest(
-                given.removeprefix("Bearer ").encode(), token.encode()
-            )
+            given.startswith("Bearer ")
+            and _known_token(given.removeprefix("Bearer ").encode())
         ):
             return _error(
                 401,
@@ -102,6 +100,20 @@ def stand_in(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def _known_token(given: bytes) -> bool:
+    from consultations.line.models import LineChannel
+
+    tokens = [settings.LINE_CHANNEL_ACCESS_TOKEN] + [
+        channel.access_token
+        for channel in LineChannel._base_manager.filter(active=True).exclude(
+            access_token_encrypted=""
+        )
+    ]
+    # Every one compared, in constant time each.
+    matches = [hmac.compare_digest(given, t.encode()) for t in tokens if t]
+    return any(matches)
 
 
 def _month_start(now: dt.datetime) -> dt.datetime:

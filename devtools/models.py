@@ -22,6 +22,16 @@ class SimulatedPerson(models.Model):
         _("LINE user id"), max_length=33, unique=True, default=new_line_user_id
     )
     display_name = models.CharField(_("LINE display name"), max_length=20)
+    # The official account the person writes to (its webhook URL, signed with
+    # its secret); none: the settings' account and the legacy /line/webhook/.
+    channel = models.ForeignKey(
+        "consultations.LineChannel",
+        verbose_name=_("LINE official account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     is_following = models.BooleanField(_("following"), default=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 

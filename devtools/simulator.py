@@ -124,8 +124,10 @@ def webhook_body(event: SimulatedEvent) -> bytes:
 
 
 def post_event(event: SimulatedEvent, *, webhook_url: str) -> int:
-    """Sign and post the event to the webhook, as LINE's servers do; keep and
-    return the HTTP status (0 when the webhook could not be reached)."""
+    """Sign and post the event to the webhook, as LINE's servers do, with the
+    secret of the person's official account (the settings' one for a person
+    of no account); keep and return the HTTP status (0 when the webhook could
+    not be reached)."""
     if not webhook_url.startswith(("http://", "https://")):
         raise ValueError("the webhook URL must be http or https")
     body = webhook_body(event)
@@ -136,7 +138,7 @@ def post_event(event: SimulatedEvent, *, webhook_url: str) -> int:
         headers={
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": "LineBotWebhook/2.0",
-            "X-Line-Signature": signature(body),
+            "X-Line-Signature": signature(body, _secret(event.person)),
         },
     )
     try:
@@ -154,6 +156,11 @@ def post_event(event: SimulatedEvent, *, webhook_url: str) -> int:
     return status
 
 
+def _secret(person: SimulatedPerson) -> str | None:
+    """The secret that signs the person's events (None: the settings')."""
+    return person.channel.secret if person.channel_id else None
+
+
 def _new_event(person: SimulatedPerson, kind: str, **fields) -> SimulatedEvent:
     with transaction.atomic():
         return SimulatedEvent.objects.create(
@@ -165,9 +172,11 @@ def _new_event(person: SimulatedPerson, kind: str, **fields) -> SimulatedEvent:
         )
 
 
-def person_create(*, display_name: str) -> SimulatedPerson:
+def person_create(*, display_name: str, channel=None) -> SimulatedPerson:
     with transaction.atomic():
-        return SimulatedPerson.objects.create(display_name=display_name)
+        return SimulatedPerson.objects.create(
+            display_name=display_name, channel=channel
+        )
 
 
 def send_text(

@@ -7,6 +7,7 @@ webhook over HTTP, so they are not run inside the request's transaction."""
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib import messages
@@ -39,14 +40,20 @@ def simulator_view(view):
     return wrapped
 
 
-def _webhook_url(request) -> str:
-    """Where LINE would post: the configured URL, else this server's webhook."""
+def _webhook_url(request, person: SimulatedPerson) -> str:
+    """Where LINE would post for the person's official account: its own
+    webhook (/line/webhook/<channel>/), or for a person of no account the
+    settings' one (/line/webhook/). LINE_SIMULATOR_WEBHOOK_URL, when set,
+    is the legacy URL and gives the server's address; else this server's."""
     configured = getattr(settings, "LINE_SIMULATOR_WEBHOOK_URL", "")
-    return configured or request.build_absolute_uri(reverse("line:webhook"))
+    if person.channel_id is None:
+        return configured or request.build_absolute_uri(reverse("line:webhook"))
+    path = person.channel.get_webhook_path()
+    return urljoin(configured, path) if configured else request.build_absolute_uri(path)
 
 
 def _person(pk) -> SimulatedPerson:
-    return get_object_or_404(SimulatedPerson, pk=pk)
+    return get_object_or_404(SimulatedPerson.objects.select_related("channel"), pk=pk)
 
 
 def _after_post(request, event) -> None:
@@ -64,7 +71,10 @@ def index(request):
     return render(
         request,
         "devtools/simulator_index.html",
-        {"people": SimulatedPerson.objects.all()[:50], "form": PersonForm()},
+        {
+            "people": SimulatedPerson.objects.select_related("channel")[:50],
+            "form": PersonForm(),
+        },
     )
 
 
@@ -77,13 +87,18 @@ def create_person(request):
         return render(
             request,
             "devtools/simulator_index.html",
-            {"people": SimulatedPerson.objects.all()[:50], "form": form},
+            {
+                "people": SimulatedPerson.objects.select_related("channel")[:50],
+                "form": form,
+            },
         )
-    person = simulator.person_create(display_name=form.cleaned_data["display_name"])
+    person = simulator.person_create(
+        display_name=form.cleaned_data["display_name"],
+        channel=form.cleaned_data["channel"],
+    )
     if form.cleaned_data["follow"]:
-        _after_post(
-            request, simulator.follow(person=person, webhook_url=_webhook_url(request))
-        )
+        url = _webhook_url(request, person)
+        _after_post(request, simulator.follow(person=person, webhook_url=url))
     return redirect("line_simulator:phone", pk=person.pk)
 
 
@@ -128,7 +143,7 @@ def send(request, pk):
     form = SendForm(request.POST, request.FILES)
     if not form.is_valid():
         return _phone(request, person, form=form, status=400)
-    url = _webhook_url(request)
+    url = _webhook_url(request, person)
     text, upload = form.cleaned_data["text"], form.cleaned_data["attachment"]
     if text:
         _after_post(
@@ -152,7 +167,8 @@ def send(request, pk):
 def follow(request, pk):
     person = _person(pk)
     _after_post(
-        request, simulator.follow(person=person, webhook_url=_webhook_url(request))
+        request,
+        simulator.follow(person=person, webhook_url=_webhook_url(request, person)),
     )
     return redirect("line_simulator:phone", pk=person.pk)
 
@@ -163,7 +179,8 @@ def follow(request, pk):
 def unfollow(request, pk):
     person = _person(pk)
     _after_post(
-        request, simulator.unfollow(person=person, webhook_url=_webhook_url(request))
+        request,
+        simulator.unfollow(person=person, webhook_url=_webhook_url(request, person)),
     )
     return redirect("line_simulator:phone", pk=person.pk)
 
@@ -173,7 +190,9 @@ def unfollow(request, pk):
 @transaction.non_atomic_requests
 def unsend(request, pk):
     person = _person(pk)
-    event = simulator.unsend_last(person=person, webhook_url=_webhook_url(request))
+    event = simulator.unsend_last(
+        person=person, webhook_url=_webhook_url(request, person)
+    )
     if event is None:
         messages.error(request, _("There is no message to unsend."))
     _after_post(request, event)
@@ -196,7 +215,7 @@ def quick_reply(request, pk):
         person=person,
         delivery_id=delivery,
         index=index,
-        webhook_url=_webhook_url(request),
+        webhook_url=_webhook_url(request, person),
     )
     if event is None:
         messages.error(request, _("That button is no longer there."))

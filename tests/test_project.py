@@ -46,6 +46,7 @@ def _load_production_settings(**env):
         ALLOWED_HOSTS="ibasho.example.jp",
         LINE_CHANNEL_SECRET="s",
         LINE_CHANNEL_ACCESS_TOKEN="t",
+        LINE_SECRETS_KEYS="gXzvNVAjvpYVV_PVgN4nNnVSZ21wOg8IFTJ2FhxVtqI=",
         **env,
     )
     return subprocess.run(

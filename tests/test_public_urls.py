@@ -13,6 +13,9 @@ PUBLIC = {
     "/healthz": "load balancers check the database without a session",
     "/line/webhook/": "LINE calls it; it checks X-Line-Signature instead",
     "/line/webhook": "the same, without the slash (LINE's Verify follows no redirect)",
+    # each organisation's official account (issue 18), verified with its secret
+    "/line/webhook/x/": "an account's own webhook; it checks X-Line-Signature",
+    "/line/webhook/x": "the same, without the slash",
 }
 # The stand-in for LINE's Messaging API (devtools, development only, on in the
 # tests): what LINE's servers would answer, so it checks the channel's bearer

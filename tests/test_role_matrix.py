@@ -82,6 +82,9 @@ MATRIX = {
     # LINE
     "line:webhook": row(405, 405, 405, 405, 405, 405),  # public, POST only
     "line:webhook_no_slash": row(405, 405, 405, 405, 405, 405),  # LINE's Verify
+    # each organisation's official account: public, POST only, its own secret
+    "line:channel_webhook": row(405, 405, 405, 405, 405, 405),
+    "line:channel_webhook_no_slash": row(405, 405, 405, 405, 405, 405),
     "line:inbox": COUNSELLOR,
     "line:status": ADMIN,  # configuration and webhook failures, no personal data
     "line:conversation": COUNSELLOR,

@@ -64,6 +64,8 @@ SCOPE = {
     # LINE: the webhook is the LINE accounts' part (one per organisation)
     "line:webhook": NONE,
     "line:webhook_no_slash": NONE,
+    "line:channel_webhook": NONE,
+    "line:channel_webhook_no_slash": NONE,
     "line:inbox": LIST,
     "line:status": LIST,
     "line:conversation": RECORD,

@@ -172,6 +172,7 @@ def test_check_deploy_passes_with_the_production_settings():
         ALLOWED_HOSTS="ibasho.example.jp",
         LINE_CHANNEL_SECRET="s",
         LINE_CHANNEL_ACCESS_TOKEN="t",
+        LINE_SECRETS_KEYS="gXzvNVAjvpYVV_PVgN4nNnVSZ21wOg8IFTJ2FhxVtqI=",
         DATABASE_URL=os.environ.get("DATABASE_URL", "sqlite:////tmp/ibasho-deploy.db"),
     )
     result = subprocess.run(

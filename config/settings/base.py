@@ -256,6 +256,11 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 LINE_CHANNEL_SECRET = env("LINE_CHANNEL_SECRET", default="")
 LINE_CHANNEL_ACCESS_TOKEN = env("LINE_CHANNEL_ACCESS_TOKEN", default="")
 LINE_API_BASE_URL = env("LINE_API_BASE_URL", default="https://api.line.me")
+# The keys that encrypt each LINE official account's channel secret and access
+# token in the database (consultations.line.secrets): Fernet keys, comma
+# separated, the newest first. Rotation: put a new key first, run
+# `manage.py rotate_line_secrets`, then drop the old key.
+LINE_SECRETS_KEYS = env.list("LINE_SECRETS_KEYS", default=[])
 # The LINE simulator and the stand-in Messaging API (devtools): a development
 # tool, on in config.settings.local (the demo) and in the tests only.
 LINE_SIMULATOR = False

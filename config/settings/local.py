@@ -16,6 +16,12 @@ WHITENOISE_USE_FINDERS = True
 # The demo runs without two-factor authentication (set OTP_REQUIRED=True to try it).
 OTP_REQUIRED = env.bool("OTP_REQUIRED", default=False)
 
+# The key of the demo's LINE secrets (not a secret: it encrypts demo data only;
+# set LINE_SECRETS_KEYS to use your own).
+LINE_SECRETS_KEYS = env.list(
+    "LINE_SECRETS_KEYS", default=["imLUf1eTPfLmbrTfj48fJTdiawJLMt9FPxyNtYcS3Ks="]
+)
+
 # LINE SIMULATOR (development tool; config.settings.production refuses it)
 # ------------------------------------------------------------------------------
 # The demo talks to a stand-in for the LINE Messaging API served by this same

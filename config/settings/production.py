@@ -36,6 +36,10 @@ STORAGES = {
 # Secrets with no default in production.
 LINE_CHANNEL_SECRET = env("LINE_CHANNEL_SECRET")
 LINE_CHANNEL_ACCESS_TOKEN = env("LINE_CHANNEL_ACCESS_TOKEN")
+# The keys of the LINE official accounts' secrets (see config.settings.base).
+LINE_SECRETS_KEYS = env.list("LINE_SECRETS_KEYS")
+if not LINE_SECRETS_KEYS:
+    raise ImproperlyConfigured("LINE_SECRETS_KEYS must name at least one key")
 SEED_DEMO_ALLOWED = False
 OTP_REQUIRED = True
 

@@ -20,6 +20,8 @@ STORAGES = {
 SEED_DEMO_ALLOWED = True
 LINE_CHANNEL_SECRET = "test-channel-secret"
 LINE_CHANNEL_ACCESS_TOKEN = "test-access-token"
+# A fixed key (not a secret: it encrypts test data only).
+LINE_SECRETS_KEYS = ["gXzvNVAjvpYVV_PVgN4nNnVSZ21wOg8IFTJ2FhxVtqI="]
 # Nothing listens here: a test that talks to LINE starts a local stub and
 # points LINE_API_BASE_URL at it; any other call fails at once.
 LINE_API_BASE_URL = "http://127.0.0.1:9"

@@ -157,7 +157,7 @@ def line_auto_replies_send(*, trigger_id: int) -> int:
     many went out. Nothing is sent once the token is used or expired, nor
     when LINE refuses it (an automatic reply is never pushed)."""
     claims = list(
-        LineAutoReplyClaim.objects.select_related("line_user").filter(
+        LineAutoReplyClaim.objects.select_related("line_user__channel").filter(
             trigger_id=trigger_id, message__isnull=True
         )
     )
@@ -195,7 +195,11 @@ def line_auto_replies_send(*, trigger_id: int) -> int:
         text = canned.fill(reply.text, hours=hours)[: messaging.TEXT_MAX_LENGTH]
         outgoing.append(messaging.OutgoingText(text=text, buttons=buttons))
     try:
-        messaging.reply_messages(reply_token=token, messages=outgoing)
+        messaging.reply_messages(
+            reply_token=token,
+            messages=outgoing,
+            channel=claims[0].line_user.channel,
+        )
     except messaging.LineApiError as exc:
         logger.warning(
             "LINE automatic reply to message #%s not sent (HTTP status %s)",

@@ -8,7 +8,12 @@ ended as a consultation.
 Then a year of ended chats (LineChat) for the SNS figures of the annual
 report: one for each LINE consultation of the demo year, so that every chat's
 consultation exists with channel LINE and the report's other figures stay as
-they were."""
+they were.
+
+Each organisation that exists when this runs gets its LINE official account
+(LineChannel), with demo secrets encrypted under the demo key; the demo's
+conversations are with the first organisation's account, and each ended
+chat's person writes to the account of her consultation's organisation."""
 
 from __future__ import annotations
 
@@ -19,10 +24,12 @@ import random
 from django.utils import timezone
 
 import jpdates
+from accounts import scoping
+from accounts.models import Organisation
 
 from ..models import Channel, Client, Consultation, Topic
 from . import chats, selectors, services
-from .models import LineChat, LineMessage, LineUser
+from .models import LineChannel, LineChat, LineMessage, LineUser
 from .webhook import IncomingEvent
 
 Kind = LineMessage.Kind
@@ -193,7 +200,53 @@ def _event_id(rng) -> str:
     return "".join(rng.choice(alphabet) for _ in range(26))
 
 
+# The demo accounts' channel ids (10 digits, as LINE's) start here; their
+# secrets and tokens are not secret (demo data, known to the stand-in API).
+DEMO_CHANNEL_ID_BASE = 2000000000
+
+
+def demo_secret(channel_id: str) -> str:
+    return f"demo-channel-secret-{channel_id}"
+
+
+def demo_access_token(channel_id: str) -> str:
+    return f"demo-access-token-{channel_id}"
+
+
+def seed_channels() -> list[LineChannel]:
+    """One official account per organisation, in the organisations' order
+    (those already there are kept)."""
+    channels = []
+    for number, organisation in enumerate(Organisation.objects.order_by("pk"), start=1):
+        channel = LineChannel._base_manager.filter(organisation=organisation).first()
+        if channel is None:
+            channel_id = str(DEMO_CHANNEL_ID_BASE + number)
+            channel = LineChannel(
+                organisation=organisation,
+                name=f"{organisation.name} LINE相談",
+                channel_id=channel_id,
+            )
+            channel.secret = demo_secret(channel_id)
+            channel.access_token = demo_access_token(channel_id)
+            channel.save()
+        channels.append(channel)
+    return channels
+
+
 def seed_conversations(ctx) -> str:
+    """The organisations' official accounts, the conversations of the first
+    one (in its organisation's scope), then a year of ended chats."""
+    channels = seed_channels()
+    with scoping.organisations([channels[0].organisation_id]):
+        summary = _seed_conversations(ctx, channels[0])
+    ended = seed_chats(ctx, channels)
+    return (
+        f"{len(channels)} LINE official accounts, {summary}, "
+        f"{ended} ended chats of the year"
+    )
+
+
+def _seed_conversations(ctx, channel: LineChannel) -> str:
     """Each day's events go through the webhook's store, so they open and
     join chats as real ones do; the counsellor's replies answer the open
     chat (claiming it at the first reply). A conversation with
@@ -231,9 +284,11 @@ def seed_conversations(ctx) -> str:
                         else "",
                     )
                 )
-            messages += services.line_events_store(events=incoming)
+            messages += services.line_events_store(events=incoming, channel=channel)
             if line_user is None:
-                line_user = LineUser.objects.get(line_user_id=line_user_id)
+                line_user = LineUser.objects.get(
+                    channel=channel, line_user_id=line_user_id
+                )
                 line_user.display_name = script["name"]
                 line_user.save(update_fields=["display_name"])
                 if script["link"] and clients:
@@ -271,10 +326,9 @@ def seed_conversations(ctx) -> str:
                     at=last + dt.timedelta(minutes=5),
                 )
                 recorded += 1
-    ended = seed_chats(ctx)
     return (
         f"{len(CONVERSATIONS)} LINE conversations, {messages} messages, "
-        f"{recorded} chats ended as consultations, {ended} ended chats of the year"
+        f"{recorded} chats ended as consultations"
     )
 
 
@@ -305,12 +359,15 @@ def _outside_hours(at: dt.datetime) -> bool:
     )
 
 
-def seed_chats(ctx) -> int:
+def seed_chats(ctx, channels: list[LineChannel] | None = None) -> int:
     """An ended chat for every LINE consultation of the demo year that was not
     recorded from a conversation: it starts when the consultation does, lasts
     as long as the consultation now says, answers after a few minutes; about
     one in seven did not become a consultation (不成立). A client's chats share
-    her LINE account; an anonymous contact has one of her own."""
+    her LINE account; an anonymous contact has one of her own. The person
+    writes to the official account of the consultation's organisation (of
+    ``channels``; none: the settings' account)."""
+    channel_of = {c.organisation_id: c for c in channels or ()}
     rng = _chat_rng(ctx)
     tz = timezone.get_current_timezone()
     since = dt.datetime.combine(ctx.start, dt.time.min, tzinfo=tz)
@@ -331,7 +388,10 @@ def seed_chats(ctx) -> int:
         if consultation.client_id in accounts:
             person = accounts[consultation.client_id]
         else:
+            channel = channel_of.get(consultation.organisation_id)
             person = LineUser.objects.create(
+                channel=channel,
+                organisation_id=consultation.organisation_id,
                 line_user_id=f"U{rng.getrandbits(128):032x}",
                 display_name=rng.choice(NICKNAMES),
                 client_id=consultation.client_id,

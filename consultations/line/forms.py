@@ -3,8 +3,11 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Organisation
+
 from ..models import Client, Topic
 from .messaging import TEXT_MAX_LENGTH
+from .models import LineChannel
 
 
 class LinkClientForm(forms.Form):
@@ -254,3 +257,73 @@ class ChatEndForm(forms.Form):
                 code="no_client",
             )
         return data
+
+
+class LineChannelAdminForm(forms.ModelForm):
+    """An official account in the Django admin (admins only). The secret and
+    the access token are write-only: typed in, encrypted, never shown back
+    (left empty on a change, they stay as they are). The organisation is
+    chosen among the admin's own, once, when the account is added."""
+
+    # Not "organisation": the model's own field is not editable.
+    owner = forms.ModelChoiceField(
+        label=_("organisation"), queryset=Organisation.objects.none()
+    )
+    secret = forms.CharField(
+        label=_("channel secret"),
+        required=False,
+        max_length=200,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Leave empty to keep the one stored."),
+    )
+    access_token = forms.CharField(
+        label=_("channel access token"),
+        required=False,
+        max_length=1000,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Leave empty to keep the one stored."),
+    )
+    webhook_url = forms.CharField(
+        label=_("webhook URL"),
+        required=False,
+        disabled=True,
+        help_text=_(
+            "Set it in the LINE Developers console (Messaging API, Webhook URL)."
+        ),
+    )
+
+    class Meta:
+        model = LineChannel
+        fields = ["name", "channel_id", "active"]
+
+    def __init__(self, *args, user=None, site_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        organisations = self.fields["owner"]
+        organisations.queryset = Organisation.objects.filter(members=user)
+        if self.instance.pk:
+            organisations.initial = self.instance.organisation_id
+            organisations.disabled = True
+            self.fields["webhook_url"].initial = (
+                site_url.rstrip("/") + self.instance.get_webhook_path()
+            )
+        else:
+            del self.fields["webhook_url"]
+
+    def clean(self):
+        data = super().clean()
+        if not self.instance.pk:
+            for name in ("secret", "access_token"):
+                if not data.get(name):
+                    self.add_error(name, _("Enter it once when adding the account."))
+        return data
+
+    def save(self, commit=True):
+        channel = super().save(commit=False)
+        channel.organisation = self.cleaned_data["owner"]
+        if self.cleaned_data.get("secret"):
+            channel.secret = self.cleaned_data["secret"]
+        if self.cleaned_data.get("access_token"):
+            channel.access_token = self.cleaned_data["access_token"]
+        if commit:
+            channel.save()
+        return channel

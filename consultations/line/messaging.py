@@ -18,7 +18,11 @@ What a failure means for a message matters more than its status:
 
 line-bot-sdk is imported on first use (``_sdk()``): importing it takes
 seconds, which every process start (each web worker, each manage.py command)
-would otherwise pay."""
+would otherwise pay.
+
+Each call is made with the access token of one official account: the
+``channel`` (a LineChannel) of the person written to, or for a person of no
+channel (the legacy single account) ``LINE_CHANNEL_ACCESS_TOKEN``."""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ import json
 import logging
 from dataclasses import dataclass
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from urllib3.exceptions import (
@@ -34,6 +39,9 @@ from urllib3.exceptions import (
     MaxRetryError,
     NewConnectionError,
 )
+
+if TYPE_CHECKING:
+    from .models import LineChannel
 
 logger = logging.getLogger(__name__)
 
@@ -84,13 +92,30 @@ def _sdk() -> ModuleType:
     return messaging
 
 
-def _api_client():
-    if not settings.LINE_CHANNEL_ACCESS_TOKEN:
-        logger.error("LINE API not called: LINE_CHANNEL_ACCESS_TOKEN is not set")
+def access_token(channel: LineChannel | None) -> str:
+    """The access token of ``channel``, or of the settings' account (None)."""
+    if channel is None:
+        return settings.LINE_CHANNEL_ACCESS_TOKEN
+    return channel.access_token
+
+
+def has_access_token(channel: LineChannel | None) -> bool:
+    """Whether calls for ``channel`` can be made (without decrypting)."""
+    if channel is None:
+        return bool(settings.LINE_CHANNEL_ACCESS_TOKEN)
+    return bool(channel.access_token_encrypted)
+
+
+def _api_client(channel: LineChannel | None):
+    token = access_token(channel)
+    if not token:
+        logger.error(
+            "LINE API not called: no access token for %s",
+            f"LINE channel #{channel.pk}" if channel else "LINE_CHANNEL_ACCESS_TOKEN",
+        )
         raise LineApiError(not_configured=True)
     configuration = _sdk().Configuration(
-        host=settings.LINE_API_BASE_URL.rstrip("/"),
-        access_token=settings.LINE_CHANNEL_ACCESS_TOKEN,
+        host=settings.LINE_API_BASE_URL.rstrip("/"), access_token=token
     )
     # No silent retries: the retry key makes a deliberate resend safe.
     configuration.retries = 0
@@ -128,10 +153,10 @@ def _failed(call: str, exc: BaseException) -> LineApiError:
     return error
 
 
-def _call(call: str, method: str, *args, **kwargs):
+def _call(call: str, method: str, *args, channel: LineChannel | None, **kwargs):
     sdk = _sdk()
     try:
-        with _api_client() as api_client:
+        with _api_client(channel) as api_client:
             return getattr(sdk.MessagingApi(api_client), method)(
                 *args, _request_timeout=TIMEOUT, **kwargs
             )
@@ -145,7 +170,9 @@ def _call(call: str, method: str, *args, **kwargs):
         raise LineApiError(200) from None
 
 
-def push_text(*, to: str, text: str, retry_key: str) -> None:
+def push_text(
+    *, to: str, text: str, retry_key: str, channel: LineChannel | None = None
+) -> None:
     """Send one text message to a LINE user (POST /v2/bot/message/push).
     Counts against the month's messages.
 
@@ -158,6 +185,7 @@ def push_text(*, to: str, text: str, retry_key: str) -> None:
             "push_message",
             sdk.PushMessageRequest(to=to, messages=[sdk.TextMessage(text=text)]),
             x_line_retry_key=retry_key,
+            channel=channel,
         )
     except LineApiError as exc:
         if exc.status == 409:
@@ -165,7 +193,9 @@ def push_text(*, to: str, text: str, retry_key: str) -> None:
         raise
 
 
-def reply_text(*, reply_token: str, text: str) -> None:
+def reply_text(
+    *, reply_token: str, text: str, channel: LineChannel | None = None
+) -> None:
     """Answer a message with its reply token (POST /v2/bot/message/reply).
     Free of charge; a token is used once, soon after its webhook event."""
     sdk = _sdk()
@@ -175,6 +205,7 @@ def reply_text(*, reply_token: str, text: str) -> None:
         sdk.ReplyMessageRequest(
             reply_token=reply_token, messages=[sdk.TextMessage(text=text)]
         ),
+        channel=channel,
     )
 
 
@@ -214,7 +245,12 @@ def _text_message(message: OutgoingText):
     return sdk.TextMessage(text=message.text, quick_reply=quick_reply)
 
 
-def reply_messages(*, reply_token: str, messages: list[OutgoingText]) -> None:
+def reply_messages(
+    *,
+    reply_token: str,
+    messages: list[OutgoingText],
+    channel: LineChannel | None = None,
+) -> None:
     """Answer an event with up to five text messages, each with its quick
     reply buttons (LINE shows those of the last message only), with the
     event's reply token (POST /v2/bot/message/reply): free of charge."""
@@ -225,6 +261,7 @@ def reply_messages(*, reply_token: str, messages: list[OutgoingText]) -> None:
         sdk.ReplyMessageRequest(
             reply_token=reply_token, messages=[_text_message(m) for m in messages]
         ),
+        channel=channel,
     )
 
 
@@ -234,18 +271,18 @@ class Profile:
     picture_url: str
 
 
-def profile(*, line_user_id: str) -> Profile:
+def profile(*, line_user_id: str, channel: LineChannel | None = None) -> Profile:
     """The user's LINE profile (GET /v2/bot/profile/{userId}). LINE answers
     404 for someone who is not a friend of the account (``not_found``)."""
-    answer = _call("profile", "get_profile", line_user_id)
+    answer = _call("profile", "get_profile", line_user_id, channel=channel)
     return Profile(
         display_name=answer.display_name or "", picture_url=answer.picture_url or ""
     )
 
 
-def display_name(*, line_user_id: str) -> str:
+def display_name(*, line_user_id: str, channel: LineChannel | None = None) -> str:
     """The user's LINE display name (GET /v2/bot/profile/{userId})."""
-    return profile(line_user_id=line_user_id).display_name
+    return profile(line_user_id=line_user_id, channel=channel).display_name
 
 
 @dataclass(frozen=True)
@@ -258,18 +295,18 @@ class Quota:
         return None if self.limit is None else max(self.limit - self.used, 0)
 
 
-def quota() -> Quota:
+def quota(channel: LineChannel | None = None) -> Quota:
     """The month's message limit and how many were sent
     (GET /v2/bot/message/quota and /v2/bot/message/quota/consumption)."""
-    limit = _call("quota", "get_message_quota")
-    used = _call("quota consumption", "get_message_quota_consumption")
+    limit = _call("quota", "get_message_quota", channel=channel)
+    used = _call("quota consumption", "get_message_quota_consumption", channel=channel)
     kind = getattr(limit.type, "value", limit.type)
     return Quota(
         limit=limit.value if kind == "limited" else None, used=used.total_usage
     )
 
 
-def mark_as_read(*, token: str) -> None:
+def mark_as_read(*, token: str, channel: LineChannel | None = None) -> None:
     """Show the person that their messages were read (既読), with the
     markAsReadToken of a message (POST /v2/bot/chat/markAsRead). Only some
     accounts may use it."""
@@ -278,6 +315,7 @@ def mark_as_read(*, token: str) -> None:
         "mark as read",
         "mark_messages_as_read_by_token",
         sdk.MarkMessagesAsReadByTokenRequest(mark_as_read_token=token),
+        channel=channel,
     )
 
 
@@ -314,8 +352,9 @@ class _UnreadBody:
         return self._response
 
 
-def _data_api_client():
-    if not settings.LINE_CHANNEL_ACCESS_TOKEN:
+def _data_api_client(channel: LineChannel | None):
+    token = access_token(channel)
+    if not token:
         raise LineApiError(not_configured=True)
     sdk = _sdk()
 
@@ -324,15 +363,16 @@ def _data_api_client():
             return _UnreadBody(super().request(*args, **kwargs))
 
     configuration = sdk.Configuration(
-        host=settings.LINE_DATA_API_BASE_URL.rstrip("/"),
-        access_token=settings.LINE_CHANNEL_ACCESS_TOKEN,
+        host=settings.LINE_DATA_API_BASE_URL.rstrip("/"), access_token=token
     )
     # The worker decides when to try again (consultations.line.tasks).
     configuration.retries = 0
     return StreamingApiClient(configuration)
 
 
-def download_content(*, message_id: str, into, max_bytes: int) -> int:
+def download_content(
+    *, message_id: str, into, max_bytes: int, channel: LineChannel | None = None
+) -> int:
     """Stream the content of an image, video, voice or file message
     (GET {LINE_DATA_API_BASE_URL}/v2/bot/message/{messageId}/content) into the
     binary file ``into``; return the number of bytes written.
@@ -343,7 +383,7 @@ def download_content(*, message_id: str, into, max_bytes: int) -> int:
     not be reached or the transfer broke off."""
     sdk = _sdk()
     try:
-        with _data_api_client() as api_client:
+        with _data_api_client(channel) as api_client:
             answer = sdk.MessagingApiBlob(
                 api_client
             ).get_message_content_with_http_info(

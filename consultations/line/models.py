@@ -10,6 +10,8 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.scoping import Scoped, ScopedManager
 
+from . import secrets
+
 
 # The automatic replies (consultations.line.autoreply).
 class AutoReplyKind(models.TextChoices):
@@ -56,6 +58,27 @@ class LineChannel(Scoped):
     def __str__(self):
         return self.name
 
+    # The clear values, decrypted on each read and encrypted on each write
+    # (consultations.line.secrets); never stored or shown as they are.
+    @property
+    def secret(self) -> str:
+        return secrets.decrypt(self.secret_encrypted)
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self.secret_encrypted = secrets.encrypt(value)
+
+    @property
+    def access_token(self) -> str:
+        return secrets.decrypt(self.access_token_encrypted)
+
+    @access_token.setter
+    def access_token(self, value: str) -> None:
+        self.access_token_encrypted = secrets.encrypt(value)
+
+    def get_webhook_path(self) -> str:
+        return reverse("line:channel_webhook", args=[self.channel_id])
+
 
 class LineUser(Scoped):
     """A person who wrote to the programme's LINE account. Their LINE user id
@@ -71,7 +94,9 @@ class LineUser(Scoped):
         blank=True,
         related_name="line_users",
     )
-    line_user_id = models.CharField(_("LINE user id"), max_length=64, unique=True)
+    # Unique per official account: LINE gives one person different ids
+    # under different providers (see the constraints).
+    line_user_id = models.CharField(_("LINE user id"), max_length=64)
     display_name = models.CharField(_("LINE display name"), max_length=100, blank=True)
     client = models.ForeignKey(
         "consultations.Client",
@@ -106,6 +131,16 @@ class LineUser(Scoped):
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(line_user_id=""), name="line_user_id_not_blank"
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "line_user_id"], name="line_user_unique_per_channel"
+            ),
+            # The people of the settings' account (the legacy webhook, no
+            # channel): unique among themselves.
+            models.UniqueConstraint(
+                fields=["line_user_id"],
+                condition=models.Q(channel__isnull=True),
+                name="line_user_unique_without_channel",
             ),
         ]
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import pgettext
 
 from . import messaging
-from .models import LineChat, LineChatTransfer, LineMessage, LineUser
+from .models import LineChannel, LineChat, LineChatTransfer, LineMessage, LineUser
 
 Direction = LineMessage.Direction
 Kind = LineMessage.Kind
@@ -186,23 +186,30 @@ def day_summary(messages) -> str:
 QUOTA_CACHE_KEY = "line:quota"
 
 
-def quota_forget() -> None:
+def _quota_key(channel: LineChannel | None) -> str:
+    """Each official account has its own month's messages (None: the
+    settings' account)."""
+    return QUOTA_CACHE_KEY if channel is None else f"{QUOTA_CACHE_KEY}:{channel.pk}"
+
+
+def quota_forget(channel: LineChannel | None = None) -> None:
     """A push or LINE's monthly-limit answer changed the figures."""
-    cache.delete(QUOTA_CACHE_KEY)
+    cache.delete(_quota_key(channel))
 
 
-def quota_count_push() -> None:
+def quota_count_push(channel: LineChannel | None = None) -> None:
     """A push was sent: count it in the cached figures rather than forget
     them, so that the next desk page does not wait on LINE's quota API (LINE
     is asked again when the cache expires)."""
-    cached = cache.get(QUOTA_CACHE_KEY)
+    key = _quota_key(channel)
+    cached = cache.get(key)
     if not cached:
         return
     used = cached["used"] + 1
     limit = cached["limit"]
     left = None if limit is None else max(limit - used, 0)
     cache.set(
-        QUOTA_CACHE_KEY,
+        key,
         {
             **cached,
             "used": used,
@@ -214,21 +221,22 @@ def quota_count_push() -> None:
     )
 
 
-def quota() -> dict | None:
-    """The month's LINE messages: {limit, used, left, low} (``limit`` and
-    ``left`` None when the plan has no limit), or None when LINE is not set
-    up or did not answer. Asked of LINE at most once per
-    ``LINE_QUOTA_CACHE_SECONDS``; a failure is remembered for a minute, so
-    that pages do not wait on LINE each time."""
-    if not settings.LINE_CHANNEL_ACCESS_TOKEN:
+def quota(channel: LineChannel | None = None) -> dict | None:
+    """The month's LINE messages of ``channel`` (None: the settings'
+    account): {limit, used, left, low} (``limit`` and ``left`` None when the
+    plan has no limit), or None when LINE is not set up or did not answer.
+    Asked of LINE at most once per ``LINE_QUOTA_CACHE_SECONDS``; a failure is
+    remembered for a minute, so that pages do not wait on LINE each time."""
+    if not messaging.has_access_token(channel):
         return None
-    cached = cache.get(QUOTA_CACHE_KEY)
+    key = _quota_key(channel)
+    cached = cache.get(key)
     if cached is not None:
         return cached or None
     try:
-        found = messaging.quota()
+        found = messaging.quota(channel)
     except messaging.LineApiError:
-        cache.set(QUOTA_CACHE_KEY, {}, 60)
+        cache.set(key, {}, 60)
         return None
     left = found.left
     result = {
@@ -238,8 +246,23 @@ def quota() -> dict | None:
         "low": left is not None
         and left * 100 < found.limit * settings.LINE_QUOTA_WARN_PERCENT,
     }
-    cache.set(QUOTA_CACHE_KEY, result, settings.LINE_QUOTA_CACHE_SECONDS)
+    cache.set(key, result, settings.LINE_QUOTA_CACHE_SECONDS)
     return result
+
+
+def quotas() -> list[dict]:
+    """The month's LINE messages of each active official account of the
+    scope's organisations, with its ``name`` (one query); of the settings'
+    account (no name) when they have none."""
+    channels = list(LineChannel.objects.filter(active=True))
+    if not channels:
+        found = quota()
+        return [{**found, "name": ""}] if found else []
+    return [
+        {**found, "name": channel.name}
+        for channel in channels
+        if (found := quota(channel))
+    ]
 
 
 # CHATS (the desk)

@@ -22,7 +22,7 @@ from accounts.roles import Role, user_roles
 from ..models import Channel, Client, Consultation
 from ..services import client_create, consultation_create
 from . import autoreply, chats, media, messaging, selectors
-from .models import LineChat, LineMedia, LineMessage, LineUser
+from .models import LineChannel, LineChat, LineMedia, LineMessage, LineUser
 from .webhook import UNSEND, IncomingEvent
 
 logger = logging.getLogger(__name__)
@@ -37,8 +37,14 @@ Status = LineMessage.Status
 
 
 @transaction.atomic
-def line_events_store(*, events: Iterable[IncomingEvent]) -> int:
+def line_events_store(
+    *, events: Iterable[IncomingEvent], channel: LineChannel | None = None
+) -> int:
     """Store the events of one webhook call; return how many were new.
+
+    ``channel`` is the official account whose webhook was called: its people
+    are its own (LINE user ids are per provider). None: the account of the
+    settings (the legacy webhook), whose people have no channel.
 
     Each event is stored once per ``webhook_event_id``: a redelivery, or the
     same event twice in one payload, adds nothing (the database's unique
@@ -57,14 +63,24 @@ def line_events_store(*, events: Iterable[IncomingEvent]) -> int:
         uid = event.line_user_id
         first_seen[uid] = min(first_seen.get(uid, event.sent_at), event.sent_at)
     # Those seen before: anyone else is new, and their profile is fetched.
+    of_channel = LineUser.objects.filter(channel=channel)
     seen_before = set(
-        LineUser.objects.filter(line_user_id__in=first_seen).values_list(
+        of_channel.filter(line_user_id__in=first_seen).values_list(
             "line_user_id", flat=True
         )
     )
+    # The organisation is the channel's (given, so that bulk_create does not
+    # read it), else that of the webhook's scope.
+    organisation = {"organisation_id": channel.organisation_id} if channel else {}
     LineUser.objects.bulk_create(
         [
-            LineUser(line_user_id=uid, first_contact_at=at, last_event_at=at)
+            LineUser(
+                channel=channel,
+                line_user_id=uid,
+                first_contact_at=at,
+                last_event_at=at,
+                **organisation,
+            )
             for uid, at in first_seen.items()
         ],
         ignore_conflicts=True,
@@ -72,9 +88,7 @@ def line_events_store(*, events: Iterable[IncomingEvent]) -> int:
     # Locked, so that concurrent deliveries for one person update in turn.
     users = {
         u.line_user_id: u
-        for u in LineUser.objects.select_for_update().filter(
-            line_user_id__in=first_seen
-        )
+        for u in of_channel.select_for_update().filter(line_user_id__in=first_seen)
     }
     known = set(
         LineMessage.objects.filter(webhook_event_id__in=by_id).values_list(
@@ -124,15 +138,17 @@ def line_events_store(*, events: Iterable[IncomingEvent]) -> int:
     _refresh_users(users, fresh)
     # Consent from a postback; the greeting and the reply outside the hours.
     autoreply.after_events_stored(users=users, fresh=fresh)
-    _fetch_new_profiles([users[uid] for uid in first_seen if uid not in seen_before])
+    _fetch_new_profiles(
+        [users[uid] for uid in first_seen if uid not in seen_before], channel
+    )
     return len(rows)
 
 
-def _fetch_new_profiles(new: list[LineUser]) -> None:
+def _fetch_new_profiles(new: list[LineUser], channel: LineChannel | None) -> None:
     """Enqueue a profile fetch (name, picture, friendship) for each person
     seen for the first time; the worker sees it once the events are
     committed."""
-    if not new or not settings.LINE_CHANNEL_ACCESS_TOKEN:
+    if not new or not messaging.has_access_token(channel):
         return
     from .outbound_tasks import fetch_profile
 
@@ -315,7 +331,9 @@ def line_user_refresh_profile(*, line_user: LineUser, by=None) -> LineUser:
     someone who is not a friend: that is recorded, then the error is raised
     like any other (messaging.LineApiError). ``by`` is None for the task."""
     try:
-        found = messaging.profile(line_user_id=line_user.line_user_id)
+        found = messaging.profile(
+            line_user_id=line_user.line_user_id, channel=line_user.channel
+        )
     except messaging.LineApiError as exc:
         if exc.not_found:
             LineUser.objects.filter(pk=line_user.pk).update(
@@ -556,7 +574,9 @@ def line_reply_send(
     try:
         if token:
             try:
-                messaging.reply_text(reply_token=token, text=text)
+                messaging.reply_text(
+                    reply_token=token, text=text, channel=line_user.channel
+                )
             except messaging.LineApiError as exc:
                 if exc.status != 400:
                     raise
@@ -564,11 +584,17 @@ def line_reply_send(
                 # went out, so push instead.
                 via = LineMessage.Via.PUSH
                 messaging.push_text(
-                    to=line_user.line_user_id, text=text, retry_key=str(retry_key)
+                    to=line_user.line_user_id,
+                    text=text,
+                    retry_key=str(retry_key),
+                    channel=line_user.channel,
                 )
         else:
             messaging.push_text(
-                to=line_user.line_user_id, text=text, retry_key=str(retry_key)
+                to=line_user.line_user_id,
+                text=text,
+                retry_key=str(retry_key),
+                channel=line_user.channel,
             )
     except messaging.LineApiError as exc:
         _log_reply_failure(line_user, exc)
@@ -581,10 +607,10 @@ def line_reply_send(
             _enqueue_queued(message, attempt=1)
             return message
         if exc.monthly_limit:
-            selectors.quota_forget()
+            selectors.quota_forget(line_user.channel)
         raise
     if via == LineMessage.Via.PUSH:
-        selectors.quota_count_push()
+        selectors.quota_count_push(line_user.channel)
     return line_reply_store(status=Status.SENT, sent_via=via, **store)
 
 
@@ -613,7 +639,7 @@ def line_reply_send_queued(*, message_id: int, attempt: int) -> str:
     stored text and retry key; queue it again with a longer pause while the
     rate limit lasts, up to the number of pauses set. Returns the status."""
     message = (
-        LineMessage.objects.select_related("line_user")
+        LineMessage.objects.select_related("line_user__channel")
         .filter(pk=message_id, status=Status.QUEUED)
         .first()
     )
@@ -624,6 +650,7 @@ def line_reply_send_queued(*, message_id: int, attempt: int) -> str:
             to=message.line_user.line_user_id,
             text=message.text,
             retry_key=str(message.retry_key),
+            channel=message.line_user.channel,
         )
     except messaging.LineApiError as exc:
         _log_reply_failure(message.line_user, exc)
@@ -634,10 +661,10 @@ def line_reply_send_queued(*, message_id: int, attempt: int) -> str:
             return Status.QUEUED
         status = Status.UNCERTAIN if exc.ambiguous else Status.FAILED
         if exc.monthly_limit:
-            selectors.quota_forget()
+            selectors.quota_forget(message.line_user.channel)
         _set_status(message, status)
         return status
-    selectors.quota_count_push()
+    selectors.quota_count_push(message.line_user.channel)
     _set_status(message, Status.SENT)
     return Status.SENT
 
@@ -666,6 +693,7 @@ def line_reply_resend(*, message: LineMessage, by) -> LineMessage:
             to=message.line_user.line_user_id,
             text=message.text,
             retry_key=str(message.retry_key),
+            channel=message.line_user.channel,
         )
     except messaging.LineApiError as exc:
         _log_reply_failure(message.line_user, exc)
@@ -679,7 +707,7 @@ def line_reply_resend(*, message: LineMessage, by) -> LineMessage:
             return message
         # Still unknown: it stays "may have been sent".
         raise
-    selectors.quota_count_push()
+    selectors.quota_count_push(message.line_user.channel)
     LineMessage.objects.filter(pk=message.pk).update(sent_via=LineMessage.Via.PUSH)
     _set_status(message, Status.SENT, by)
     return message
@@ -817,7 +845,7 @@ def line_media_download(*, media_id: int) -> str | None:
     a lock and only if the content is still pending, so a duplicate task or
     an anonymisation in the meantime leaves no file behind."""
     item = (
-        LineMedia.objects.select_related("message")
+        LineMedia.objects.select_related("message__line_user__channel")
         .filter(pk=media_id, status=MediaStatus.PENDING)
         .first()
     )
@@ -837,6 +865,7 @@ def line_media_download(*, media_id: int) -> str | None:
                 message_id=message.line_message_id,
                 into=partial,
                 max_bytes=settings.LINE_MEDIA_MAX_BYTES,
+                channel=message.line_user.channel,
             )
         except messaging.ContentTooLarge:
             outcome = {"status": MediaStatus.TOO_LARGE}

@@ -9,6 +9,13 @@ urlpatterns = [
     # The same webhook without the slash: LINE's Verify button does not
     # follow the redirect that APPEND_SLASH would answer.
     path("webhook", views.webhook, name="webhook_no_slash"),
+    # Each organisation's official account: its own URL, its own secret.
+    path("webhook/<str:channel_id>/", views.channel_webhook, name="channel_webhook"),
+    path(
+        "webhook/<str:channel_id>",
+        views.channel_webhook,
+        name="channel_webhook_no_slash",
+    ),
     path("inbox/", views.inbox, name="inbox"),
     path("status/", views.status, name="status"),
     path("inbox/<int:pk>/", views.conversation, name="conversation"),

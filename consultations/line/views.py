@@ -11,7 +11,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import DataError, IntegrityError, transaction
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotFound,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -42,7 +48,7 @@ from .forms import (
     ReplyForm,
     counsellors,
 )
-from .models import LineChat, LineMedia, LineMessage, LineUser
+from .models import LineChannel, LineChat, LineMedia, LineMessage, LineUser
 from .webhook import PayloadError, parse_payload, signature_is_valid
 
 logger = logging.getLogger(__name__)
@@ -58,11 +64,51 @@ counsellors_only = role_required(Role.COUNSELLOR)
 @login_not_required
 @require_POST
 @transaction.non_atomic_requests
+def channel_webhook(request, channel_id):
+    """One LINE official account posts its events here
+    (/line/webhook/<channel_id>/), signed with its own secret; they are
+    stored in its organisation. An unknown or inactive account is a bare
+    404. The account is read unscoped (the request is anonymous): one query."""
+    channel = LineChannel._base_manager.filter(
+        channel_id=channel_id, active=True
+    ).first()
+    if channel is None:
+        return HttpResponseNotFound("not found", content_type="text/plain")
+    return _receive(
+        request,
+        secret=channel.secret,
+        organisation_id=channel.organisation_id,
+        channel=channel,
+    )
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+@transaction.non_atomic_requests
 def webhook(request):
-    """LINE posts events here. The signature is checked over the raw body
-    before anything is read; the answer comes without any outgoing call."""
+    """The legacy single-account webhook (/line/webhook/), verified with the
+    settings' LINE_CHANNEL_SECRET: for a database with one organisation,
+    whose records its events become. With several organisations each
+    account has its own URL, and this one answers 404."""
+    try:
+        # The database's one organisation (made on a fresh install).
+        organisation_id = scoping.organisation_for_new_record(None)
+    except ValidationError:
+        logger.error(
+            "LINE webhook: /line/webhook/ serves a database with one "
+            "organisation only; use each account's /line/webhook/<channel>/"
+        )
+        return HttpResponseNotFound("not found", content_type="text/plain")
+    return _receive(request, secret=None, organisation_id=organisation_id)
+
+
+def _receive(request, *, secret, organisation_id, channel=None):
+    """Check the signature over the raw body before anything is read, then
+    store the events in the organisation's scope; the answer comes without
+    any outgoing call."""
     body = request.body
-    if not signature_is_valid(body, request.headers.get("X-Line-Signature")):
+    if not signature_is_valid(body, request.headers.get("X-Line-Signature"), secret):
         logger.warning("LINE webhook: refused a request with a bad or no signature")
         health.record(health.Outcome.BAD_SIGNATURE)
         return HttpResponseBadRequest("invalid signature", content_type="text/plain")
@@ -73,10 +119,8 @@ def webhook(request):
         health.record(health.Outcome.MALFORMED)
         return HttpResponseBadRequest("malformed payload", content_type="text/plain")
     try:
-        # The account of the settings (LINE_CHANNEL_SECRET) is that of a
-        # database with one organisation: its records go to it.
-        with scoping.organisations([scoping.organisation_for_new_record(None)]):
-            stored = _store(events)
+        with scoping.organisations([organisation_id]):
+            stored = _store(events, channel)
     except Exception:
         health.record(health.Outcome.STORE_FAILED, events=len(events))
         raise
@@ -91,12 +135,12 @@ def webhook(request):
 REFUSED_DATA = (DataError, IntegrityError, ValueError)
 
 
-def _store(events) -> int:
+def _store(events, channel) -> int:
     """Store the events in one transaction; if the database refuses that,
     store them one by one, each in its own transaction, so that one bad event
     cannot lose the good ones. A refused event is logged by kind and id."""
     try:
-        return services.line_events_store(events=events)
+        return services.line_events_store(events=events, channel=channel)
     except REFUSED_DATA:
         logger.warning(
             "LINE webhook: the database refused a delivery; retrying by event"
@@ -104,7 +148,7 @@ def _store(events) -> int:
     stored = 0
     for event in events:
         try:
-            stored += services.line_events_store(events=[event])
+            stored += services.line_events_store(events=[event], channel=channel)
         except REFUSED_DATA as exc:
             health.record(health.Outcome.STORE_FAILED, events=1)
             logger.error(
@@ -123,8 +167,18 @@ def _store(events) -> int:
 @role_required(Role.ADMIN)
 @require_GET
 def status(request):
-    """Whether LINE is set up and the webhook is being called, for admins."""
-    return render(request, "consultations/line_status.html", health.webhook_status())
+    """Whether LINE is set up and the webhook is being called, for admins:
+    the official accounts of the admin's organisations with their webhook
+    URLs (whether a secret and a token are stored, never their values)."""
+    channels = list(LineChannel.objects.select_related("organisation"))
+    for channel in channels:
+        channel.webhook_url = request.build_absolute_uri(channel.get_webhook_path())
+    context = {
+        **health.webhook_status(),
+        "channels": channels,
+        "legacy_webhook_url": request.build_absolute_uri(reverse("line:webhook")),
+    }
+    return render(request, "consultations/line_status.html", context)
 
 
 # INBOX
@@ -147,7 +201,7 @@ def inbox(request):
             "page": page,
             "form": form,
             "unread_only": unread_only,
-            "quota": selectors.quota(),
+            "quotas": selectors.quotas(),
             "queue": selectors.chat_queue(),
             "mine": selectors.chats_held(by=request.user),
             "is_supervisor": is_supervisor(request.user),

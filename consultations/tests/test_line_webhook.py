@@ -496,7 +496,7 @@ def test_a_database_error_on_one_event_keeps_the_others(client, monkeypatch, cap
     real = services.line_events_store
 
     @transaction.atomic  # as the real service is
-    def refuse_one(*, events):
+    def refuse_one(*, events, channel):
         events = list(events)
         if any(e.webhook_event_id == "01H8X0A1REFUSED0000000000AB" for e in events):
             now = dt.datetime.now(tz=dt.UTC)
@@ -504,7 +504,7 @@ def test_a_database_error_on_one_event_keeps_the_others(client, monkeypatch, cap
                 line_user_id="Uhalfwritten", first_contact_at=now, last_event_at=now
             )
             raise DataError("refused by the database")
-        return real(events=events)
+        return real(events=events, channel=channel)
 
     monkeypatch.setattr(services, "line_events_store", refuse_one)
     caplog.set_level(logging.DEBUG)
@@ -528,7 +528,7 @@ def test_a_database_outage_still_answers_an_error_so_that_line_redelivers(
 
     from consultations.line import services
 
-    def outage(*, events):
+    def outage(*, events, channel):
         raise OperationalError("the database is down")
 
     monkeypatch.setattr(services, "line_events_store", outage)

@@ -365,6 +365,7 @@ def test_production_refuses_to_start_with_the_simulator_on():
         "ALLOWED_HOSTS": "ibasho.example.jp",
         "LINE_CHANNEL_SECRET": "s",
         "LINE_CHANNEL_ACCESS_TOKEN": "t",
+        "LINE_SECRETS_KEYS": "gXzvNVAjvpYVV_PVgN4nNnVSZ21wOg8IFTJ2FhxVtqI=",
         "SECRET_KEY": "x" * 50,
     }
     code = (

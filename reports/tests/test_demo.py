@@ -106,7 +106,7 @@ def test_the_demo_chats_leave_every_other_figure_of_the_report_as_it_was(
     monkeypatch,
 ):
     seed_chats = line_demo.seed_chats
-    monkeypatch.setattr(line_demo, "seed_chats", lambda ctx: 0)
+    monkeypatch.setattr(line_demo, "seed_chats", lambda ctx, channels: 0)
     call_command("seed_demo", stdout=io.StringIO())
     without = annual_report_json(sns_programme())
     # only the chats of the demo's live conversations
@@ -117,7 +117,7 @@ def test_the_demo_chats_leave_every_other_figure_of_the_report_as_it_was(
     npo = Organisation.objects.get(name="NPO法人いばしょネット")
     with scoping.organisations([npo.pk]):
         ctx = DemoContext(rng=random.Random(2021), fiscal_year=2021)
-        seed_chats(ctx)
+        seed_chats(ctx, line_demo.seed_channels())
         reports_demo.attribute(ctx)  # the chats fall under the SNS programme
     with_chats = annual_report_json(sns_programme())
     assert with_chats["sns"]["chats"] - without["sns"]["chats"] > 50
