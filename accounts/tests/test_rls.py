@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from unittest import mock
 
 import psycopg
 import pytest
@@ -453,3 +454,20 @@ def test_the_deploy_check_says_nothing_on_sqlite():
     if connection.vendor != "sqlite":
         pytest.skip("SQLite only")
     assert checks.row_level_security_applies() == []
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_settings_that_cannot_be_written_outside_a_transaction_close_the_connection():
+    """Rather than go on with the settings of the scope before: the next
+    query opens a new connection, which takes the scope in force."""
+    a, b = (Organisation.objects.create(name=n) for n in "AB")
+    with scoping.organisations([a.pk]):
+        assert current_settings() == ("", str(a.pk), "off")
+        failing = mock.patch.object(
+            connection.connection, "execute", side_effect=psycopg.OperationalError
+        )
+        with failing, scoping.organisations([b.pk]):
+            assert connection.connection is None
+            assert current_settings() == ("", str(b.pk), "off")
+        assert current_settings() == ("", str(a.pk), "off")
