@@ -419,6 +419,7 @@ def test_an_aborted_transaction_leaves_no_stale_scope():
             assert current_settings()[1] == str(b.pk)
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1/0")
+        assert scoping.current() == scoping.Scope(org_ids=frozenset({a.pk}))
         assert current_settings() == ("", str(a.pk), "off")
         with (
             pytest.raises(DatabaseError, match="division by zero"),
