@@ -24,6 +24,10 @@ def ensure_app_role() -> str:
         port=s["PORT"] or None,
         autocommit=True,
     ) as conn:
+        if conn.execute(
+            "SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE]
+        ).fetchone():
+            return APP_ROLE
         conn.execute(
             "DO $$ BEGIN"
             f" CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS;"
