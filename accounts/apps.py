@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and audit trail")
 
     def ready(self):
-        from . import middleware, navigation, roles
+        from . import checks, middleware, navigation, roles  # noqa: F401 (checks)
 
         # Signing in saves the session with a fresh expiry: count it as seen.
         user_logged_in.connect(

@@ -12,7 +12,10 @@ querysets of form fields included) is filtered to the scope's organisations.
 - A report counts a programme's records in the scope of the programme's
   organisation (``organisations()``), after the view has checked that the
   user may see that programme.
-- A task runs in the scope recorded with it (``run_in_scope``).
+- A task runs in the scope of the organisation of the record it acts on
+  (``run_in_scope``), or says that it acts for every organisation
+  (``run_for_every_organisation``); a task for a record that is not there
+  does not run.
 - Outside these (management commands, migrations, the shell, tests) no scope
   is active and the ORM is not filtered: the operator's tools see every
   organisation; a command that acts for one takes it as an argument.
@@ -29,6 +32,9 @@ carries one request's scope into the next.
 from __future__ import annotations
 
 import contextvars
+import functools
+import inspect
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -70,6 +76,7 @@ class Scope:
         return user, orgs, "off"
 
 
+logger = logging.getLogger(__name__)
 NOTHING = Scope()
 _current: contextvars.ContextVar[Scope | None] = contextvars.ContextVar(
     "ibasho_scope", default=None
@@ -345,12 +352,14 @@ def _fill_organisation(sender, instance, raw=False, **kwargs):
 # -- PostgreSQL: the settings the row-level security policies read ------------
 
 
-def _write_settings(scope: Scope | None, conn=None) -> None:
+def _write_settings(scope: Scope | None, conn=None, *, opening=False) -> None:
     conn = conn or connection
     if conn.vendor != "postgresql" or conn.connection is None:
         # Not PostgreSQL, or no connection yet: connection_created writes them.
         return
     user, orgs, every = ("", "", "on") if scope is None else scope.guc()
+    import psycopg
+
     try:
         # On the driver's connection, not a Django cursor: a session setting,
         # not one of the page's queries (query counts stay those of the page).
@@ -360,20 +369,24 @@ def _write_settings(scope: Scope | None, conn=None) -> None:
             " set_config('ibasho.all_orgs', %s, false)",
             [user, orgs, every],
         )
-    except DatabaseError:
-        # An aborted transaction: its rollback restores the settings in force
-        # before it began, and the next scope change writes them again.
-        pass
-    except Exception as exc:  # psycopg's own errors on the raw connection
-        import psycopg
-
-        if not isinstance(exc, psycopg.Error):
-            raise
+    except (DatabaseError, psycopg.Error):
+        if opening:
+            raise  # a connection that cannot take its scope is not used
+        if conn.in_atomic_block:
+            # An aborted transaction: its rollback restores the settings in
+            # force when it (or its savepoint) began, which are those of the
+            # scope then active, as scopes and transactions nest.
+            return
+        # Outside a transaction the connection is broken, or its settings
+        # are not what the scope says: close it rather than go on with stale
+        # ones; the next query opens a new one, which connection_created
+        # gives the current scope.
+        conn.close()
 
 
 @receiver(connection_created)
 def _new_connection(sender, connection, **kwargs):
-    _write_settings(_current.get(), connection)
+    _write_settings(_current.get(), connection, opening=True)
 
 
 class ScopeMiddleware:
@@ -412,3 +425,67 @@ def own_scope(view):
     """Marks a view that activates its scope itself (ScopeMiddleware)."""
     view.ibasho_own_scope = True
     return view
+
+
+# -- tasks ---------------------------------------------------------------------
+
+
+def organisation_of(model, pk) -> int | None:
+    """The organisation of one record, read whatever the active scope (a
+    task looks up whom it acts for); None if there is no such record."""
+    if pk is None:
+        return None
+    with activate(None):
+        return (
+            model._base_manager.filter(pk=pk)
+            .values_list(model.scope_path, flat=True)
+            .first()
+        )
+
+
+def run_in_scope(model, argument: str):
+    """Runs a task in the scope of the organisation of the record of
+    ``model`` whose id is the task's argument ``argument`` (the job, the
+    message, the media). Without such a record the task logs it and returns
+    None rather than run unscoped.
+
+        @task()
+        @scoping.run_in_scope(LineMessage, "message_id")
+        def send_read_receipt(message_id): ...
+    """
+
+    def decorate(func):
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def in_scope(*args, **kwargs):
+            pk = signature.bind(*args, **kwargs).arguments.get(argument)
+            org = organisation_of(model, pk)
+            if org is None:
+                logger.warning(
+                    "task %s not run: no %s #%s to take the organisation from",
+                    func.__qualname__,
+                    model.__name__,
+                    pk,
+                )
+                return None
+            with organisations([org]):
+                return func(*args, **kwargs)
+
+        in_scope.ibasho_task_scope = (model, argument)
+        return in_scope
+
+    return decorate
+
+
+def run_for_every_organisation(func):
+    """Marks a task of upkeep that acts across organisations (the purge of
+    old uploads): it runs with no scope, as a management command does."""
+
+    @functools.wraps(func)
+    def unscoped(*args, **kwargs):
+        with activate(None):
+            return func(*args, **kwargs)
+
+    unscoped.ibasho_task_scope = "every organisation"
+    return unscoped

@@ -12,6 +12,7 @@ import logging
 from django.utils import translation
 from django_tasks import task
 
+from accounts import scoping
 from accounts.audit import audit_context
 from accounts.timeouts import statement_budget
 
@@ -40,18 +41,21 @@ def _run(job_id: int, language: str, step) -> None:
 
 
 @task()
+@scoping.run_in_scope(ImportJob, "job_id")
 def check_import(job_id: int, language: str) -> None:
     """Check every row of a large upload (a dry run)."""
     _run(job_id, language, jobs.import_job_check)
 
 
 @task()
+@scoping.run_in_scope(ImportJob, "job_id")
 def write_import(job_id: int, language: str) -> None:
     """Import a large upload the user confirmed, whole or not at all."""
     _run(job_id, language, jobs.import_job_write)
 
 
 @task()
+@scoping.run_for_every_organisation
 def purge_import_uploads() -> int:
     """Delete uploads older than IMPORT_STASH_HOURS. Each upload schedules
     this task for when it expires, so it runs as often as uploads come."""

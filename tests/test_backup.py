@@ -86,3 +86,41 @@ def test_dump_drop_restore_keeps_every_row(tmp_path):
         assert _counts(_url(scratch)) == before
     finally:
         _psql(f'DROP DATABASE IF EXISTS "{scratch}"')
+
+
+def test_the_apps_role_backs_up_and_restores_every_organisation(tmp_path):
+    """Row-level security applies to the app's role: its dump still holds
+    the rows of every organisation, and it restores them into a database of
+    its own."""
+    from accounts import scoping
+    from accounts.models import Organisation
+    from consultations.models import Client
+    from tests.app_role import ensure_app_role, grant_app_role
+
+    for name in "AB":
+        org = Organisation.objects.create(name=name)
+        with scoping.organisations([org.pk]):
+            Client.objects.create(code=f"BK-{name}", display_name=name)
+    role = ensure_app_role()
+    with connection.cursor() as cursor:
+        grant_app_role(cursor)
+    s = connection.settings_dict
+    source = s["NAME"]
+    scratch = f"{source}_backup_role"
+    dump = tmp_path / "ibasho.dump"
+
+    def as_app(name):
+        return (
+            f"postgres://{role}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name}"
+        )
+
+    _psql(f'DROP DATABASE IF EXISTS "{scratch}"')
+    try:
+        _run("backup", as_app(source), str(dump))
+        _psql(f'CREATE DATABASE "{scratch}" OWNER {role}')
+        _run("restore", as_app(scratch), str(dump))
+        restored = _counts(_url(scratch))
+        assert restored == _counts(_url(source))
+        assert int(restored["consultations_client"]) == 2
+    finally:
+        _psql(f'DROP DATABASE IF EXISTS "{scratch}"')

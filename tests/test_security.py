@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry
 from accounts.roles import Role
+from tests.app_role import ensure_app_role
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -164,7 +165,7 @@ def test_security_headers_on_a_page_with_personal_data(client_as, counsellor):
     assert "onchange=" not in response.content.decode()  # no inline handlers under CSP
 
 
-def test_check_deploy_passes_with_the_production_settings():
+def check_deploy(database_url: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG"}}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
@@ -173,9 +174,9 @@ def test_check_deploy_passes_with_the_production_settings():
         LINE_CHANNEL_SECRET="s",
         LINE_CHANNEL_ACCESS_TOKEN="t",
         LINE_SECRETS_KEYS="gXzvNVAjvpYVV_PVgN4nNnVSZ21wOg8IFTJ2FhxVtqI=",
-        DATABASE_URL=os.environ.get("DATABASE_URL", "sqlite:////tmp/ibasho-deploy.db"),
+        DATABASE_URL=database_url,
     )
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
@@ -183,8 +184,32 @@ def test_check_deploy_passes_with_the_production_settings():
         text=True,
         timeout=120,
     )
+
+
+def postgresql_url(role: str) -> str:
+    """The test database, as ``role``."""
+    s = connection.settings_dict
+    return f"postgres://{role}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def test_check_deploy_passes_with_the_production_settings():
+    if connection.vendor == "postgresql":
+        # As the app's own role, as in production: row-level security does
+        # not apply to a superuser, and the deploy check says so (below).
+        database_url = postgresql_url(ensure_app_role())
+    else:
+        database_url = os.environ.get("DATABASE_URL", "sqlite:////tmp/ibasho-deploy.db")
+    result = check_deploy(database_url)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-level security")
+def test_check_deploy_warns_when_the_app_connects_as_a_superuser():
+    result = check_deploy(postgresql_url(connection.settings_dict["USER"]))
+    assert result.returncode != 0
+    assert "accounts.W001" in result.stderr + result.stdout
+    assert "superuser" in result.stderr + result.stdout
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL trigger")

@@ -38,6 +38,7 @@ def scope_of(model, pk: int):
 
 
 @task()
+@scoping.run_in_scope(LineMessage, "message_id")
 def send_queued_reply(message_id: int, attempt: int) -> str:
     """Send a reply that LINE's rate limit held back; queued again with a
     longer pause while the limit lasts."""
@@ -46,6 +47,7 @@ def send_queued_reply(message_id: int, attempt: int) -> str:
 
 
 @task()
+@scoping.run_in_scope(LineUser, "line_user_id")
 def fetch_profile(line_user_id: int) -> bool:
     """Fetch the display name, picture and friendship of someone new. Returns
     whether LINE answered with a profile."""
@@ -73,6 +75,7 @@ def _fetch_profile(line_user_id: int) -> bool:
 
 
 @task()
+@scoping.run_in_scope(LineMessage, "message_id")
 def send_read_receipt(message_id: int) -> bool:
     """Mark the person's messages read in LINE (既読), up to this one. The
     token is used once: it is cleared whatever LINE answers."""
@@ -96,6 +99,7 @@ def send_read_receipt(message_id: int) -> bool:
 
 
 @task()
+@scoping.run_in_scope(LineMessage, "trigger_id")
 def send_auto_replies(trigger_id: int) -> int:
     """Send the automatic replies (greeting, outside the hours) claimed for
     an incoming message, with its reply token (consultations.line.autoreply).

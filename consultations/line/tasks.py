@@ -10,12 +10,15 @@ import logging
 
 from django_tasks import task
 
+from accounts import scoping
+
 from .models import LineMedia
 
 logger = logging.getLogger(__name__)
 
 
 @task()
+@scoping.run_in_scope(LineMedia, "media_id")
 def download_line_content(media_id: int) -> str | None:
     """Download the content of one image, video, voice or file message from
     LINE into the private storage (consultations.line.services)."""
