@@ -15,8 +15,9 @@ from tests.factories import ClientFactory
 from training.models import Event
 
 pytestmark = pytest.mark.django_db
-# accounts.scoping.organisation_for_new_record (not yet translated)
-CHOOSE = "Choose the organisation this record belongs to."
+# accounts.scoping.organisation_for_new_record's message, in Japanese (the
+# pages' language): "Choose the organisation this record belongs to."
+CHOOSE = "この記録が属する団体を選んでください。"
 
 
 @pytest.fixture

@@ -492,6 +492,10 @@ NOT_SCOPED = {
     # programme: configuration without personal data, kept with its
     # programme (the programme rules' own pages and admin).
     "reports.ProgrammeRule": "configuration of a programme",
+    # The LINE simulator's made-up people and their events (devtools, on in
+    # the tests and the demo only; production refuses to start with it).
+    "devtools.SimulatedPerson": "development tool, never in production",
+    "devtools.SimulatedEvent": "development tool, never in production",
 }
 
 

@@ -3,15 +3,14 @@ a reply queued after LINE's rate limit, the profile of someone new, and read
 receipts. They log record ids and HTTP statuses only, never a text, a LINE
 user id or a name.
 
-Each runs in the scope of the organisation of its record (read first,
-unscoped, by id), so that it sees and writes that organisation's records
+Each runs in the scope of the organisation of its record
+(accounts.scoping.run_in_scope), so that it sees and writes that organisation's records
 only, and calls LINE with the access token of the person's official
 account."""
 
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 
 from django_tasks import task
 
@@ -24,25 +23,12 @@ from .models import LineChannel, LineMessage, LineUser
 logger = logging.getLogger(__name__)
 
 
-@contextmanager
-def scope_of(model, pk: int):
-    """The scope of the organisation of ``model`` #``pk`` (none: nothing is
-    seen, e.g. the record was deleted since)."""
-    organisation = (
-        model._base_manager.filter(pk=pk)
-        .values_list(model.scope_path, flat=True)
-        .first()
-    )
-    with scoping.organisations([organisation] if organisation else []):
-        yield
-
-
 @task()
 @scoping.run_in_scope(LineMessage, "message_id")
 def send_queued_reply(message_id: int, attempt: int) -> str:
     """Send a reply that LINE's rate limit held back; queued again with a
     longer pause while the limit lasts."""
-    with scope_of(LineMessage, message_id), audit_context(path="task line reply"):
+    with audit_context(path="task line reply"):
         return services.line_reply_send_queued(message_id=message_id, attempt=attempt)
 
 
@@ -51,8 +37,7 @@ def send_queued_reply(message_id: int, attempt: int) -> str:
 def fetch_profile(line_user_id: int) -> bool:
     """Fetch the display name, picture and friendship of someone new. Returns
     whether LINE answered with a profile."""
-    with scope_of(LineUser, line_user_id):
-        return _fetch_profile(line_user_id)
+    return _fetch_profile(line_user_id)
 
 
 def _fetch_profile(line_user_id: int) -> bool:
@@ -79,23 +64,20 @@ def _fetch_profile(line_user_id: int) -> bool:
 def send_read_receipt(message_id: int) -> bool:
     """Mark the person's messages read in LINE (既読), up to this one. The
     token is used once: it is cleared whatever LINE answers."""
-    with scope_of(LineMessage, message_id):
-        token, channel_id = (
-            LineMessage.objects.filter(pk=message_id)
-            .values_list("mark_as_read_token", "line_user__channel")
-            .first()
-        ) or ("", None)
-        if not token:
-            return False
-        LineMessage.objects.filter(pk=message_id).update(mark_as_read_token="")
-        channel = (
-            LineChannel.objects.filter(pk=channel_id).first() if channel_id else None
-        )
-        try:
-            messaging.mark_as_read(token=token, channel=channel)
-        except messaging.LineApiError:
-            return False
-        return True
+    token, channel_id = (
+        LineMessage.objects.filter(pk=message_id)
+        .values_list("mark_as_read_token", "line_user__channel")
+        .first()
+    ) or ("", None)
+    if not token:
+        return False
+    LineMessage.objects.filter(pk=message_id).update(mark_as_read_token="")
+    channel = LineChannel.objects.filter(pk=channel_id).first() if channel_id else None
+    try:
+        messaging.mark_as_read(token=token, channel=channel)
+    except messaging.LineApiError:
+        return False
+    return True
 
 
 @task()
@@ -106,8 +88,5 @@ def send_auto_replies(trigger_id: int) -> int:
     Returns how many went out."""
     from .autoreply import line_auto_replies_send
 
-    with (
-        scope_of(LineMessage, trigger_id),
-        audit_context(path="task line automatic reply"),
-    ):
+    with audit_context(path="task line automatic reply"):
         return line_auto_replies_send(trigger_id=trigger_id)

@@ -22,13 +22,12 @@ logger = logging.getLogger(__name__)
 def download_line_content(media_id: int) -> str | None:
     """Download the content of one image, video, voice or file message from
     LINE into the private storage (consultations.line.services)."""
-    from .outbound_tasks import scope_of
     from .services import line_media_download
 
     try:
-        # In the scope of the message's organisation, with its account's token.
-        with scope_of(LineMedia, media_id):
-            return line_media_download(media_id=media_id)
+        # In the scope of the message's organisation (run_in_scope), with its
+        # account's token.
+        return line_media_download(media_id=media_id)
     except Exception as exc:
         logger.error(
             "LINE content #%s not downloaded: %s", media_id, type(exc).__name__

@@ -76,7 +76,14 @@ def test_the_stand_in_takes_each_active_accounts_token(client, person):  # noqa:
 @pytest.mark.django_db
 def test_the_demo_has_an_account_and_talks_on_it():
     call_command("seed_demo", stdout=io.StringIO())
-    (channel,) = LineChannel.objects.all()
+    # one account per organisation (the NPO and the municipal desk); the
+    # demo's conversations are on the NPO's
+    channels = list(LineChannel.objects.order_by("pk"))
+    assert [c.organisation for c in channels] == list(
+        Organisation.objects.order_by("pk")
+    )
+    assert len(channels) == 2
+    channel = channels[0]
     assert channel.organisation == default_organisation()
     assert channel.secret == line_demo.demo_secret(channel.channel_id)
     assert channel.access_token == line_demo.demo_access_token(channel.channel_id)
