@@ -597,6 +597,31 @@ def measure_before_after(args) -> dict:
         "before": Gunicorn(before_url, args.port + 1, args.workers, root=old_root),
         "after": Gunicorn(after_url, args.port + 2, args.workers),
     }
+    if args.app_role:
+        # The same code as the app's own role (not a superuser), for which
+        # the row-level security policies apply, as in production.
+        name = urllib.parse.urlparse(after_url).path.lstrip("/")
+        role = args.app_role
+        subprocess.run(
+            [
+                "psql",
+                *_pg(args.database_url),
+                "-qc",
+                f"DO $$ BEGIN CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS;"
+                " EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
+                f" GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA"
+                f" public TO {role}; GRANT USAGE, SELECT ON ALL SEQUENCES IN"
+                f" SCHEMA public TO {role}",
+                name,
+            ],
+            check=True,
+        )
+        parsed = urllib.parse.urlparse(after_url)
+        host = parsed.hostname or "127.0.0.1"
+        role_url = urllib.parse.urlunparse(
+            parsed._replace(netloc=f"{role}@{host}:{parsed.port or 5432}")
+        )
+        servers["rls"] = Gunicorn(role_url, args.port + 3, args.workers)
     try:
         http = {k: Http(s.port) for k, s in servers.items()}
         roles = sorted({p.role for p in pages})
@@ -610,7 +635,7 @@ def measure_before_after(args) -> dict:
                 for _ in range(args.warmup):
                     http[k].timed_get(page.path, cookies[k][page.role])
         for round_ in range(args.seq):
-            order = ("before", "after") if round_ % 2 == 0 else ("after", "before")
+            order = list(servers) if round_ % 2 == 0 else list(servers)[::-1]
             for page in pages:
                 for k in order:
                     _status, ms = http[k].timed_get(page.path, cookies[k][page.role])
@@ -630,6 +655,10 @@ def measure_before_after(args) -> dict:
             "n": len(a),
         }
         row["ratio"] = row["after_p50"] / row["before_p50"]
+        if "rls" in servers:
+            r = times[("rls", page.path)]
+            row["rls_p50"] = percentile(r, 50)
+            row["rls_ratio"] = row["rls_p50"] / row["before_p50"]
         rows.append(row)
         print(
             f"  {page.name:<45} before {row['before_p50']:6.1f} after "
@@ -637,7 +666,12 @@ def measure_before_after(args) -> dict:
             flush=True,
         )
     rev = old_root.name.rsplit("-", 1)[1]
-    return {"rev": rev, "pages": rows, "counts": info["counts"]}
+    return {
+        "rev": rev,
+        "pages": rows,
+        "counts": info["counts"],
+        "app_role": args.app_role or "",
+    }
 
 
 # CHILD MEASUREMENTS (run as bench/run.py --measure NAME)
@@ -1360,14 +1394,33 @@ def write_markdown(path: Path, results: dict) -> None:
             f"{before.get('load', '?')}). The list pages must stay within 10% "
             f"(issue 18): worst ×{worst['ratio']:.2f} ({worst['name']}).",
             "",
+        ]
+        role = before.get("app_role")
+        if role:
+            lines += [
+                f"A third gunicorn serves this code as `{role}`, a role that is "
+                "not a superuser, so that PostgreSQL's row-level security "
+                "policies apply as in production (the other two connect as "
+                "`postgres`, which they do not bind): its column is “after, "
+                "RLS”.",
+                "",
+            ]
+        lines += [
             "| page | before p50 | after p50 | after / before "
-            "| before p95 | after p95 |",
-            "|---|---:|---:|---:|---:|---:|",
+            + ("| after, RLS p50 | RLS / before " if role else "")
+            + "| before p95 | after p95 |",
+            "|---|---:|---:|---:|" + ("---:|---:|" if role else "") + "---:|---:|",
         ]
         for r in before["pages"]:
+            rls = (
+                f"| {r['rls_p50']:.1f} ms | ×{r['rls_ratio']:.2f} "
+                f"{mark(r['rls_ratio'] <= 1.10)} "
+                if "rls_p50" in r
+                else ""
+            )
             lines.append(
                 f"| {r['name']} | {r['before_p50']:.1f} ms | {r['after_p50']:.1f} ms "
-                f"| ×{r['ratio']:.2f} {mark(r['ratio'] <= 1.10)} | "
+                f"| ×{r['ratio']:.2f} {mark(r['ratio'] <= 1.10)} {rls}| "
                 f"{r['before_p95']:.1f} ms | {r['after_p95']:.1f} ms |"
             )
     desk = ROOT / "bench" / "desk.md"
@@ -1456,6 +1509,12 @@ def main() -> None:
         help="Comma-separated parts to run: pages, report, pdf, import, safety.",
     )
     parser.add_argument("--seed-args", default="--until 2026-11-20")
+    parser.add_argument(
+        "--app-role",
+        default="",
+        help="With --before: also serve this checkout as this PostgreSQL role "
+        "(made if missing, not a superuser), for which row-level security applies.",
+    )
     parser.add_argument(
         "--before",
         metavar="REV",
@@ -1626,7 +1685,15 @@ def main() -> None:
     if args.before and "before" in parts:
         print(f"Before ({args.before}) and after, side by side:", flush=True)
         child = [PYTHON, __file__, "--measure", "before", "--before", args.before]
-        for option in ("database_url", "port", "workers", "seq", "warmup", "seed_args"):
+        for option in (
+            "database_url",
+            "port",
+            "workers",
+            "seq",
+            "warmup",
+            "seed_args",
+            "app_role",
+        ):
             child += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
         if args.fiscal_year:
             child += ["--fiscal-year", str(args.fiscal_year)]

@@ -285,13 +285,19 @@ class Consultation(Scoped):
             ),
         ]
         indexes = [
-            models.Index(fields=["client", "started_at"], name="consult_client_time"),
+            # Both also hold the organisation, which every scoped query asks
+            # for (accounts.scoping): without it an index-only scan became
+            # one visit of the table per row (docs/benchmarks.md, issue 18).
+            models.Index(
+                fields=["client", "started_at", "organisation"],
+                name="consult_client_time_org",
+            ),
             # Ranges of time (lists, the annual report, the worklist's "no
             # contact since") read the client, channel and new flag from the
             # index itself, without visiting the table.
             models.Index(
-                fields=["started_at", "client", "channel", "is_new"],
-                name="consult_time_cover",
+                fields=["started_at", "client", "channel", "is_new", "organisation"],
+                name="consult_time_cover_org",
             ),
             models.Index(fields=["channel", "started_at"], name="consult_channel_time"),
             models.Index(
