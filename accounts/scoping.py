@@ -329,7 +329,11 @@ def organisation_for_new_record(instance) -> int:
     else:
         ids = list(Organisation.objects.values_list("pk", flat=True)[:2])
         if not ids:
-            ids = [Organisation.objects.create(name=DEFAULT_ORGANISATION_NAME).pk]
+            # get_or_create: two first records at once (two LINE deliveries
+            # on a fresh install) make one organisation, not an error.
+            ids = [
+                Organisation.objects.get_or_create(name=DEFAULT_ORGANISATION_NAME)[0].pk
+            ]
     if len(ids) != 1:
         raise ValidationError(
             _("Choose the organisation this record belongs to."),

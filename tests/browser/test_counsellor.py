@@ -114,6 +114,7 @@ def test_the_consultation_form_walks_in_reading_order_with_tab(page, counsellor)
         "is_new=on",
         *topics,
         "summary",
+        "programme",  # by the rules unless chosen (issue 18)
         "next-kind",
         "next-due_date",
         "next-owner",

@@ -32,7 +32,12 @@ MENUS = {
     ],
     Role.CITY_STAFF: ["reports:annual", "reports:index"],
 }
-ADMIN_ONLY = ["admin:accounts_auditentry_changelist", "admin:index", "line:status"]
+ADMIN_ONLY = [
+    "admin:accounts_auditentry_changelist",
+    "admin:index",
+    "line:status",
+    "reports:data_quality",
+]
 
 
 def expected_menu(role: str) -> list[str]:
