@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.scoping import Scoped
+from reports.fields import programme_field
 
 from .search import normalise
 
@@ -227,15 +228,7 @@ class Consultation(Scoped):
     the counsellor for an anonymous contact; services keep it right."""
 
     organisation_from = "client"
-    programme = models.ForeignKey(
-        "reports.Programme",
-        verbose_name=_("programme"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text=_("The programme this was done under (事業)."),
-    )
+    programme = programme_field()
 
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     started_at = models.DateTimeField(_("date and time"))
@@ -347,15 +340,7 @@ class SupportAction(Scoped):
     an agency (同行支援), a referral, or other support."""
 
     organisation_from = "client"
-    programme = models.ForeignKey(
-        "reports.Programme",
-        verbose_name=_("programme"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text=_("The programme this was done under (事業)."),
-    )
+    programme = programme_field()
 
     class Kind(models.TextChoices):
         INTERVIEW = "interview", _("Interview")

@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import Scoped, ScopedManager
+from reports.fields import programme_field
 
 MAX_HEAD_COUNT = 1000
 
@@ -204,15 +205,7 @@ class Session(Scoped):
     several days; it is still one session."""
 
     organisation_from = "group"
-    programme = models.ForeignKey(
-        "reports.Programme",
-        verbose_name=_("programme"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text=_("The programme this was done under (事業)."),
-    )
+    programme = programme_field()
 
     group = models.ForeignKey(
         Group,

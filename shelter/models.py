@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.scoping import Scoped, ScopedManager, ScopedQuerySet
+from reports.fields import programme_field
 
 # FACILITIES AND ROOMS (master data, in the Django admin)
 # ------------------------------------------------------------------------------
@@ -180,15 +181,7 @@ class Stay(Scoped):
     day rest on one date (0 nights)."""
 
     organisation_from = "client"
-    programme = models.ForeignKey(
-        "reports.Programme",
-        verbose_name=_("programme"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text=_("The programme this was done under (事業)."),
-    )
+    programme = programme_field()
 
     class Kind(models.TextChoices):
         OVERNIGHT = "overnight", _("Overnight stay")
@@ -461,15 +454,7 @@ class SalonVisit(Scoped):
     """One day at a salon: how many people came, optionally naming clients."""
 
     organisation_from = "facility"
-    programme = models.ForeignKey(
-        "reports.Programme",
-        verbose_name=_("programme"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text=_("The programme this was done under (事業)."),
-    )
+    programme = programme_field()
 
     MAX_VISITORS = 500
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.scoping import Scoped, ScopedManager
+from reports.fields import programme_field
 
 from .satisfaction import Satisfaction
 
@@ -23,15 +24,7 @@ SATISFIED_FROM = 4  # a response of 4 or 5 counts as satisfied
 
 
 class Event(Scoped):
-    programme = models.ForeignKey(
-        "reports.Programme",
-        verbose_name=_("programme"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text=_("The programme this was done under (事業)."),
-    )
+    programme = programme_field()
 
     class Kind(models.TextChoices):
         TRAINING = "training", pgettext_lazy("event kind", "Training session")

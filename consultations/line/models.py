@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.scoping import Scoped, ScopedManager
+from reports.fields import programme_field
 
 from . import secrets
 
@@ -170,15 +171,7 @@ class LineChat(Scoped):
     consultation record (consultations.line.chats.chat_end)."""
 
     organisation_from = "line_user"
-    programme = models.ForeignKey(
-        "reports.Programme",
-        verbose_name=_("programme"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text=_("The programme this was done under (事業)."),
-    )
+    programme = programme_field()
 
     class Status(models.TextChoices):
         WAITING = "waiting", _("Waiting")  # 待機中
