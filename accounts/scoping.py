@@ -100,8 +100,14 @@ def activate(scope: Scope | None):
 
 
 def for_user(user) -> Scope:
+    """A user's scope: the ids of her organisations when they were loaded
+    with her (``accounts.backends``: every signed-in request), else her
+    memberships, read by the database in each query."""
     if user is None or not getattr(user, "is_authenticated", False):
         return NOTHING
+    ids = getattr(user, "_ibasho_org_ids", None)
+    if ids is not None:
+        return Scope(org_ids=frozenset(ids))
     return Scope(user_id=user.pk)
 
 
@@ -404,8 +410,18 @@ class ScopeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        with activate(NOTHING):
+        # The ORM sees nothing until the view's scope is known; the
+        # connection's settings are written once, for the view
+        # (process_view), and put back at the end: the middleware before the
+        # view reads no table under a policy (sessions, users, devices), so
+        # writing "nothing" for them too would be one more round trip to the
+        # database per request.
+        token = _current.set(NOTHING)
+        try:
             return self.get_response(request)
+        finally:
+            _current.reset(token)
+            _write_settings(_current.get())
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         from django.conf import settings
@@ -413,7 +429,11 @@ class ScopeMiddleware:
         if getattr(view_func, "ibasho_own_scope", False):
             return None
         if settings.SESSION_COOKIE_NAME in request.COOKIES:
-            enter(for_user(request.user))
+            scope = for_user(request.user)
+        else:
+            scope = NOTHING
+        _current.set(scope)
+        _write_settings(scope)
         return None
 
 

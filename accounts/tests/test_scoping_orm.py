@@ -66,3 +66,39 @@ def test_the_empty_scope_sees_nothing_and_a_users_follows_her_memberships(
         assert list(Client.objects.all()) == [client_a]
         user.organisations.add(b)  # read by the database in the same query
         assert Client.objects.count() == 2
+
+
+def test_a_signed_in_user_comes_with_her_organisations_in_the_same_query(
+    two, make_user, client, django_assert_num_queries
+):
+    """accounts.backends loads her organisation ids with her, so that the
+    page's queries compare with ids (no membership subquery each); a
+    membership taken away holds from her next request."""
+    from django.contrib.auth import get_user as session_user
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.backends import ModelBackend
+    from consultations.models import Client
+
+    (a, client_a), (b, _client_b) = two["a"], two["b"]
+    user = make_user("counsellor", organisations=[a, b])
+    with django_assert_num_queries(1):
+        loaded = ModelBackend().get_user(user.pk)
+    assert loaded == user
+    assert loaded._ibasho_org_ids == sorted([a.pk, b.pk])
+    assert scoping.for_user(loaded) == scoping.Scope(org_ids=frozenset({a.pk, b.pk}))
+    assert ModelBackend().get_user(10**9) is None
+    assert ModelBackend().get_user("not an id") is None
+    make_user("counsellor", username="nobody").organisations.clear()
+    alone = ModelBackend().get_user(type(user).objects.get(username="nobody").pk)
+    assert alone._ibasho_org_ids == []
+
+    client.force_login(user)
+    request = type("R", (), {"session": client.session})()
+    assert session_user(request)._ibasho_org_ids == sorted([a.pk, b.pk])
+    user.organisations.remove(b)
+    with scoping.activate(scoping.for_user(session_user(request))):
+        with CaptureQueriesContext(connection) as ctx:
+            assert list(Client.objects.all()) == [client_a]
+    assert "accounts_user_organisations" not in ctx.captured_queries[-1]["sql"]

@@ -94,7 +94,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses locked-out logins before the password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, loading the user's organisations with her (accounts.backends).
+    "accounts.backends.ModelBackend",
 ]
 # Lockout after repeated failed logins (django-axes): per username and IP, so a
 # stranger cannot lock a colleague out from elsewhere. Unknown usernames count
