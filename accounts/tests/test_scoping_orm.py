@@ -98,7 +98,9 @@ def test_a_signed_in_user_comes_with_her_organisations_in_the_same_query(
     request = type("R", (), {"session": client.session})()
     assert session_user(request)._ibasho_org_ids == sorted([a.pk, b.pk])
     user.organisations.remove(b)
-    with scoping.activate(scoping.for_user(session_user(request))):
-        with CaptureQueriesContext(connection) as ctx:
-            assert list(Client.objects.all()) == [client_a]
+    with (
+        scoping.activate(scoping.for_user(session_user(request))),
+        CaptureQueriesContext(connection) as ctx,
+    ):
+        assert list(Client.objects.all()) == [client_a]
     assert "accounts_user_organisations" not in ctx.captured_queries[-1]["sql"]
