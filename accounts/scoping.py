@@ -43,6 +43,7 @@ from django.db import DatabaseError, connection, models
 from django.db.backends.signals import connection_created
 from django.db.models import Q
 from django.db.models.signals import pre_save
+from django.db.models.lookups import In
 from django.db.models.sql.where import AND
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
@@ -194,7 +195,15 @@ def _scoped(qs: models.QuerySet) -> models.QuerySet:
         where.children = [
             c for c in where.children if not getattr(c, "_ibasho_scope_node", False)
         ]
-    query.add_q(scope.q(qs.model.scope_path))
+    if scope.org_ids is not None and qs.model.scope_path == "organisation":
+        # The common case, built directly: the organisation column of the
+        # query's own table IN the ids (what add_q makes of the Q, at a
+        # fraction of its cost; this runs for every query of every page).
+        field = qs.model._meta.get_field("organisation")
+        lookup = In(field.get_col(query.get_initial_alias()), sorted(scope.org_ids))
+        query.where.add(lookup, AND)
+    else:
+        query.add_q(scope.q(qs.model.scope_path))
     # The condition just added is the last child (appended, or the new
     # right-hand side when the where had to be wrapped).
     query.where.children[-1]._ibasho_scope_node = True
