@@ -42,8 +42,8 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, models
 from django.db.backends.signals import connection_created
 from django.db.models import Q
-from django.db.models.signals import pre_save
 from django.db.models.lookups import In
+from django.db.models.signals import pre_save
 from django.db.models.sql.where import AND
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
