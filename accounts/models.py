@@ -94,6 +94,16 @@ class User(AbstractUser):
         ),
     )
 
+    # WCAG 2.1.4: single-key shortcuts can be turned off.
+    keyboard_shortcuts = models.BooleanField(
+        _("single-key shortcuts"),
+        default=True,
+        help_text=_(
+            "On the consultation form, the keys 1 to 6 pick the channel while "
+            "a channel button has the focus."
+        ),
+    )
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

@@ -10,4 +10,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("otp/", views.otp_view, name="otp"),
+    path("settings/", views.preferences, name="preferences"),
 ]

@@ -54,6 +54,7 @@ MATRIX = {
     "accounts:login": row(200, 302, 302, 302, 302, 302),  # signed in: sent home
     "accounts:logout": row(LOGIN, 405, 405, 405, 405, 405),  # POST only
     "accounts:password_change": EVERYONE,
+    "accounts:preferences": EVERYONE,
     "accounts:otp": EVERYONE,
     "set_language": row(LOGIN, 302, 302, 302, 302, 302),  # acts on POST
     "admin-login": row(LOGIN, 403, 403, 403, 403, 403),  # one login page

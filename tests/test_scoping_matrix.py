@@ -37,6 +37,7 @@ SCOPE = {
     "accounts:login": NONE,
     "accounts:logout": NONE,
     "accounts:password_change": NONE,
+    "accounts:preferences": NONE,
     "accounts:otp": NONE,
     "set_language": NONE,
     "admin-login": NONE,

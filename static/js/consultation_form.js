@@ -1,5 +1,6 @@
 // Consultation entry: client picker, the "new" box only for anonymous
-// contacts, and keyboard shortcuts (1-6 pick a channel when not typing,
+// contacts, and keyboard shortcuts (1-6 pick a channel while a channel
+// button has the focus, unless the user turned them off;
 // Ctrl+Enter saves, Ctrl+Shift+Enter saves and opens a new form).
 (function () {
   "use strict";
@@ -11,6 +12,8 @@
   var status = document.getElementById("client-status");
   var known = {};
   var timer = null;
+  var channels = form.querySelector("fieldset.channels");
+  var shortcuts = form.dataset.shortcuts !== "off";
 
   function syncStatus() {
     var match = known[code.value.trim().toUpperCase()];
@@ -67,9 +70,11 @@
       form.querySelector("button[name=" + name + "]").click();
       return;
     }
-    var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName) &&
-      document.activeElement.type !== "radio" && document.activeElement.type !== "checkbox";
-    if (!typing && !e.ctrlKey && !e.altKey && !e.metaKey && /^[1-6]$/.test(e.key)) {
+    // 1-6 pick a channel only while a channel button has the focus (a
+    // digit typed anywhere else is the user's), and not at all when she
+    // turned single-key shortcuts off (WCAG 2.1.4).
+    var inChannels = channels && channels.contains(document.activeElement);
+    if (shortcuts && inChannels && !e.ctrlKey && !e.altKey && !e.metaKey && /^[1-6]$/.test(e.key)) {
       var radios = form.querySelectorAll("[name=channel]");
       var radio = radios[parseInt(e.key, 10) - 1];
       if (radio) { radio.checked = true; radio.focus(); e.preventDefault(); }

@@ -213,3 +213,37 @@ def test_errors_are_shown_in_japanese_and_focus_goes_to_the_first_one(page, coun
     page.keyboard.press("1")
     expect(page.get_by_role("radio", name="LINE")).to_be_checked()
     assert Consultation.objects.count() == 0
+
+
+def test_keys_1_to_6_pick_a_channel_only_from_the_channel_buttons_and_can_be_off(
+    page, counsellor
+):
+    """WCAG 2.1.4: a digit typed with the focus on a topic box is not a
+    channel; with single-key shortcuts off (her settings page) no digit is."""
+    open_path(page, url_of(NEW_FORM))
+    phone = page.get_by_role("radio", name="電話")
+    face = page.get_by_role("radio", name="対面")
+    page.keyboard.press("2")  # the focus starts on the channel buttons
+    expect(phone).to_be_checked()
+
+    topic = page.locator("[name=topics]").first
+    topic.focus()
+    page.keyboard.press("3")
+    expect(phone).to_be_checked()
+    expect(face).not_to_be_checked()
+    expect(topic).to_be_focused()
+
+    open_path(page, url_of("accounts:preferences"))
+    box = page.get_by_label("1文字のショートカット")
+    expect(box).to_be_checked()
+    box.uncheck()
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".message.success")).to_be_visible()
+    counsellor.refresh_from_db()
+    assert counsellor.keyboard_shortcuts is False
+
+    open_path(page, url_of(NEW_FORM))
+    expect(page.locator(".channels kbd")).to_have_count(0)
+    page.get_by_role("radio", name="LINE").focus()
+    page.keyboard.press("3")
+    expect(face).not_to_be_checked()
