@@ -137,3 +137,29 @@ def days(start: date, end: date):
     """Every day from start to end inclusive."""
     for offset in range((end - start).days + 1):
         yield start + timedelta(days=offset)
+
+
+# DATES ON SCREEN
+# ------------------------------------------------------------------------------
+# The one rule for a date in a list or on a page (issue 21): within the
+# current year 「12月1日(月)」, otherwise 「2022年3月26日」; a time as 14:05.
+# Reports and letters use wareki (to_wareki); data attributes and exports
+# use ISO 8601. In English: "Mon 1 Dec" and "26 Mar 2022".
+
+WEEKDAYS_JA = "月火水木金土日"
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS_EN = (
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+)  # fmt: skip
+
+
+def screen_date(day: date, today: date, *, japanese: bool = True) -> str:
+    """``day`` as lists show it, seen on ``today``."""
+    if japanese:
+        if day.year == today.year:
+            return f"{day.month}月{day.day}日({WEEKDAYS_JA[day.weekday()]})"
+        return f"{day.year}年{day.month}月{day.day}日"
+    if day.year == today.year:
+        return f"{WEEKDAYS_EN[day.weekday()]} {day.day} {MONTHS_EN[day.month - 1]}"
+    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"

@@ -180,6 +180,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
             ],
+            # |jdate and |jdatetime in every template: dates on screen
+            # follow one rule (jpdates.screen_date).
+            "builtins": ["accounts.templatetags.dates"],
         },
     },
 ]
