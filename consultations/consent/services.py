@@ -17,6 +17,11 @@ from ..services import support_action_create
 from .models import Consent, Referral, categories_of
 
 
+def _refused(field: str, message: str, code: str) -> ValidationError:
+    """A refusal on one field of the form, with its code."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 @transaction.atomic
 def consent_record(
     *,
@@ -38,9 +43,8 @@ def consent_record(
         recorded_by=by,
     )
     if valid_from and valid_to and valid_to < valid_from:
-        raise ValidationError(
-            {"valid_to": _("The end date cannot be before the start date.")},
-            code="period",
+        raise _refused(
+            "valid_to", _("The end date cannot be before the start date."), "period"
         )
     consent.full_clean()
     consent.save()
@@ -71,59 +75,45 @@ def _check_consent(
     """Why this consent does not allow the referral (a ValidationError), or
     nothing when it does."""
     if consent.client_id != client.pk:
-        raise ValidationError(
-            {"consent": _("This consent is another client's.")}, code="other_client"
+        raise _refused(
+            "consent", _("This consent is another client's."), "other_client"
         )
     if consent.agency_id != agency.pk:
-        raise ValidationError(
-            {
-                "consent": _(
-                    "This consent is for another agency (%(agency)s), not for "
-                    "%(chosen)s."
-                )
-                % {"agency": consent.agency.name, "chosen": agency.name}
-            },
-            code="other_agency",
+        raise _refused(
+            "consent",
+            _("This consent is for another agency (%(agency)s), not for %(chosen)s.")
+            % {"agency": consent.agency.name, "chosen": agency.name},
+            "other_agency",
         )
     state = consent.state_on(day)
     if state == Consent.State.WITHDRAWN:
-        raise ValidationError(
-            {
-                "consent": _("This consent was withdrawn on %(date)s.")
-                % {"date": f"{timezone.localdate(consent.withdrawn_at):%Y-%m-%d}"}
-            },
-            code="withdrawn",
+        raise _refused(
+            "consent",
+            _("This consent was withdrawn on %(date)s.")
+            % {"date": f"{timezone.localdate(consent.withdrawn_at):%Y-%m-%d}"},
+            "withdrawn",
         )
     if state == Consent.State.EXPIRED:
-        raise ValidationError(
-            {
-                "consent": _(
-                    "This consent expired on %(date)s, before the referral's date."
-                )
-                % {"date": f"{consent.valid_to:%Y-%m-%d}"}
-            },
-            code="expired",
+        raise _refused(
+            "consent",
+            _("This consent expired on %(date)s, before the referral's date.")
+            % {"date": f"{consent.valid_to:%Y-%m-%d}"},
+            "expired",
         )
     if state == Consent.State.NOT_YET:
-        raise ValidationError(
-            {
-                "consent": _(
-                    "This consent is valid only from %(date)s, after the "
-                    "referral's date."
-                )
-                % {"date": f"{consent.valid_from:%Y-%m-%d}"}
-            },
-            code="not_yet",
+        raise _refused(
+            "consent",
+            _("This consent is valid only from %(date)s, after the referral's date.")
+            % {"date": f"{consent.valid_from:%Y-%m-%d}"},
+            "not_yet",
         )
     uncovered = categories & ~consent.categories
     if uncovered:
         names = "、".join(str(c.label) for c in categories_of(uncovered))
-        raise ValidationError(
-            {
-                "categories": _("The consent does not cover: %(categories)s.")
-                % {"categories": names}
-            },
-            code="not_covered",
+        raise _refused(
+            "categories",
+            _("The consent does not cover: %(categories)s.") % {"categories": names},
+            "not_covered",
         )
 
 
@@ -151,9 +141,7 @@ def referral_create(
     reports count those), in the same transaction."""
     override_reason = (override_reason or "").strip()
     if date and date > timezone.localdate():
-        raise ValidationError(
-            {"date": _("A referral cannot be dated in the future.")}, code="future"
-        )
+        raise _refused("date", _("A referral cannot be dated in the future."), "future")
     if consent is not None:
         if override_reason:
             raise ValidationError(
@@ -172,15 +160,14 @@ def referral_create(
             consent, client=client, agency=agency, day=date, categories=categories
         )
     elif not override_reason:
-        raise ValidationError(
-            {
-                "consent": _(
-                    "There is no consent for this. Record the client's consent "
-                    "first, or, in an emergency, give the reason for going ahead "
-                    "without it."
-                )
-            },
-            code="no_consent",
+        raise _refused(
+            "consent",
+            _(
+                "There is no consent for this. Record the client's consent "
+                "first, or, in an emergency, give the reason for going ahead "
+                "without it."
+            ),
+            "no_consent",
         )
     action = support_action_create(
         by=by,
@@ -252,9 +239,7 @@ def referral_record_outcome(
         )
     outcome = (outcome or "").strip()
     if not outcome or outcome_date is None:
-        raise ValidationError(
-            {"outcome": _("Write the outcome and its date.")}, code="required"
-        )
+        raise _refused("outcome", _("Write the outcome and its date."), "required")
     referral.outcome = outcome
     referral.outcome_date = outcome_date
     referral.full_clean()
