@@ -56,7 +56,9 @@ def consent_record(
 def consent_withdraw(*, by, consent: Consent) -> Consent:
     """The client withdraws her consent: from now on no referral relies on it."""
     consent = (
-        Consent.objects.select_for_update().select_related("client").get(pk=consent.pk)
+        Consent.objects.select_for_update(of=("self",))
+        .select_related("client")
+        .get(pk=consent.pk)
     )
     if consent.withdrawn_at is not None:
         raise ValidationError(

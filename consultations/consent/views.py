@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -153,8 +154,6 @@ class ReferralAnswerView(CounsellorMixin, View):
 
 class ReferralOutcomeView(CounsellorMixin, View):
     def post(self, request, pk):
-        from django import forms
-
         referral = _referral(pk)
         field = forms.DateField()
         try:
