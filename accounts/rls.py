@@ -58,6 +58,8 @@ OWN_ORGANISATION = (
     "consultations_linechat",
     "consultations_linemessage",
     "consultations_cannedreply",
+    "consultations_consent",
+    "consultations_referral",
     "shelter_facility",
     "shelter_stay",
     "shelter_unmetrequest",

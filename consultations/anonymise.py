@@ -64,7 +64,14 @@ def _wipe_line_media(client: Client) -> None:
     line_media_wipe(client)
 
 
+def _wipe_consent(client: Client) -> None:
+    from .consent.services import wipe_texts
+
+    wipe_texts(client)
+
+
 register(_wipe_consultations)
+register(_wipe_consent)
 register(_wipe_line)
 register(_wipe_line_media)
 

@@ -1,6 +1,7 @@
 """Fictional demo clients (names are invented, phone numbers use the 070-0000
 range that is never assigned)."""
 
+from .consent.demo import seed_consent
 from .models import Client
 from .services import client_create
 
@@ -232,7 +233,10 @@ def seed_casework(ctx) -> str:
     line_only = open_clients[7]
     line_only.line_only = True
     line_only.save(update_fields=["line_only"])
-    return "14 recent consultations, 8 next steps, 4 urgent cases, 2 flagged"
+    consent = seed_consent(ctx, open_clients[:5])
+    return (
+        f"14 recent consultations, 8 next steps, 4 urgent cases, 2 flagged; {consent}"
+    )
 
 
 # THE SECOND ORGANISATION (a municipal desk of another city)

@@ -321,6 +321,42 @@ class SupportActionForm(forms.ModelForm):
             if user is not None:
                 self.fields["staff"].initial = user.pk
 
+    def clean(self):
+        """A referral to a partner agency needs the client's consent: it is
+        made on the referral form (consultations.consent), which checks it and
+        records the support action itself. Here a new one is refused, and so
+        is turning an action into one; an existing referral (recorded before
+        consent was kept, or by the referral form) keeps its kind and agency."""
+        data = super().clean()
+        kind, agency = data.get("kind"), data.get("partner_agency")
+        instance = self.instance
+        was = (instance.kind, instance.partner_agency_id) if instance.pk else None
+        if (
+            kind == SupportAction.Kind.REFERRAL
+            and agency is not None
+            and was != (kind, agency.pk)
+        ):
+            raise forms.ValidationError(
+                _(
+                    "A referral to a partner agency needs the client's consent: "
+                    "record it with “Refer or provide information” on the "
+                    "client's page."
+                ),
+                code="referral_needs_consent",
+            )
+        if instance.pk and was != (kind, getattr(agency, "pk", None)):
+            from .consent.models import Referral
+
+            if Referral.objects.filter(support_action=instance).exists():
+                raise forms.ValidationError(
+                    _(
+                        "This support action belongs to a referral: its kind "
+                        "and agency cannot be changed here."
+                    ),
+                    code="referral_action",
+                )
+        return data
+
 
 class CloseClientForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -573,8 +573,9 @@ class FollowUp(Scoped):
         return self.client.code
 
 
-# LINE intake lives in its own package; importing it here registers its models
-# with this app.
+# LINE intake, and consent and referrals (issue 19), live in their own
+# packages; importing them here registers their models with this app.
+from .consent.models import Consent, Referral  # noqa: E402, F401
 from .line.models import (  # noqa: E402, F401
     CannedReply,
     LineAutoReply,

@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from . import views
 
@@ -79,4 +79,5 @@ urlpatterns = [
         views.ConsultationDeleteView.as_view(),
         name="consultation_delete",
     ),
+    path("", include("consultations.consent.urls")),  # consent and referrals
 ]

@@ -17,6 +17,7 @@ from accounts.roles import Role, RoleRequiredMixin, has_role
 
 from . import casework, selectors, services, timeline
 from .casework import local_today
+from .consent import selectors as consent_selectors
 from .forms import (
     ClientFilterForm,
     ClientForm,
@@ -105,6 +106,8 @@ class ClientDetailView(CounsellorMixin, AuditedObjectMixin, DetailView):
             follow_up_form=FollowUpForm(user=user, initial={"due_date": local_today()}),
             follow_up_done_form=FollowUpDoneForm(),
             today=local_today(),
+            consents=consent_selectors.consents_of(client),
+            referrals=consent_selectors.referrals_of(client),
         )
         if has_role(user, Role.ADMIN):
             context["reassign_form"] = ReassignForm(
@@ -308,6 +311,8 @@ class TeamWorklistView(RoleRequiredMixin, TemplateView):
         context["worklist"] = casework.worklist(user=None)
         context["flag_clearances"] = selectors.flag_clearances_recent()
         context["flag_clearance_days"] = selectors.FLAG_CLEARANCE_DAYS
+        context["overrides"] = consent_selectors.overrides_recent()
+        context["override_days"] = consent_selectors.OVERRIDE_DAYS
         context["reassign_form"] = ReassignForm()
         return context
 

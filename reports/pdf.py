@@ -36,10 +36,20 @@ def _font_only_fetcher():
     return FontOnlyFetcher(allowed_protocols=("file",))
 
 
-def to_pdf(data: dict) -> bytes:
+def html_to_pdf(html: str) -> bytes:
+    """A PDF of a page that loads nothing but the embedded font (its
+    template's @font-face names ``font_url``: see ``font_context``)."""
     from weasyprint import HTML  # imported here: it loads pango on import
 
-    html = render_html(data)
     return HTML(
         string=html, base_url=FONT_DIR.as_uri() + "/", url_fetcher=_font_only_fetcher()
     ).write_pdf()
+
+
+def font_context() -> dict:
+    """What a print template needs for the embedded font."""
+    return {"font_url": FONT_FILE.as_uri(), "font_family": FONT_FAMILY}
+
+
+def to_pdf(data: dict) -> bytes:
+    return html_to_pdf(render_html(data))

@@ -27,11 +27,13 @@ from accounts.roles import Role
 from consultations import services
 from consultations.models import (
     Client,
+    Consent,
     Consultation,
     FollowUp,
     LineMedia,
     LineMessage,
     PartnerAgency,
+    Referral,
     SupportAction,
     Topic,
 )
@@ -53,7 +55,7 @@ from shelter.tests.factories import (
 )
 from tests.factories import ClientFactory
 from tests.test_role_matrix import MATRIX
-from tests.urlworld import line_media_downloaded, url_for
+from tests.urlworld import consent_and_referral, line_media_downloaded, url_for
 from training.models import Speaker, SurveyResponse
 from training.tests.factories import EventFactory
 
@@ -65,6 +67,8 @@ SKIP = {"admin:index", "admin-login", "healthz", "accounts:login", "set_language
 # A download, not a page: django-import-export reads the rows in chunks of 100
 # (two queries a chunk) so that a large export does not sit in memory at once.
 SKIP.add("consultations:consultation_export")
+# A PDF download (WeasyPrint), of one referral: no list in it.
+SKIP.add("consultations:referral_letter")
 # Who opens a page: the first role (admin last) that gets 200 there.
 ROLE_ORDER = (
     Role.COUNSELLOR,
@@ -136,7 +140,10 @@ def build_world(users) -> dict:
         funder=users[Role.CITY_STAFF].funder,
     )
     line_user = LineUserFactory(client=person)
+    consent, referral = consent_and_referral(counsellor, person)
     return {
+        "consent": consent,
+        "referral": referral,
         "users": users,
         "programme": programme,
         "target": Target.objects.create(
@@ -220,6 +227,33 @@ def grow(world, n: int) -> None:
             client=person if i % 2 else others[i // 2], partner_agency=agency,
         )
         for i in range(2 * n)
+    )  # fmt: skip
+    # Consents of the world's client (its page, the referral form) and
+    # referrals: half relying on one, half emergency overrides (the team
+    # worklist), each with its support action.
+    consents = Consent.objects.bulk_create(
+        Consent(
+            client=person, agency=agency, categories=1 + i % 127,
+            valid_from=D(2021, 4, 1), valid_to=D(2022, 3, 31), method="written",
+            recorded_by=counsellor,
+        )
+        for i in range(n)
+    )  # fmt: skip
+    actions = SupportAction.objects.bulk_create(
+        SupportAction(
+            kind="referral", date=D(2021, 10, 1), staff=counsellor, client=person,
+            partner_agency=agency,
+        )
+        for _ in range(2 * n)
+    )  # fmt: skip
+    Referral.objects.bulk_create(
+        Referral(
+            client=person, agency=agency, kind="referral", date=D(2021, 10, 1),
+            categories=1, consent=consents[i // 2] if i % 2 else None,
+            override_reason="" if i % 2 else "緊急", staff=counsellor,
+            support_action=action,
+        )
+        for i, action in enumerate(actions)
     )  # fmt: skip
     FollowUp.objects.bulk_create(
         FollowUp(
@@ -382,6 +416,8 @@ def test_the_pages_include_every_list_and_detail_page():
         "consultations:client_detail",
         "consultations:consultation_list",
         "consultations:team_worklist",
+        "consultations:referral_detail",
+        "consultations:referral_create",
         "line:inbox",
         "line:conversation",
         "shelter:calendar",

@@ -80,6 +80,14 @@ MATRIX = {
     "consultations:consultation_export": COUNSELLOR,
     "consultations:consultation_update": COUNSELLOR,
     "consultations:consultation_delete": COUNSELLOR,
+    # consent and referrals (issue 19): counsellors and admins only
+    "consultations:consent_create": COUNSELLOR,
+    "consultations:consent_withdraw": COUNSELLOR_POST,
+    "consultations:referral_create": COUNSELLOR,
+    "consultations:referral_detail": COUNSELLOR,
+    "consultations:referral_answer": COUNSELLOR_POST,
+    "consultations:referral_outcome": COUNSELLOR_POST,
+    "consultations:referral_letter": COUNSELLOR,  # a PDF, audited per download
     # LINE
     "line:webhook": row(405, 405, 405, 405, 405, 405),  # public, POST only
     "line:webhook_no_slash": row(405, 405, 405, 405, 405, 405),  # LINE's Verify

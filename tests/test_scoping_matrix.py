@@ -62,6 +62,13 @@ SCOPE = {
     "consultations:consultation_export": LIST,
     "consultations:consultation_update": RECORD,
     "consultations:consultation_delete": RECORD,
+    "consultations:consent_create": RECORD,
+    "consultations:consent_withdraw": RECORD,
+    "consultations:referral_create": RECORD,
+    "consultations:referral_detail": RECORD,
+    "consultations:referral_answer": RECORD,
+    "consultations:referral_outcome": RECORD,
+    "consultations:referral_letter": RECORD,
     # LINE: the webhook is the LINE accounts' part (one per organisation)
     "line:webhook": NONE,
     "line:webhook_no_slash": NONE,
@@ -190,6 +197,7 @@ def mark_records(world):
         FollowUp,
         LineMessage,
         LineUser,
+        Referral,
         SupportAction,
     )
     from consultations.search import normalise
@@ -210,6 +218,9 @@ def mark_records(world):
     Consultation.objects.filter(client=client).update(summary=f"{MARK}要旨")
     SupportAction.objects.filter(client=client).update(note=f"{MARK}支援")
     FollowUp.objects.filter(client=client).update(note=f"{MARK}予定")
+    Referral.objects.filter(client=client).update(
+        override_reason=f"{MARK}緊急", consent=None
+    )
     LineUser.objects.filter(pk=world["line_user"].pk).update(
         display_name=f"{MARK}ライン"
     )

@@ -57,6 +57,33 @@ def line_media_downloaded(line_user):
     return message
 
 
+def consent_and_referral(counsellor, person):
+    """A consent of ``person`` and a referral relying on it (issue 19)."""
+    from consultations.consent import services as consent_services
+    from consultations.models import PartnerAgency
+
+    agency = PartnerAgency.objects.order_by("pk").first()
+    consent = consent_services.consent_record(
+        by=counsellor,
+        client=person,
+        agency=agency,
+        categories=3,
+        valid_from=dt.date(2021, 9, 1),
+        valid_to=dt.date(2022, 8, 31),
+        method="written",
+    )
+    referral = consent_services.referral_create(
+        by=counsellor,
+        client=person,
+        agency=agency,
+        kind="referral",
+        date=dt.date(2021, 10, 1),
+        categories=1,
+        consent=consent,
+    )
+    return consent, referral
+
+
 def build_world(counsellor, programme_name="事業"):
     """One record of each kind, so that every URL has something to show;
     ``counsellor`` is the staff, owner and uploader of those records."""
@@ -97,6 +124,7 @@ def build_world(counsellor, programme_name="事業"):
         due_date=dt.date(2021, 10, 2),
         owner=counsellor,
     )
+    consent, referral = consent_and_referral(counsellor, person)
     group = GroupFactory()
     session = SessionFactory(group=group)
     series = series_create(
@@ -125,6 +153,8 @@ def build_world(counsellor, programme_name="事業"):
         "consultation": ConsultationFactory(client=person),
         "action": action,
         "step": step,
+        "consent": consent,
+        "referral": referral,
         "line_user": line_user,
         "line_media": line_media_downloaded(line_user),
         "line_chat": LineChat.objects.create(
@@ -163,6 +193,13 @@ def url_for(name, world):
         "consultations:support_action_update": "action",
         "consultations:consultation_update": "consultation",
         "consultations:consultation_delete": "consultation",
+        "consultations:consent_create": "client",
+        "consultations:consent_withdraw": "consent",
+        "consultations:referral_create": "client",
+        "consultations:referral_detail": "referral",
+        "consultations:referral_answer": "referral",
+        "consultations:referral_outcome": "referral",
+        "consultations:referral_letter": "referral",
         "shelter:stay_detail": "stay",
         "shelter:stay_update": "stay",
         "shelter:client_stays": "client",

@@ -158,3 +158,22 @@ def test_each_programmes_report_counts_only_its_records(demo):
     assert reports["city"]["sns"]["chats"] == reports["desk"]["sns"]["chats"] == 0
     totals = {key: r["consultations_total"]["count"] for key, r in reports.items()}
     assert len(set(totals.values())) == 3, totals
+
+
+def test_the_demo_shows_consents_and_referrals_of_every_kind(demo):
+    """Issue 19: consents valid, expired, withdrawn and not yet valid;
+    referrals sent, accepted and declined, with outcomes; one emergency
+    override; each in its client's organisation."""
+    from consultations.models import Consent, Referral
+
+    consents = list(Consent.objects.select_related("client"))
+    assert {c.state for c in consents} == {"valid", "expired", "withdrawn", "not_yet"}
+    referrals = list(Referral.objects.select_related("client", "support_action"))
+    assert {r.status for r in referrals} == {"sent", "accepted", "declined"}
+    assert any(r.has_outcome for r in referrals)
+    assert sum(r.is_override for r in referrals) == 1
+    for record in (*consents, *referrals):
+        assert record.organisation_id == record.client.organisation_id
+    for referral in referrals:
+        assert referral.support_action.kind == "referral"
+        assert referral.support_action.organisation_id == referral.organisation_id

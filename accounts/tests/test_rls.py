@@ -31,8 +31,11 @@ from consultations.line.models import (
 from consultations.models import (
     CannedReply,
     Client,
+    Consent,
     Consultation,
     FollowUp,
+    PartnerAgency,
+    Referral,
     SafetyFlagClearance,
     SupportAction,
     Topic,
@@ -108,6 +111,30 @@ def build_records(org: Organisation, tag: str, user) -> None:
         )
         UrgencyChange.objects.create(
             client=person, old="low", new="high", reason="r", changed_by=user
+        )
+        consent = Consent.objects.create(
+            client=person,
+            # Not scoped (shared); a transactional test has no seeded one.
+            agency=PartnerAgency.objects.get_or_create(
+                name="RLS agency", defaults={"category": "npo"}
+            )[0],
+            categories=1,
+            valid_from=DAY,
+            valid_to=DAY,
+            method="written",
+            recorded_by=user,
+        )
+        Referral.objects.create(
+            client=person,
+            agency=consent.agency,
+            kind="referral",
+            date=DAY,
+            categories=1,
+            consent=consent,
+            staff=user,
+            support_action=SupportAction.objects.create(
+                client=person, kind="referral", date=DAY, staff=user
+            ),
         )
         SafetyFlagClearance.objects.create(
             client=person, flag="line_only", reason="r", cleared_by=user
