@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -174,11 +175,42 @@ class ReferralOutcomeView(CounsellorMixin, View):
         return redirect(referral)
 
 
+def letter_details(client, category) -> list[str]:
+    """What the record holds for one category the letter passes: her name
+    and contact details, the household and children. The other categories
+    (health, housing, money, violence) have no fields of their own: the
+    staff member explains them to the agency."""
+    from .models import InfoCategory
+
+    def line(field: str, value) -> str:
+        return f"{capfirst(client._meta.get_field(field).verbose_name)}: {value}"
+
+    lines = []
+    if category == InfoCategory.NAME_CONTACT:
+        name = client.display_name
+        if client.kana:
+            name = f"{name}（{client.kana}）"
+        lines.append(f"{capfirst(_('name'))}: {name}")
+        lines += [
+            line(f, getattr(client, f))
+            for f in ("phone", "email")
+            if getattr(client, f)
+        ]
+    elif category == InfoCategory.CHILDREN:
+        if client.household_type:
+            lines.append(line("household_type", client.get_household_type_display()))
+        if client.children_count is not None:
+            lines.append(line("children_count", client.children_count))
+    return lines
+
+
 def letter_pdf(referral: Referral) -> bytes:
     """The information letter (情報提供書): the agency, the date in the
     Japanese calendar, the organisation, the staff member, and only the
-    categories of information the referral passes and its consent covers.
-    Nothing else of the client's record is in it."""
+    categories of information the referral passes and its consent covers,
+    with what the record holds for them (``letter_details``). Nothing else of
+    the client's record is in it: her name only when her name and contact
+    details are passed."""
     from reports.pdf import font_context, html_to_pdf
 
     passed = referral.categories
@@ -188,7 +220,10 @@ def letter_pdf(referral: Referral) -> bytes:
         "referral": referral,
         "organisation": referral.organisation,
         "date_wareki": jpdates.to_wareki(referral.date),
-        "categories": categories_of(passed),
+        "categories": [
+            (category, letter_details(referral.client, category))
+            for category in categories_of(passed)
+        ],
         **font_context(),
     }
     if referral.consent is not None:

@@ -587,9 +587,27 @@ def test_the_letter_names_only_what_the_consent_covers_and_the_referral_passes(
     assert person.organisation.name in text
     assert jpdates.to_wareki(today()) in text  # the referral's date
     assert jpdates.to_wareki(consent.valid_from) in text  # in wareki
-    assert person.display_name not in text and person.code not in text
+    # Her name and contact details are passed: they are in the letter; her
+    # code never is, nor the children's situation (covered, not passed).
+    assert person.display_name in text
+    if person.phone:
+        assert person.phone in text
+    assert person.code not in text
+    assert "子ども" not in text
+
+    # Without her name and contact details, the letter does not name her.
+    housing_only = refer(
+        counsellor, person, agencies[0], consent, categories=C.HOUSING.value
+    )
+    text = pdf_text(
+        client_as(counsellor)
+        .get(reverse("consultations:referral_letter", args=[housing_only.pk]))
+        .content
+    )
+    assert person.display_name not in " ".join(text.split())
+    assert str(C.HOUSING.label) in text
     assert "IPAexGothic" in pdf_fonts(response.content)
-    entry = AuditEntry.objects.get(action="export")
+    entry = AuditEntry.objects.filter(action="export").earliest("pk")
     assert (entry.object_type, entry.object_id, entry.detail) == (
         "consultations.referral",
         str(referral.pk),
