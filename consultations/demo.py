@@ -232,7 +232,10 @@ def seed_casework(ctx) -> str:
     line_only = open_clients[7]
     line_only.line_only = True
     line_only.save(update_fields=["line_only"])
-    return "14 recent consultations, 8 next steps, 4 urgent cases, 2 flagged"
+    from .plans.demo import seed_plans
+
+    plans = seed_plans(ctx)  # assessments, support plans, a closure request
+    return f"14 recent consultations, 8 next steps, 4 urgent cases, 2 flagged; {plans}"
 
 
 # THE SECOND ORGANISATION (a municipal desk of another city)
