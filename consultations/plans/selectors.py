@@ -37,7 +37,7 @@ def client_section(client, user) -> dict:
         "assessments": client.assessments.select_related("assessed_by")[:HISTORY_LIMIT],
         "plan_current": plans.get(SupportPlan.Status.APPROVED),
         "plan_draft": plans.get(SupportPlan.Status.DRAFT),
-        "closures": closures,
+        "closures_decided": [c for c in closures if c is not pending],
         "closure_pending": pending,
         "closure_decidable": pending is not None
         and is_supervisor(user)
