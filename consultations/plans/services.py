@@ -53,6 +53,11 @@ def assessment_create(
         raise ValidationError(
             {name: _("Answer this question.") for name in missing}, code="required"
         )
+    if assessed_on > timezone.localdate():
+        raise ValidationError(
+            {"assessed_on": _("An assessment cannot be dated in the future.")},
+            code="future",
+        )
     suggested = suggest_urgency(answers)
     chosen = chosen or suggested
     reason = reason.strip()

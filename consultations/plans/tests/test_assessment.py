@@ -160,3 +160,18 @@ def test_other_roles_cannot_assess(client_as, make_user, role):
         == 403
     )
     assert not UrgencyAssessment.objects.exists()
+
+
+def test_an_assessment_is_not_dated_in_the_future(counsellor):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    person = ClientFactory()
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        services.assessment_create(
+            by=counsellor, client=person, assessed_on=tomorrow, **CALM
+        )
+    assert "assessed_on" in refused.value.message_dict
+    assert not UrgencyAssessment.objects.exists()
