@@ -40,3 +40,7 @@ class ConsultationsConfig(AppConfig):
         from .line import setup as line_setup
 
         line_setup.register()
+
+        from .plans import setup as plans_setup
+
+        plans_setup.register()

@@ -8,6 +8,11 @@ Day rules, all in local time (Asia/Tokyo):
   not registered, on or after the local date today − (N − 1). With N = 7 and
   today 10 October, contact on 3 October still counts; contact on 2 October
   does not.
+* a support plan is *due for review* when it is in effect and its review
+  date is today or earlier; a plan task is *overdue* when it is open on the
+  plan in effect and its due date is before today;
+* supervisors also see the drafts of plans and the closures of cases that
+  wait for their approval (not their own: four eyes).
 Each list is one query, whatever the number of cases.
 """
 
@@ -122,11 +127,24 @@ class Worklist:
     # The lists that hold more than LIST_LIMIT entries (only the first
     # LIST_LIMIT are shown): their count reads "100+", not "100".
     more: set[str] = field(default_factory=set)
+    # Support plans (consultations.plans): due for review, overdue tasks.
+    plans_review: list = field(default_factory=list)
+    tasks_overdue: list = field(default_factory=list)
+    # Supervisors only (the lists are empty, and not read, for others).
+    supervisor: bool = False
+    plans_awaiting: list = field(default_factory=list)
+    closures_awaiting: list = field(default_factory=list)
 
 
 def worklist(*, user=None, now=None) -> Worklist:
-    """My worklist (user given) or the team's (user None): five queries."""
+    """My worklist (user given) or the team's (user None): seven queries, and
+    two more for a supervisor (the team's is a supervisor's)."""
+    from accounts.roles import is_supervisor
+
+    from .plans import selectors as plans
+
     today = local_today(now)
+    supervisor = user is None or is_supervisor(user)
     due = follow_ups_due(owner=user, now=now)
     lists = {
         "overdue": due.filter(due_date__lt=today),
@@ -139,13 +157,18 @@ def worklist(*, user=None, now=None) -> Worklist:
         ),
         "quiet": quiet_cases(days=QUIET_DAYS, counsellor=user, now=now),
         "unread_line": unread_line_conversations(user=user),
+        "plans_review": plans.plans_due_for_review(today=today, user=user),
+        "tasks_overdue": plans.plan_tasks_overdue(today=today, user=user),
     }
+    if supervisor:
+        lists["plans_awaiting"] = plans.plans_awaiting_approval(user=user)
+        lists["closures_awaiting"] = plans.closures_awaiting_approval(user=user)
     rows = {name: list(queryset[: LIST_LIMIT + 1]) for name, queryset in lists.items()}
     more = {name for name, found in rows.items() if len(found) > LIST_LIMIT}
     rows = {name: found[:LIST_LIMIT] for name, found in rows.items()}
     for case in (*rows["high_quiet"], *rows["quiet"]):
         case.last_contact = last_contact(case)
-    return Worklist(**rows, today=today, more=more)
+    return Worklist(**rows, today=today, more=more, supervisor=supervisor)
 
 
 def last_contact(client) -> dt.date | None:

@@ -233,9 +233,13 @@ def seed_casework(ctx) -> str:
     line_only = open_clients[7]
     line_only.line_only = True
     line_only.save(update_fields=["line_only"])
+    from .plans.demo import seed_plans
+
     consent = seed_consent(ctx, open_clients[:5])
+    plans = seed_plans(ctx)  # assessments, support plans, a closure request
     return (
-        f"14 recent consultations, 8 next steps, 4 urgent cases, 2 flagged; {consent}"
+        "14 recent consultations, 8 next steps, 4 urgent cases, 2 flagged; "
+        f"{consent}; {plans}"
     )
 
 

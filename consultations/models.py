@@ -587,3 +587,12 @@ from .line.models import (  # noqa: E402, F401
     LineUser,
     LineWebhookDay,
 )
+
+# Assessments, support plans and closure requests (issue 19): their own
+# package, registered with this app in the same way.
+from .plans.models import (  # noqa: E402, F401
+    ClosureRequest,
+    PlanTask,
+    SupportPlan,
+    UrgencyAssessment,
+)

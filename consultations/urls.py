@@ -46,6 +46,7 @@ urlpatterns = [
         name="client_anonymise",
     ),
     path("team/", views.TeamWorklistView.as_view(), name="team_worklist"),
+    path("", include("consultations.plans.urls")),
     path(
         "clients/<int:client_pk>/support/new/",
         views.SupportActionFormView.as_view(),

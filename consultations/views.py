@@ -109,6 +109,16 @@ class ClientDetailView(CounsellorMixin, AuditedObjectMixin, DetailView):
             consents=consent_selectors.consents_of(client),
             referrals=consent_selectors.referrals_of(client),
         )
+        # Assessments, support plan and closure requests (issue 19).
+        from .plans.forms import ClosureApproveForm, ClosureDeclineForm
+        from .plans.selectors import client_section
+
+        context.update(client_section(client, user))
+        if context["closure_decidable"]:
+            context["closure_approve_form"] = ClosureApproveForm(
+                initial={"version": client.version}, auto_id="closure_%s"
+            )
+            context["closure_decline_form"] = ClosureDeclineForm(auto_id="decline_%s")
         if has_role(user, Role.ADMIN):
             context["reassign_form"] = ReassignForm(
                 initial={
@@ -183,16 +193,19 @@ class ClientFormView(CounsellorMixin, View):
 
 
 class ClientCloseView(CounsellorMixin, View):
-    """Close a case (POST), with a closure reason."""
+    """Ask for a case to be closed (POST), with a closure reason: it closes
+    when a supervisor other than the requester approves (issue 19)."""
 
     def post(self, request, pk):
+        from .plans.services import closure_request
+
         client = get_object_or_404(Client, pk=pk)
         form = CloseClientForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Choose a closure reason to close the case."))
             return redirect(client)
         try:
-            services.client_close(
+            closure_request(
                 client=client,
                 by=request.user,
                 reason=form.cleaned_data["reason"],
@@ -200,8 +213,16 @@ class ClientCloseView(CounsellorMixin, View):
             )
         except EditConflict as error:
             messages.error(request, error.messages[0])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("The case was closed."))
+            messages.success(
+                request,
+                _(
+                    "The closure was requested. The case closes when a "
+                    "supervisor approves it."
+                ),
+            )
         return redirect(client)
 
 

@@ -27,15 +27,19 @@ from accounts.roles import Role
 from consultations import services
 from consultations.models import (
     Client,
+    ClosureRequest,
     Consent,
     Consultation,
     FollowUp,
     LineMedia,
     LineMessage,
     PartnerAgency,
+    PlanTask,
     Referral,
     SupportAction,
+    SupportPlan,
     Topic,
+    UrgencyAssessment,
 )
 from consultations.tests.factories import ConsultationFactory
 from consultations.tests.line_factories import LineMessageFactory, LineUserFactory
@@ -55,7 +59,12 @@ from shelter.tests.factories import (
 )
 from tests.factories import ClientFactory
 from tests.test_role_matrix import MATRIX
-from tests.urlworld import consent_and_referral, line_media_downloaded, url_for
+from tests.urlworld import (
+    consent_and_referral,
+    line_media_downloaded,
+    plans_world,
+    url_for,
+)
 from training.models import Speaker, SurveyResponse
 from training.tests.factories import EventFactory
 
@@ -186,6 +195,8 @@ def build_world(users) -> dict:
         ),
         # The LINE simulator's phone (devtools, on in the tests).
         "simulated_person": SimulatedPerson.objects.create(display_name="模擬"),
+        # An assessment, plans (in effect and draft) and a closure request.
+        **plans_world(counsellor, person),
     }
 
 
@@ -355,6 +366,73 @@ def grow(world, n: int) -> None:
         for _ in range(n)
     )  # fmt: skip
     world["programme"].partner_agencies.add(*PartnerAgency.objects.all()[:n])
+    grow_plans(world, person, others, n)
+
+
+def grow_plans(world, person, others, n: int) -> None:
+    """Assessments, plans in effect (due for review, with overdue tasks),
+    drafts awaiting approval, superseded versions and closure requests: on
+    the world's client and across the other clients (the worklists)."""
+    counsellor = world["users"][Role.COUNSELLOR]
+    supervisor = world["supervisor"]
+    agency = PartnerAgency.objects.first()
+    today = timezone.localdate()
+    now = timezone.now()
+    UrgencyAssessment.objects.bulk_create(
+        UrgencyAssessment(
+            client=person if i % 2 else others[i // 2], assessed_on=D(2021, 10, 2),
+            violence="none", abuser_knows="no", children="no", suicide="none",
+            housing="safe", money="enough", health="ok", suggested="low",
+            chosen="medium", reason="前回より慎重に", assessed_by=counsellor,
+        )
+        for i in range(2 * n)
+    )  # fmt: skip
+    text = {"wishes": "自分で決めたい", "goals": "生活を立て直す"}
+    plans = SupportPlan.objects.bulk_create(
+        [
+            SupportPlan(
+                client=c, version=1, status="approved", review_on=today,
+                created_by=counsellor, approved_by=supervisor, approved_at=now,
+                **text,
+            )
+            for c in others
+        ]
+        + [
+            SupportPlan(
+                client=c, version=2, review_on=today, created_by=counsellor, **text
+            )
+            for c in others
+        ]
+        + [
+            SupportPlan(
+                client=person, version=100 + next(_serial), status="superseded",
+                review_on=today, created_by=counsellor, approved_by=supervisor,
+                approved_at=now, **text,
+            )
+            for _ in range(n)
+        ]
+    )  # fmt: skip
+    plans += [world["plan"], world["plan_task"].plan] * n
+    PlanTask.objects.bulk_create(
+        PlanTask(
+            plan=plan, description="申請", due_on=today - dt.timedelta(days=2),
+            owner_staff=counsellor if i % 2 else None,
+            owner_agency=None if i % 2 else agency,
+        )
+        for i, plan in enumerate(plans)
+    )  # fmt: skip
+    ClosureRequest.objects.bulk_create(
+        [ClosureRequest(client=c, reason="resolved", requested_by=counsellor)
+         for c in others]
+        + [
+            ClosureRequest(
+                client=person, reason="moved_away", requested_by=counsellor,
+                status="declined", decided_by=supervisor, decided_at=now,
+                decision_note="まだ支援が必要",
+            )
+            for _ in range(n)
+        ]
+    )  # fmt: skip
 
 
 def count(http: HttpClient, url: str) -> list[str]:

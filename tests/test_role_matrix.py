@@ -88,6 +88,18 @@ MATRIX = {
     "consultations:referral_answer": COUNSELLOR_POST,
     "consultations:referral_outcome": COUNSELLOR_POST,
     "consultations:referral_letter": COUNSELLOR,  # a PDF, audited per download
+    # assessments, support plans, closures (issue 19): approving a plan and
+    # deciding a closure are for supervisors (admins, and counsellors marked
+    # as supervisors: consultations/plans/tests cover those)
+    "consultations:assessment_create": COUNSELLOR,
+    "consultations:plan_detail": COUNSELLOR,
+    "consultations:plan_create": COUNSELLOR,
+    "consultations:plan_update": COUNSELLOR_POST,
+    "consultations:task_create": COUNSELLOR_POST,
+    "consultations:task_status": COUNSELLOR_POST,
+    "consultations:plan_approve": ADMIN_POST,
+    "consultations:closure_approve": ADMIN_POST,
+    "consultations:closure_decline": ADMIN_POST,
     # LINE
     "line:webhook": row(405, 405, 405, 405, 405, 405),  # public, POST only
     "line:webhook_no_slash": row(405, 405, 405, 405, 405, 405),  # LINE's Verify

@@ -69,6 +69,15 @@ SCOPE = {
     "consultations:referral_answer": RECORD,
     "consultations:referral_outcome": RECORD,
     "consultations:referral_letter": RECORD,
+    "consultations:assessment_create": RECORD,
+    "consultations:plan_detail": RECORD,
+    "consultations:plan_create": RECORD,
+    "consultations:plan_update": RECORD,
+    "consultations:task_create": RECORD,
+    "consultations:task_status": RECORD,
+    "consultations:plan_approve": RECORD,
+    "consultations:closure_approve": RECORD,
+    "consultations:closure_decline": RECORD,
     # LINE: the webhook is the LINE accounts' part (one per organisation)
     "line:webhook": NONE,
     "line:webhook_no_slash": NONE,
@@ -193,12 +202,15 @@ def mark_records(world):
     from consultations.models import (
         CannedReply,
         Client,
+        ClosureRequest,
         Consultation,
         FollowUp,
         LineMessage,
         LineUser,
+        PlanTask,
         Referral,
         SupportAction,
+        SupportPlan,
     )
     from consultations.search import normalise
     from peergroups.models import Group, Session
@@ -221,6 +233,11 @@ def mark_records(world):
     Referral.objects.filter(client=client).update(
         override_reason=f"{MARK}緊急", consent=None
     )
+    SupportPlan.objects.filter(client=client).update(
+        wishes=f"{MARK}希望", goals=f"{MARK}目標"
+    )
+    PlanTask.objects.filter(plan__client=client).update(description=f"{MARK}課題")
+    ClosureRequest.objects.filter(client=client).update(note=f"{MARK}終結")
     LineUser.objects.filter(pk=world["line_user"].pk).update(
         display_name=f"{MARK}ライン"
     )

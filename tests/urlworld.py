@@ -84,6 +84,53 @@ def consent_and_referral(counsellor, person):
     return consent, referral
 
 
+def plans_world(counsellor, person) -> dict:
+    """An assessment, an approved plan (version 1, approved by a supervisor
+    of the counsellor's organisations) with a task, a draft version 2, and a
+    pending closure request, for ``person``."""
+    from accounts.roles import Role
+    from consultations.plans import services as plans
+    from tests.factories import UserFactory
+
+    supervisor = UserFactory(
+        username=f"{counsellor.username}-supervisor",
+        roles=(Role.ADMIN,),
+        organisations=list(counsellor.organisations.all()),
+    )
+    day = dt.date(2021, 10, 1)
+    assessment = plans.assessment_create(
+        by=counsellor, client=person, assessed_on=day, violence="some",
+        abuser_knows="no", children="no_children", suicide="none",
+        housing="safe", money="short", health="ok",
+    )  # fmt: skip
+    first = plans.plan_create(
+        by=counsellor, client=person, wishes="子どもと暮らしたい",
+        goals="住まいを決める", review_on=dt.date(2021, 12, 1),
+    )  # fmt: skip
+    task = plans.task_create(
+        plan=first, by=counsellor, description="住宅の申込み",
+        due_on=dt.date(2021, 10, 20), owner_staff=counsellor,
+    )  # fmt: skip
+    plans.plan_approve(plan=first, by=supervisor)
+    draft = plans.plan_create(
+        by=counsellor, client=person, wishes="子どもと暮らしたい",
+        goals="仕事を探す", review_on=dt.date(2022, 1, 15),
+    )  # fmt: skip
+    person.refresh_from_db()
+    closure = plans.closure_request(
+        client=person, by=counsellor, reason="resolved",
+        expected_version=person.version,
+    )  # fmt: skip
+    person.refresh_from_db()
+    return {
+        "assessment": assessment,
+        "plan": draft,
+        "plan_task": task,
+        "closure": closure,
+        "supervisor": supervisor,
+    }
+
+
 def build_world(counsellor, programme_name="事業"):
     """One record of each kind, so that every URL has something to show;
     ``counsellor`` is the staff, owner and uploader of those records."""
@@ -176,6 +223,7 @@ def build_world(counsellor, programme_name="事業"):
             file_format="csv",
         ),
         "simulated_person": SimulatedPerson.objects.create(display_name="模擬"),
+        **plans_world(counsellor, person),
     }
 
 
@@ -190,6 +238,15 @@ def url_for(name, world):
         "consultations:follow_up_create": "client",
         "consultations:client_anonymise": "client",
         "consultations:follow_up_done": "step",
+        "consultations:assessment_create": "client",
+        "consultations:plan_detail": "client",
+        "consultations:plan_create": "client",
+        "consultations:plan_update": "plan",
+        "consultations:task_create": "plan",
+        "consultations:plan_approve": "plan",
+        "consultations:task_status": "plan_task",
+        "consultations:closure_approve": "closure",
+        "consultations:closure_decline": "closure",
         "consultations:support_action_update": "action",
         "consultations:consultation_update": "consultation",
         "consultations:consultation_delete": "consultation",

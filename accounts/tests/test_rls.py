@@ -191,6 +191,29 @@ def build_records(org: Organisation, tag: str, user) -> None:
         ImportJob.objects.create(
             kind="consultations", user=user, token=f"rls{tag}", file_format="csv"
         )
+        # Assessments, support plans and closure requests (issue 19).
+        from consultations.plans.models import (
+            ClosureRequest,
+            PlanTask,
+            SupportPlan,
+            UrgencyAssessment,
+        )
+
+        UrgencyAssessment.objects.create(
+            client=person, assessed_on=DAY, violence="none", abuser_knows="no",
+            children="no", suicide="none", housing="safe", money="enough",
+            health="ok", suggested="low", chosen="low", assessed_by=user,
+        )  # fmt: skip
+        plan = SupportPlan.objects.create(
+            client=person, version=1, wishes="w", goals="g", review_on=DAY,
+            created_by=user,
+        )  # fmt: skip
+        PlanTask.objects.create(
+            plan=plan, description="t", due_on=DAY, owner_staff=user
+        )
+        ClosureRequest.objects.create(
+            client=person, reason="resolved", requested_by=user
+        )
 
 
 def ids_by_table() -> dict[str, set[int]]:

@@ -201,7 +201,9 @@ def test_an_unflagged_clients_contact_details_are_shown_to_every_counsellor(
     assert "070-0000-1234" in page
 
 
-def test_closing_asks_for_a_reason(client_as, counsellor):
+def test_closing_asks_for_a_reason(client_as, counsellor, make_user):
+    from consultations.models import ClosureRequest
+
     person = ClientFactory()
     c = client_as(counsellor)
     url = reverse("consultations:client_close", args=[person.pk])
@@ -209,6 +211,12 @@ def test_closing_asks_for_a_reason(client_as, counsellor):
     assert "終結の理由を選んでください" in response.content.decode()
     assert Client.objects.get(pk=person.pk).status == "open"
     c.post(url, {"version": person.version, "reason": "moved_away"})
+    # The closure waits for a supervisor (issue 19).
+    request = ClosureRequest.objects.get(client=person, status="pending")
+    client_as(make_user(Role.ADMIN, username="supervisor")).post(
+        reverse("consultations:closure_approve", args=[request.pk]),
+        {"version": person.version},
+    )
     person.refresh_from_db()
     assert (person.status, person.closure_reason) == ("closed", "moved_away")
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -5,7 +5,8 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from consultations import services
 from consultations.models import Client, Consultation
@@ -67,21 +68,34 @@ def test_second_save_of_a_consultation_is_refused(client_as, counsellor):
     assert consultation.summary == "一人目の修正" and consultation.version == 2
 
 
-def test_closing_a_case_uses_the_version_too(client_as, counsellor):
+def test_closing_a_case_uses_the_version_too(client_as, counsellor, make_user):
+    """The request carries the version the counsellor saw, and the approval
+    the version the supervisor saw (issue 19: a closure waits for approval)."""
+    from accounts.roles import Role
+    from consultations.models import ClosureRequest
+
     person = ClientFactory(version=3)
     c = client_as(counsellor)
-    response = c.post(
-        reverse("consultations:client_close", args=[person.pk]),
-        {"version": 2, "reason": "resolved"},
-        follow=True,
-    )
+    url = reverse("consultations:client_close", args=[person.pk])
+    response = c.post(url, {"version": 2, "reason": "resolved"}, follow=True)
+    assert CONFLICT in response.content.decode()
+    assert not ClosureRequest.objects.exists()
+    response = c.post(url, {"version": 3, "reason": "resolved"}, follow=True)
+    with translation.override("ja"):
+        requested = gettext(
+            "The closure was requested. The case closes when a supervisor approves it."
+        )
+    assert requested in response.content.decode()
+    assert Client.objects.get(pk=person.pk).status == "open"
+    request = ClosureRequest.objects.get(client=person)
+    supervisor = client_as(make_user(Role.ADMIN, username="supervisor"))
+    approve = reverse("consultations:closure_approve", args=[request.pk])
+    response = supervisor.post(approve, {"version": 2}, follow=True)
     assert CONFLICT in response.content.decode()
     assert Client.objects.get(pk=person.pk).status == "open"
-    response = c.post(
-        reverse("consultations:client_close", args=[person.pk]),
-        {"version": 3, "reason": "resolved"},
-        follow=True,
-    )
+    request.refresh_from_db()
+    assert request.status == "pending"
+    response = supervisor.post(approve, {"version": 3}, follow=True)
     assert "ケースを終結しました" in response.content.decode()
     assert Client.objects.get(pk=person.pk).status == "closed"
     assert not Consultation.objects.exists()

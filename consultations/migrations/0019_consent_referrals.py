@@ -30,7 +30,7 @@ def disable_rls(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0006_row_level_security"),
-        ("consultations", "0017_indexes_hold_the_organisation"),
+        ("consultations", "0018_assessment_plans"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
