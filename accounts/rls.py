@@ -36,13 +36,19 @@ from __future__ import annotations
 
 POLICY = "ibasho_org_scope"
 
-# The condition on a row's organisation_id.
+# The condition on a row's organisation_id. Each setting is read inside a
+# scalar subquery, which PostgreSQL evaluates once per query (an InitPlan)
+# rather than once per row: current_setting() is only STABLE, and parsing
+# the list of ids for every row of a count over a year's records cost
+# list pages 10-60 % (docs/benchmarks.md, "Before and after organisations").
 ORGANISATION_CONDITION = (
-    "current_setting('ibasho.all_orgs', true) = 'on'"
+    "(SELECT current_setting('ibasho.all_orgs', true) = 'on')"
+    # (the cast makes ANY take one array, not the rows of a subquery)
+    " OR organisation_id = ANY (CAST((SELECT string_to_array("
+    "NULLIF(current_setting('ibasho.org_ids', true), ''), ',')) AS bigint[]))"
     " OR organisation_id IN (SELECT organisation_id FROM accounts_user_organisations"
-    " WHERE user_id = NULLIF(current_setting('ibasho.user_id', true), '')::bigint)"
-    " OR organisation_id = ANY (string_to_array("
-    "NULLIF(current_setting('ibasho.org_ids', true), ''), ',')::bigint[])"
+    " WHERE user_id = (SELECT NULLIF(current_setting('ibasho.user_id', true), '')"
+    "::bigint))"
 )
 
 # Tables with an organisation column of their own.
