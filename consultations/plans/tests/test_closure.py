@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.locking import EditConflict
 from accounts.models import AuditEntry
@@ -120,7 +120,10 @@ def test_a_decline_needs_a_note_and_leaves_the_case_open(
     # A new request may follow; only one waits at a time.
     person.refresh_from_db()
     again = request_closure(person, counsellor)
-    with pytest.raises(ValidationError, match="already waiting"):
+    with (
+        translation.override("en"),
+        pytest.raises(ValidationError, match="already waiting"),
+    ):
         request_closure(person, counsellor)
     with pytest.raises(IntegrityError), transaction.atomic():
         ClosureRequest.objects.create(

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import AuditEntry
 from accounts.roles import Role
@@ -203,7 +203,7 @@ def test_task_status_changes_on_the_plan_in_effect_without_a_new_version(
     # A superseded version's tasks stay as they were.
     new = draft(person, counsellor)
     services.plan_approve(plan=new, by=supervisor)
-    with pytest.raises(ValidationError, match="superseded"):
+    with translation.override("en"), pytest.raises(ValidationError, match="superseded"):
         services.task_set_status(task=task, by=counsellor, status="dropped")
 
 
