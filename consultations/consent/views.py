@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import View
 
 import jpdates
@@ -190,7 +191,8 @@ def letter_details(client, category) -> list[str]:
         name = client.display_name
         if client.kana:
             name = f"{name}（{client.kana}）"
-        lines.append(f"{capfirst(_('name'))}: {name}")
+        label = pgettext("person", "Name")
+        lines.append(f"{label}: {name}")
         lines += [
             line(f, getattr(client, f))
             for f in ("phone", "email")
