@@ -31,3 +31,28 @@ def fill_organisation(*labels: str) -> migrations.RunPython:
                 rows.update(organisation=the_organisation(apps))
 
     return migrations.RunPython(forward, migrations.RunPython.noop, elidable=True)
+
+
+def row_level_security(*tables: str, undo: bool = True) -> migrations.RunPython:
+    """Puts these tables (each with an organisation column of its own) under
+    their policy (accounts.rls); undone by taking it off again, or, with
+    ``undo=False``, left as it is (a migration that only re-creates a
+    policy). A no-op on SQLite."""
+    from accounts import rls
+
+    def run(schema_editor, statements):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for table in tables:
+            for sql in statements(table):
+                schema_editor.execute(sql)
+
+    def forward(apps, schema_editor):
+        run(schema_editor, lambda table: rls.enable_sql(table, {}))
+
+    def backward(apps, schema_editor):
+        run(schema_editor, rls.disable_sql)
+
+    return migrations.RunPython(
+        forward, backward if undo else migrations.RunPython.noop
+    )

@@ -5,7 +5,7 @@ cost changes. A no-op on SQLite."""
 
 from django.db import migrations
 
-from accounts import rls
+from accounts.migration_ops import row_level_security
 
 # The tables with an organisation column of their own at this migration.
 OWN_ORGANISATION = (
@@ -37,14 +37,6 @@ OWN_ORGANISATION = (
 )
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in OWN_ORGANISATION:
-        for sql in rls.enable_sql(table, {}):
-            schema_editor.execute(sql)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0007_user_keyboard_shortcuts"),
@@ -55,4 +47,4 @@ class Migration(migrations.Migration):
         ("reports", "0007_vacuum_after_upgrade"),
     ]
 
-    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+    operations = [row_level_security(*OWN_ORGANISATION, undo=False)]

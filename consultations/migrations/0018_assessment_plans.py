@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 import accounts.scoping
-from accounts import rls
+from accounts.migration_ops import row_level_security
 
 TABLES = (
     "consultations_urgencyassessment",
@@ -15,22 +15,6 @@ TABLES = (
     "consultations_plantask",
     "consultations_closurerequest",
 )
-
-
-def enable_row_level_security(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in TABLES:
-        for sql in rls.enable_sql(table):
-            schema_editor.execute(sql)
-
-
-def disable_row_level_security(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in TABLES:
-        for sql in rls.disable_sql(table):
-            schema_editor.execute(sql)
 
 
 class Migration(migrations.Migration):
@@ -721,5 +705,5 @@ class Migration(migrations.Migration):
                 name="assessment_other_level_has_reason",
             ),
         ),
-        migrations.RunPython(enable_row_level_security, disable_row_level_security),
+        row_level_security(*TABLES),
     ]

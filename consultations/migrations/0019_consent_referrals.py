@@ -5,26 +5,10 @@ from django.conf import settings
 from django.db import migrations, models
 
 import accounts.scoping
-from accounts import rls
+from accounts.migration_ops import row_level_security
 
 # Row-level security for the new tables (accounts.rls): a no-op on SQLite.
 TABLES = ("consultations_consent", "consultations_referral")
-
-
-def enable_rls(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in TABLES:
-        for sql in rls.enable_sql(table, {}):
-            schema_editor.execute(sql)
-
-
-def disable_rls(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in TABLES:
-        for sql in rls.disable_sql(table):
-            schema_editor.execute(sql)
 
 
 class Migration(migrations.Migration):
@@ -377,5 +361,5 @@ class Migration(migrations.Migration):
                 name="referral_outcome_after_answer",
             ),
         ),
-        migrations.RunPython(enable_rls, disable_rls),
+        row_level_security(*TABLES),
     ]
