@@ -181,3 +181,25 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit entries cannot be deleted.")
+
+
+class DemoData(models.Model):
+    """Present only in a database that ``manage.py seed_demo`` filled: the
+    fiscal year its data is about. Pages that open on a period when none is
+    asked for (the calendar, the report, the opening days) open on that year
+    rather than on an empty present (``accounts.opening``). One row at most."""
+
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("demo data")
+        verbose_name_plural = _("demo data")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id=1), name="accounts_demodata_single_row"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.fiscal_year)

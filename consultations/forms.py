@@ -286,12 +286,15 @@ class ConsultationFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        from accounts.opening import opening_date
         from jpdates import fiscal_year_label
 
         current = fiscal_year(timezone.localdate())
+        # A demo's year is offered even when it lies further back.
+        oldest = min(current - LIST_FISCAL_YEARS + 1, fiscal_year(opening_date()))
         self.fields["fiscal_year"].choices = [("", _("All"))] + [
             (y, f"{fiscal_year_label(y)}（{y}）")
-            for y in range(current, current - LIST_FISCAL_YEARS, -1)
+            for y in range(current, oldest - 1, -1)
         ]
         self.fields["counsellor"].queryset = counsellors()
 

@@ -1,9 +1,9 @@
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import jpdates
 from accounts import scoping
+from accounts.opening import opening_date
 
 from . import selectors
 from .metrics import YearFigures
@@ -12,7 +12,7 @@ from .metrics import YearFigures
 def city_staff(user) -> dict:
     """This fiscal year at a glance: aggregate figures only (two queries),
     as the report's "figures only" counts them for this user."""
-    fiscal_year = jpdates.fiscal_year(timezone.localdate())
+    fiscal_year = jpdates.fiscal_year(opening_date())
     programmes = selectors.programmes_of_year(fiscal_year, user)
     funded = programmes if selectors.funder_of(user) is not None else None
     if funded is None:

@@ -14,7 +14,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -23,6 +22,7 @@ from django.views.generic import CreateView, DetailView, TemplateView, UpdateVie
 import jpdates
 from accounts.audit import Action, audit
 from accounts.locking import EditConflict
+from accounts.opening import opening_date
 from accounts.roles import Role, RoleRequiredMixin, has_role
 
 from . import exports, jobs, selectors, services
@@ -371,7 +371,7 @@ class TargetDeleteView(CityStaffMixin, View):
 
 
 def _current_fiscal_year() -> int:
-    return jpdates.fiscal_year(timezone.localdate())
+    return jpdates.fiscal_year(opening_date())
 
 
 def _report_options(request):

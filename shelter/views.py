@@ -24,6 +24,7 @@ from django.views.generic import TemplateView
 
 import jpdates
 from accounts.audit import Action, audit
+from accounts.opening import opening_date
 from accounts.redirects import safe_next
 from accounts.roles import Role, RoleRequiredMixin, has_role, role_required
 
@@ -79,7 +80,7 @@ class StayCalendarView(CoordinatorMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        month = parse_month(self.request.GET.get("month"), today)
+        month = parse_month(self.request.GET.get("month"), opening_date())
         calendar = selectors.stay_calendar(month, today=today)
         here = self.request.get_full_path()
         _render_cells(calendar, here, today)
@@ -459,7 +460,7 @@ class SalonVisitListView(CoordinatorMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        month = parse_month(self.request.GET.get("month"), today)
+        month = parse_month(self.request.GET.get("month"), opening_date())
         first, last = selectors.month_bounds(month)
         visits = (
             SalonVisit.objects.filter(date__range=(first, last))
@@ -574,7 +575,7 @@ def _fiscal_year_param(request) -> int:
     text = request.GET.get("fy", "")
     if text.isdigit() and 1990 <= int(text) <= 2100:
         return int(text)
-    return jpdates.fiscal_year(timezone.localdate())
+    return jpdates.fiscal_year(opening_date())
 
 
 class OpeningDaysView(CoordinatorMixin, TemplateView):

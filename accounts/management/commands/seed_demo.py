@@ -7,6 +7,7 @@ from django.db import transaction
 
 from accounts import demo, scoping
 from accounts.audit import audit_context
+from accounts.models import DemoData
 
 
 class Command(BaseCommand):
@@ -35,6 +36,8 @@ class Command(BaseCommand):
             )
             with transaction.atomic(), audit_context(path="manage.py seed_demo"):
                 demo.create_organisations(ctx)
+                # Pages open on the demo's year (accounts.opening).
+                DemoData.objects.create(pk=1, fiscal_year=ctx.fiscal_year)
                 for seeder in demo.seeders():
                     # Its records belong to its organisation (accounts.scoping).
                     org = ctx.organisations[seeder.organisation]
