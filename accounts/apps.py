@@ -9,7 +9,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and audit trail")
 
     def ready(self):
+        from django.apps import apps
+
         from . import checks, middleware, navigation, roles  # noqa: F401 (checks)
+        from .third_party import label_third_party_apps
+
+        label_third_party_apps(apps)
 
         # Signing in saves the session with a fresh expiry: count it as seen.
         user_logged_in.connect(
