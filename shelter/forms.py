@@ -2,8 +2,8 @@ import datetime as dt
 import re
 
 from django import forms
-from django.db import models
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 

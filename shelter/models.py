@@ -321,7 +321,9 @@ class Stay(Scoped):
             "Placed here by the women's consultation support centre (一時保護委託)."
         ),
     )
-    protection_consent_on = models.DateField(_("consent given on"), null=True, blank=True)
+    protection_consent_on = models.DateField(
+        _("consent given on"), null=True, blank=True
+    )
     protection_consent_method = models.CharField(
         _("how consent was given"),
         max_length=10,
