@@ -397,7 +397,9 @@ def test_a_coordinator_books_an_entrusted_stay_from_the_form(
     assert 'class="badge protection"' in listing
 
 
-def test_the_form_shows_the_rule_and_books_nothing(client_as, coordinator, room, centre):
+def test_the_form_shows_the_rule_and_books_nothing(
+    client_as, coordinator, room, centre
+):
     person = ClientFactory()
     response = client_as(coordinator).post(
         reverse("shelter:stay_create"),
