@@ -3,6 +3,7 @@ the rules the database keeps, the length of stay and the report's table, and
 the pages. Messages are read in English (the source strings)."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -497,3 +498,25 @@ def test_only_coordinators_change_a_protection(client_as, make_user, centre):
         (Role.COORDINATOR, 200),
     ):
         assert client_as(make_user(role)).get(url).status_code == status, role
+
+
+def test_changing_an_open_stay_shows_and_can_remove_its_protection(
+    client_as, coordinator, centre
+):
+    stay = entrusted_stay(
+        centre, D(2022, 3, 20), D(2022, 4, 10), status="reserved",
+        protection_discharged_on=None,
+    )  # fmt: skip
+    c = client_as(coordinator)
+    url = reverse("shelter:stay_update", args=[stay.pk])
+    page = c.get(url).content.decode()
+    assert re.search(r'<input type="checkbox" name="entrusted"[^>]* checked', page)
+    assert 'value="女相-2022-014"' in page
+    data = booking(stay.room, centre, version=stay.version)
+    del data["entrusted"]
+    response = c.post(url, data)
+    assert response.status_code == 302
+    stay.refresh_from_db()
+    assert not stay.entrusted
+    assert stay.protection_reference == ""
+    assert stay.protection_consent_on is None
