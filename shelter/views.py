@@ -348,7 +348,11 @@ def stay_protection(request, pk):
     )
     if stay.status == Stay.Status.CANCELLED or stay.kind != Stay.Kind.OVERNIGHT:
         messages.error(
-            request, _("Only an overnight stay that is not cancelled can be one.")
+            request,
+            _(
+                "Only an overnight stay that is not cancelled can be a temporary "
+                "protection."
+            ),
         )
         return redirect(stay)
     if request.method == "POST":
