@@ -320,6 +320,10 @@ class PartnerAgency(models.Model):
         POLICE = "police", _("Police")
         MEDICAL = "medical", _("Medical institution")
         NPO = "npo", _("NPO")
+        WOMEN_SUPPORT_CENTRE = (
+            "women_support_centre",
+            _("Women's consultation support centre"),
+        )
         OTHER = "other", _("Other")
 
     name = models.CharField(_("name"), max_length=100, unique=True)

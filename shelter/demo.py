@@ -11,7 +11,7 @@ import datetime as dt
 from django.utils import timezone
 
 import jpdates
-from consultations.models import Client
+from consultations.models import Client, Consent, PartnerAgency
 
 from . import calendar as opening
 from .models import (
@@ -19,6 +19,8 @@ from .models import (
     Facility,
     OpeningCalendar,
     OpeningHours,
+    ProtectionDestination,
+    ProtectionReason,
     Room,
     SalonVisit,
     Service,
@@ -27,6 +29,7 @@ from .models import (
 )
 
 SHELTER_NAME = "やどかりハウス"
+CENTRE_NAME = "県女性相談支援センター"  # fictional, like every name here
 SALON_NAME = "コミュニティサロン ひだまり"
 ROOMS = ("1号室", "2号室", "3号室（親子室）")
 TARGET_NIGHTS = 211
@@ -161,6 +164,46 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
 
 
+def _entrust(stays: list[Stay], start: dt.date, end: dt.date) -> int:
+    """Two of the overnight stays are entrusted temporary protections (一時保護
+    委託) placed by the prefecture's centre: the longest stay of the year,
+    a woman (with her children, if she has them there) after her husband's
+    violence, who moved on to a mother and child facility (without children,
+    a women's independence support facility); and the stay across 31 March, a woman with
+    nowhere to live, counted in the next year (the year of her discharge).
+    Uses no random numbers, so the rest of the demo stays as it was."""
+    centre, _created = PartnerAgency.objects.get_or_create(
+        name=CENTRE_NAME,
+        defaults={"category": PartnerAgency.Category.WOMEN_SUPPORT_CENTRE},
+    )
+    inside = [s for s in stays if start <= s.start_date and s.end_date <= end]
+    longest = max(inside, key=lambda s: (s.nights, s.children, s.start_date))
+    across = next(s for s in stays if s.start_date <= end < s.end_date)
+    cases = (
+        (longest, "0127", ProtectionReason.SPOUSE_VIOLENCE, Consent.Method.WRITTEN,
+         ProtectionDestination.MOTHER_CHILD_FACILITY),
+        (across, "0203", ProtectionReason.HOUSING, Consent.Method.SPOKEN,
+         ProtectionDestination.INDEPENDENT),
+    )  # fmt: skip
+    for stay, number, reason, method, destination in cases:
+        era, year = jpdates.era_year(stay.start_date)
+        stay.entrusted = True
+        stay.protection_agency = centre
+        stay.protection_reference = f"{era}{year}女相第{int(number)}号"
+        stay.protection_consent_on = stay.start_date
+        stay.protection_consent_method = method
+        stay.protection_admitted_on = stay.start_date
+        stay.protection_discharged_on = stay.end_date
+        stay.protection_children = stay.children
+        stay.protection_reason = reason
+        if destination == ProtectionDestination.MOTHER_CHILD_FACILITY and not (
+            stay.children
+        ):
+            destination = ProtectionDestination.WOMEN_FACILITY
+        stay.protection_destination = destination
+    return len(cases)
+
+
 def seed_places(ctx) -> str:
     rng = ctx.rng
     coordinator = ctx.users["coordinator"]
@@ -204,6 +247,7 @@ def seed_places(ctx) -> str:
                 created_by=coordinator,
             )
         )
+    entrusted = _entrust(stays, ctx.start, ctx.end)
     day_rests = 0
     for index in range(len(rooms)):
         free = _free_days(plans, index, ctx.start, ctx.end)
@@ -282,6 +326,7 @@ def seed_places(ctx) -> str:
     return (
         f"{SHELTER_NAME} with {len(rooms)} rooms: {len(plans)} overnight stays "
         f"({nights} nights in the year), {day_rests} day rests, "
+        f"{entrusted} entrusted temporary protections, "
         f"{len(requests)} unmet requests; {len(visits)} salon days, "
         f"{sum(v.visitors for v in visits)} visits; 4 opening calendars"
     )

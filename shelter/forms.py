@@ -3,16 +3,20 @@ import re
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import OrganisationChoiceMixin
-from consultations.models import Client
+from consultations.models import Client, Consent, PartnerAgency
 from reports.attribution import ProgrammeChoiceField
 
 from .models import (
+    PROTECTION_FIELDS,
     CalendarException,
     Facility,
+    ProtectionDestination,
+    ProtectionReason,
     Room,
     SalonVisit,
     Stay,
@@ -103,7 +107,117 @@ class RoomChoiceField(forms.ModelChoiceField):
         return f"{obj.facility.name} {obj.name}"
 
 
-class StayForm(forms.Form):
+def referring_bodies():
+    """Active partner agencies, the women's consultation support centres
+    first (they decide on temporary protection)."""
+    centre = PartnerAgency.Category.WOMEN_SUPPORT_CENTRE
+    return PartnerAgency.objects.filter(active=True).order_by(
+        models.Case(
+            models.When(category=centre, then=0),
+            default=1,
+            output_field=models.IntegerField(),
+        ),
+        "name",
+    )
+
+
+def _blank_first(choices):
+    return [("", "---"), *choices]
+
+
+class ProtectionFormMixin(forms.Form):
+    """The 一時保護委託 section of a stay: a tick box, and the fields it asks
+    for when ticked. ``visible_fields()`` leaves the section out, so that
+    ``includes/form.html`` renders the rest and the page renders the section
+    on its own (``protection_fields()``), hidden while the box is unticked."""
+
+    entrusted = forms.BooleanField(
+        label=_("Entrusted temporary protection (一時保護委託)"),
+        required=False,
+        help_text=_("Placed here by the women's consultation support centre."),
+    )
+    protection_agency = forms.ModelChoiceField(
+        label=_("Referring body"),
+        queryset=referring_bodies(),
+        required=False,
+    )
+    protection_reference = forms.CharField(
+        label=_("Their reference number"), max_length=40, required=False
+    )
+    protection_consent_on = forms.DateField(
+        label=_("Her consent given on"), widget=DateInput(), required=False
+    )
+    protection_consent_method = forms.ChoiceField(
+        label=_("How she gave her consent"),
+        choices=_blank_first(Consent.Method.choices),
+        required=False,
+    )
+    protection_reason = forms.ChoiceField(
+        label=_("Reason for protection"),
+        choices=_blank_first(ProtectionReason.choices),
+        required=False,
+    )
+    protection_admitted_on = forms.DateField(
+        label=_("Admitted on"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("Blank: the first day of the stay."),
+    )
+    protection_children = forms.IntegerField(
+        label=_("Children protected with her"),
+        min_value=0,
+        max_value=Stay.MAX_CHILDREN,
+        required=False,
+        help_text=_("Blank: all the accompanying children."),
+    )
+    protection_discharged_on = forms.DateField(
+        label=_("Discharged on"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("Blank while she is protected; checking out fills it in."),
+    )
+    protection_destination = forms.ChoiceField(
+        label=_("Where she went"),
+        choices=_blank_first(ProtectionDestination.choices),
+        required=False,
+    )
+
+    def visible_fields(self):
+        return [f for f in super().visible_fields() if f.name not in SECTION]
+
+    def protection_fields(self):
+        """The section's fields but the tick box."""
+        return [self[name] for name in SECTION if name != "entrusted"]
+
+    def protection(self, start_date, children) -> dict | None:
+        """The protection for the services (``stay_book``'s ``protection``),
+        None when the box is not ticked; blanks take the defaults the help
+        texts give."""
+        data = self.cleaned_data
+        if not data.get("entrusted"):
+            return None
+        protection = {name: data.get(name) for name in PROTECTION_FIELDS}
+        for name in ("protection_consent_method", "protection_reason",
+                     "protection_destination", "protection_reference"):  # fmt: skip
+            protection[name] = protection[name] or ""
+        if protection["protection_admitted_on"] is None:
+            protection["protection_admitted_on"] = start_date
+        if protection["protection_children"] is None:
+            protection["protection_children"] = children
+        return protection
+
+
+SECTION = tuple(ProtectionFormMixin.declared_fields)  # in the order declared
+
+
+def protection_initial(stay: Stay) -> dict:
+    initial = {name: getattr(stay, name) for name in PROTECTION_FIELDS}
+    initial["protection_agency"] = stay.protection_agency_id
+    initial["entrusted"] = stay.entrusted
+    return initial
+
+
+class StayForm(ProtectionFormMixin, forms.Form):
     """Book a room (or change a booking): overnight with a departure day, or a
     day rest on one date."""
 
@@ -150,6 +264,17 @@ class StayForm(forms.Form):
             data["end_date"] = start
         return data
 
+    def protection_for_stay(self) -> dict | None:
+        data = self.cleaned_data
+        return self.protection(data.get("start_date"), data.get("children"))
+
+
+class StayProtectionForm(ProtectionFormMixin, forms.Form):
+    """The section alone, for a stay that is no longer open (its discharge
+    and where she went are often known only afterwards)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
 
 class StayUpdateForm(StayForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -178,6 +303,9 @@ class StayFilterForm(forms.Form):
     )
     start = forms.DateField(label=_("From"), required=False, widget=DateInput())
     end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    entrusted = forms.BooleanField(
+        label=_("Temporary protections only"), required=False
+    )
 
 
 class UnmetRequestForm(OrganisationChoiceMixin, forms.Form):

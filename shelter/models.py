@@ -6,6 +6,10 @@ its end date: the nights. A day rest (一時利用) holds its room on its one da
 Two stays that are not cancelled never hold one room on the same day:
 ``Stay.clean()`` says so with the dates, and on PostgreSQL an exclusion
 constraint makes it impossible whatever writes to the table.
+
+An overnight stay may be an entrusted temporary protection (一時保護委託): the
+prefecture's women's consultation support centre places a woman, with her
+consent, in the shelter (see ``Stay`` for the fields and their rules).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.scoping import Scoped, ScopedManager, ScopedQuerySet
+from consultations.consent.models import Consent
 from reports.fields import programme_field
 
 # FACILITIES AND ROOMS (master data, in the Django admin)
@@ -163,6 +168,64 @@ class StayOverlapConstraint(ExclusionConstraint):
         return None
 
 
+class ProtectionReason(models.TextChoices):
+    """Why a woman was placed in temporary protection (一時保護の理由), along
+    the main complaints (主訴) of the national statistics (福祉行政報告例).
+    The codes are stable: the annual report's JSON carries them."""
+
+    SPOUSE_VIOLENCE = "spouse_violence", _("Violence by her husband or partner")
+    FAMILY_VIOLENCE = "family_violence", _("Violence by a child, parent or relative")
+    DATING_VIOLENCE = "dating_violence", _("Violence by a dating partner")
+    OTHER_VIOLENCE = "other_violence", _("Violence by someone else")
+    SEXUAL_VIOLENCE = "sexual_violence", _("Sexual violence")
+    HOUSING = "housing", _("Housing problems, nowhere to live")
+    FINANCIAL = "financial", _("Financial problems")
+    OTHER = "other", pgettext_lazy("protection reason", "Other")
+
+
+class ProtectionDestination(models.TextChoices):
+    """Where she went when the protection ended (退所先). Stable codes."""
+
+    HOME = "home", _("Back home")
+    INDEPENDENT = "independent", _("Her own home (flat etc.)")
+    RELATIVES = "relatives", _("Relatives or acquaintances")
+    WOMEN_FACILITY = "women_facility", _("Women's independence support facility")
+    MOTHER_CHILD_FACILITY = (
+        "mother_child_facility",
+        _("Mother and child living support facility"),
+    )
+    OTHER_FACILITY = "other_facility", _("Another facility")
+    MEDICAL = "medical", _("Medical institution")
+    OTHER = "other", pgettext_lazy("protection destination", "Other")
+
+
+# The fields of an entrusted temporary protection: empty unless the stay is
+# one (constraint stay_protection_only_when_entrusted).
+PROTECTION_FIELDS = (
+    "protection_consent_on",
+    "protection_consent_method",
+    "protection_agency",
+    "protection_reference",
+    "protection_admitted_on",
+    "protection_discharged_on",
+    "protection_children",
+    "protection_reason",
+    "protection_destination",
+)
+
+_NOT_ENTRUSTED = Q(
+    protection_consent_on__isnull=True,
+    protection_consent_method="",
+    protection_agency__isnull=True,
+    protection_reference="",
+    protection_admitted_on__isnull=True,
+    protection_discharged_on__isnull=True,
+    protection_children__isnull=True,
+    protection_reason="",
+    protection_destination="",
+)
+
+
 class StayQuerySet(ScopedQuerySet):
     def counted(self):
         """Stays that count anywhere: all but the cancelled ones."""
@@ -178,7 +241,31 @@ class StayQuerySet(ScopedQuerySet):
 
 class Stay(Scoped):
     """One room booked for one client: overnight (nights = end − start) or a
-    day rest on one date (0 nights)."""
+    day rest on one date (0 nights).
+
+    **Entrusted temporary protection (一時保護委託).** An overnight stay (a day
+    rest is not protection) may be one: the women's consultation support
+    centre (a partner agency) places her here, with her consent, under its
+    reference number. It records the consent (date and how it was given),
+    the dates of admission and discharge, the children protected with her,
+    the reason and, once discharged, where she went. The fields live on the
+    stay itself, so that the database checks them against the stay's dates
+    and children:
+
+    - admission on a night of the stay: start date ≤ admission < end date
+      (the protection may begin after she arrived, when the centre decides);
+    - discharge on or after admission and at the latest on the day of
+      departure (empty while she is still protected; checking out discharges
+      her that day if nothing earlier was recorded);
+    - consent on or before admission; children with her ≤ the stay's children.
+
+    **Length of stay (在所日数)** = discharge − admission + 1 days: both the
+    day of admission and the day of discharge count, as the prefectures
+    count protection days (20–22 March is 3 days; ``protection_days``). A
+    protection counts in the fiscal year of its discharge, with its full
+    length, also when it began in the year before (20 March – 10 April 2022
+    is 22 days in 令和4年度 and nothing in 令和3年度); one not yet discharged
+    counts nowhere yet (``selectors.temporary_protection_figures``)."""
 
     organisation_from = "client"
     programme = programme_field()
@@ -227,6 +314,52 @@ class Stay(Scoped):
         blank=True,
         related_name="+",
     )
+    entrusted = models.BooleanField(
+        _("entrusted temporary protection"),
+        default=False,
+        help_text=_(
+            "Placed here by the women's consultation support centre (一時保護委託)."
+        ),
+    )
+    protection_consent_on = models.DateField(
+        _("consent given on"), null=True, blank=True
+    )
+    protection_consent_method = models.CharField(
+        _("how consent was given"),
+        max_length=10,
+        choices=Consent.Method.choices,
+        blank=True,
+    )
+    protection_agency = models.ForeignKey(
+        "consultations.PartnerAgency",
+        verbose_name=_("referring body"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    protection_reference = models.CharField(
+        _("reference number of the referring body"), max_length=40, blank=True
+    )
+    protection_admitted_on = models.DateField(_("admitted on"), null=True, blank=True)
+    protection_discharged_on = models.DateField(
+        _("discharged on"), null=True, blank=True
+    )
+    protection_children = models.PositiveSmallIntegerField(
+        _("children protected with her"), null=True, blank=True
+    )
+    protection_reason = models.CharField(
+        _("reason for protection"),
+        max_length=20,
+        choices=ProtectionReason.choices,
+        blank=True,
+    )
+    protection_destination = models.CharField(
+        _("destination on discharge"),
+        max_length=30,
+        choices=ProtectionDestination.choices,
+        blank=True,
+    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -256,6 +389,74 @@ class Stay(Scoped):
             models.CheckConstraint(
                 condition=Q(children__lte=10), name="stay_children_plausible"
             ),
+            # Entrusted temporary protection (see the docstring).
+            models.CheckConstraint(
+                condition=Q(entrusted=False) | Q(kind="overnight"),
+                name="stay_protection_only_overnight",
+            ),
+            models.CheckConstraint(
+                condition=Q(entrusted=True) | _NOT_ENTRUSTED,
+                name="stay_protection_only_when_entrusted",
+            ),
+            models.CheckConstraint(
+                condition=Q(entrusted=False)
+                | (
+                    Q(
+                        protection_consent_on__isnull=False,
+                        protection_agency__isnull=False,
+                        protection_admitted_on__isnull=False,
+                        protection_children__isnull=False,
+                    )
+                    & ~Q(protection_consent_method="")
+                    & ~Q(protection_reason="")
+                ),
+                name="stay_protection_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(protection_consent_method__in=["", *Consent.Method.values]),
+                name="stay_protection_consent_method_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(protection_reason__in=["", *ProtectionReason.values]),
+                name="stay_protection_reason_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    protection_destination__in=["", *ProtectionDestination.values]
+                ),
+                name="stay_protection_destination_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(protection_admitted_on__isnull=True)
+                | Q(
+                    protection_admitted_on__gte=F("start_date"),
+                    protection_admitted_on__lt=F("end_date"),
+                ),
+                name="stay_protection_admitted_during_stay",
+            ),
+            models.CheckConstraint(
+                condition=Q(protection_discharged_on__isnull=True)
+                | Q(
+                    protection_discharged_on__gte=F("protection_admitted_on"),
+                    protection_discharged_on__lte=F("end_date"),
+                ),
+                name="stay_protection_discharged_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(protection_consent_on__isnull=True)
+                | Q(protection_consent_on__lte=F("protection_admitted_on")),
+                name="stay_protection_consent_before_admission",
+            ),
+            models.CheckConstraint(
+                condition=Q(protection_children__isnull=True)
+                | Q(protection_children__lte=F("children")),
+                name="stay_protection_children_with_her",
+            ),
+            models.CheckConstraint(
+                condition=Q(protection_destination="")
+                | Q(protection_discharged_on__isnull=False),
+                name="stay_protection_destination_after_discharge",
+            ),
             StayOverlapConstraint(
                 name="stay_no_overlap",
                 expressions=[
@@ -268,6 +469,12 @@ class Stay(Scoped):
         indexes = [
             models.Index(fields=["room", "start_date"], name="stay_room_start"),
             models.Index(fields=["start_date", "end_date"], name="stay_dates"),
+            # The annual report's temporary protections (by discharge date).
+            models.Index(
+                fields=["protection_discharged_on"],
+                name="stay_protection_discharge",
+                condition=Q(entrusted=True),
+            ),
         ]
 
     def __str__(self):
@@ -285,6 +492,15 @@ class Stay(Scoped):
         if self.kind == self.Kind.DAY_REST or not (self.start_date and self.end_date):
             return 0
         return (self.end_date - self.start_date).days
+
+    @property
+    def protection_days(self) -> int | None:
+        """Length of an entrusted temporary protection in days, both the day
+        of admission and the day of discharge counted; None until she is
+        discharged."""
+        if not (self.protection_admitted_on and self.protection_discharged_on):
+            return None
+        return (self.protection_discharged_on - self.protection_admitted_on).days + 1
 
     @property
     def occupied_until(self) -> dt.date:
@@ -329,9 +545,90 @@ class Stay(Scoped):
             errors["children"] = _("At most %(max)d accompanying children.") % {
                 "max": self.MAX_CHILDREN
             }
+        if not errors:
+            errors.update(self.protection_errors())
         if errors:
             raise ValidationError(errors)
         self.check_room_is_free()
+
+    def protection_errors(self) -> dict[str, ValidationError]:
+        """What is wrong with the temporary protection, by field: the
+        messages for the rules the constraints guarantee."""
+        if not self.entrusted:
+            for name in PROTECTION_FIELDS:
+                field = self._meta.get_field(name)
+                setattr(self, field.attname, None if field.null else "")
+            return {}
+        errors = {}
+        if self.kind != self.Kind.OVERNIGHT:
+            return {
+                "entrusted": ValidationError(
+                    _("Only an overnight stay can be a temporary protection."),
+                    code="protection_day_rest",
+                )
+            }
+        required = {
+            "protection_consent_on": _("Give the date of her consent."),
+            "protection_consent_method": _("Say how she gave her consent."),
+            "protection_agency": _("Choose the body that placed her."),
+            "protection_admitted_on": _("Give the date of admission."),
+            "protection_children": _(
+                "Give the number of children protected with her (0 if none)."
+            ),
+            "protection_reason": _("Choose the reason for the protection."),
+        }
+        for name, message in required.items():
+            if getattr(self, self._meta.get_field(name).attname) in (None, ""):
+                errors[name] = ValidationError(message, code="required")
+        if not (self.start_date and self.end_date):
+            return errors
+        admitted = self.protection_admitted_on
+        discharged = self.protection_discharged_on
+        dates = {
+            "start": self.start_date.isoformat(),
+            "end": self.end_date.isoformat(),
+        }
+        if admitted and not (self.start_date <= admitted < self.end_date):
+            errors["protection_admitted_on"] = ValidationError(
+                _(
+                    "Admission must be on a night of the stay: from %(start)s "
+                    "to the day before %(end)s."
+                ),
+                code="protection_admission",
+                params=dates,
+            )
+        if discharged and admitted and discharged < admitted:
+            errors["protection_discharged_on"] = ValidationError(
+                _("Discharge cannot be before admission."), code="protection_order"
+            )
+        elif discharged and discharged > self.end_date:
+            errors["protection_discharged_on"] = ValidationError(
+                _("Discharge must be at the latest on the day of departure, %(end)s."),
+                code="protection_discharge",
+                params=dates,
+            )
+        consent = self.protection_consent_on
+        if consent and admitted and consent > admitted:
+            errors["protection_consent_on"] = ValidationError(
+                _("Her consent must come before admission (or on that day)."),
+                code="protection_consent",
+            )
+        children = self.protection_children
+        if children is not None and children > (self.children or 0):
+            errors["protection_children"] = ValidationError(
+                _(
+                    "At most the children who stay with her (%(children)d); "
+                    "change the accompanying children first."
+                ),
+                code="protection_children",
+                params={"children": self.children or 0},
+            )
+        if self.protection_destination and not discharged:
+            errors["protection_destination"] = ValidationError(
+                _("Give the date of discharge with where she went."),
+                code="protection_destination",
+            )
+        return errors
 
     def conflicts(self) -> models.QuerySet[Stay]:
         """Other stays, not cancelled, that hold this room on one of its days."""

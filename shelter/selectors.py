@@ -6,12 +6,15 @@ aggregate query.
 Counting rules (SPEC §2): a stay's nights count in the period each night
 falls in (the night of day d is the one starting on d); the stay itself
 counts once, in the period it starts in; cancelled stays count nowhere.
+An entrusted temporary protection counts once, in the period of its
+discharge, with its full length in days (``Stay.protection_days``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Count,
@@ -29,7 +32,16 @@ import jpdates
 from consultations.models import Client
 
 from . import calendar as opening
-from .models import Facility, Room, SalonVisit, Service, Stay, UnmetRequest
+from .models import (
+    PROTECTION_FIELDS,
+    Facility,
+    ProtectionReason,
+    Room,
+    SalonVisit,
+    Service,
+    Stay,
+    UnmetRequest,
+)
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -60,21 +72,44 @@ def client_search_for_booking(query: str, *, limit: int = 20) -> list[Client]:
 # ------------------------------------------------------------------------------
 
 
+# The stay's own fields that lists and the calendar read.
+STAY_FIELDS = (
+    "kind",
+    "start_date",
+    "end_date",
+    "children",
+    "status",
+    "version",
+    "checked_in_at",
+    "checked_out_at",
+    "cancelled_at",
+    "created_at",
+    "entrusted",
+)
+
+
 def _with_related(stays: QuerySet[Stay]) -> QuerySet[Stay]:
     return stays.select_related("room__facility", "client").only(
         *(f"client__{name}" for name in BOOKING_FIELDS),
         "room__name",
         "room__facility__name",
-        "kind",
-        "start_date",
-        "end_date",
-        "children",
-        "status",
-        "version",
-        "checked_in_at",
-        "checked_out_at",
-        "cancelled_at",
-        "created_at",
+        *STAY_FIELDS,
+    )
+
+
+def stay_detail(pk: int) -> Stay:
+    """A stay with its temporary protection (and the referring body)."""
+    return (
+        Stay.objects.select_related("room__facility", "client", "protection_agency")
+        .only(
+            *(f"client__{name}" for name in BOOKING_FIELDS),
+            *STAY_FIELDS,
+            *PROTECTION_FIELDS,
+            "room__name",
+            "room__facility__name",
+            "protection_agency__name",
+        )
+        .get(pk=pk)
     )
 
 
@@ -87,10 +122,14 @@ def stay_list(
     start: dt.date | None = None,
     end: dt.date | None = None,
     client: str = "",
+    entrusted: bool = False,
 ) -> QuerySet[Stay]:
     """Stays, newest first. ``start``/``end`` keep the stays holding their room
-    on some day of that period (inclusive); ``client`` matches code or name."""
+    on some day of that period (inclusive); ``client`` matches code or name;
+    ``entrusted``: only temporary protections."""
     stays = _with_related(Stay.objects.all())
+    if entrusted:
+        stays = stays.filter(entrusted=True)
     if facility:
         stays = stays.filter(room__facility=facility)
     if room:
@@ -115,10 +154,6 @@ def stays_of_client(client: Client) -> QuerySet[Stay]:
     return _with_related(Stay.objects.filter(client=client)).order_by(
         "-start_date", "-id"
     )
-
-
-def stay_detail(pk: int) -> Stay:
-    return _with_related(Stay.objects.all()).get(pk=pk)
 
 
 def unmet_requests(
@@ -369,6 +404,59 @@ def stay_figures(start: dt.date, end: dt.date, *, programmes=None) -> dict[str, 
     }
 
 
+ONE_PLACE = Decimal("0.1")
+
+
+def temporary_protection_figures(
+    start: dt.date, end: dt.date, *, programmes=None
+) -> dict:
+    """The statutory table of entrusted temporary protections (SPEC §3,
+    ``statutory.temporary_protection``), in one query: ``stays``, the
+    protections discharged in the period (each counts in the year of its
+    discharge, with its full length, also when it began in the year before;
+    cancelled stays never count); ``average_days``, their mean length
+    (discharge − admission + 1 days, ``Stay.protection_days``) as a Decimal
+    of one place, None without stays; ``by_reason``, [{code, label, count}]
+    for every reason, zeros included. Only the stays of ``programmes`` (a
+    list of programme ids) if given, as ``stay_figures`` counts."""
+    length = ExpressionWrapper(
+        F("protection_discharged_on") - F("protection_admitted_on"),
+        output_field=DurationField(),
+    )
+    figures = (
+        _of_programmes(Stay.objects.counted(), programmes)
+        .filter(entrusted=True, protection_discharged_on__range=(start, end))
+        .aggregate(
+            stays=Count("pk"),
+            length=Sum(length),
+            **{
+                f"reason_{reason}": Count("pk", filter=Q(protection_reason=reason))
+                for reason in ProtectionReason.values
+            },
+        )
+    )
+    stays = figures["stays"]
+    average = None
+    if stays:
+        # + 1 a stay: the day of discharge counts too.
+        days = _days(figures["length"]) + stays
+        average = (Decimal(days) / Decimal(stays)).quantize(
+            ONE_PLACE, rounding=ROUND_HALF_UP
+        )
+    return {
+        "stays": stays,
+        "average_days": average,
+        "by_reason": [
+            {
+                "code": reason.value,
+                "label": str(reason.label),
+                "count": figures[f"reason_{reason.value}"],
+            }
+            for reason in ProtectionReason
+        ],
+    }
+
+
 def unmet_requests_by_reason(start: dt.date, end: dt.date) -> dict[str, int]:
     """Unmet requests in the period by reason, every reason present (zeros
     included), in one query."""
@@ -425,6 +513,7 @@ def fiscal_year_figures(fiscal_year: int) -> dict:
             "unmet_requests_by_reason": unmet,
         },
         "salon": salon_visit_figures(start, end),
+        "temporary_protection": temporary_protection_figures(start, end),
         "open_days": {
             "consultation": open_days[Service.CONSULTATION_DESK],
             "phone_line": open_days[Service.PHONE_LINE],

@@ -17,6 +17,7 @@ from accounts.audit import Action, audit, audit_many
 from accounts.locking import lock_for_update
 
 from .models import (
+    PROTECTION_FIELDS,
     CalendarException,
     Facility,
     OpeningCalendar,
@@ -72,10 +73,13 @@ def stay_book(
     kind: str = Stay.Kind.OVERNIGHT,
     children: int = 0,
     programme=None,
+    protection: Mapping | None = None,
 ) -> Stay:
     """Book ``room`` for ``client``: overnight from ``start`` to ``end`` (the day
     of departure) or, for a day rest, on ``start``. Refused with a message
-    naming the dates when another stay holds the room on one of those days."""
+    naming the dates when another stay holds the room on one of those days.
+    ``protection``: an entrusted temporary protection, its fields by name
+    (``PROTECTION_FIELDS``, the agency as ``protection_agency``)."""
     if kind == Stay.Kind.DAY_REST and end is None:
         end = start
     stay = Stay(
@@ -87,6 +91,7 @@ def stay_book(
         children=children,
         created_by=_user(by),
         programme=programme,  # None: the one its rules give (reports.attribution)
+        **_protection_fields(protection),
     )
     # The check (in full_clean) and the insert share one transaction: on
     # SQLite it holds the write lock from BEGIN (IMMEDIATE mode).
@@ -97,11 +102,31 @@ def stay_book(
     return stay
 
 
+def _protection_fields(protection: Mapping | None) -> dict:
+    """The stay's fields for a temporary protection (or for none)."""
+    if protection is None:
+        return {"entrusted": False}
+    unknown = set(protection) - set(PROTECTION_FIELDS)
+    if unknown:
+        raise TypeError(f"not fields of a temporary protection: {sorted(unknown)}")
+    return {"entrusted": True, **protection}
+
+
 def stay_update(*, stay: Stay, by, expected_version: int, **fields) -> Stay:
-    """Change the room, kind, dates, children or programme of a stay that is
+    """Change the room, kind, dates, children, programme or temporary
+    protection (``entrusted`` and ``PROTECTION_FIELDS``) of a stay that is
     still open, refused if someone saved it in the meantime or if the new
     days clash."""
-    allowed = {"room", "kind", "start_date", "end_date", "children", "programme"}
+    allowed = {
+        "room",
+        "kind",
+        "start_date",
+        "end_date",
+        "children",
+        "programme",
+        "entrusted",
+        *PROTECTION_FIELDS,
+    }
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"stay_update cannot change {sorted(unknown)}")
@@ -121,6 +146,31 @@ def stay_update(*, stay: Stay, by, expected_version: int, **fields) -> Stay:
         _save_stay(fresh)
         fresh.refresh_from_db(fields=["version"])
         audit(user=by, action=Action.CHANGE, obj=fresh, detail=",".join(sorted(fields)))
+    return fresh
+
+
+def stay_protection_set(
+    *, stay: Stay, by, expected_version: int, protection: Mapping | None
+) -> Stay:
+    """Record (or, with None, remove) the temporary protection of a stay that
+    is not cancelled: a completed stay too, for the discharge and where she
+    went, which are often known only afterwards. The stay's room, dates and
+    children stay as they are."""
+    with transaction.atomic():
+        fresh = lock_for_update(stay, expected_version)
+        if fresh.status == Stay.Status.CANCELLED:
+            raise ValidationError(
+                _("A cancelled stay cannot be a temporary protection."),
+                code="closed",
+            )
+        for name, value in _protection_fields(protection).items():
+            setattr(fresh, name, value)
+        fresh.full_clean(exclude={"version"})
+        fresh.version = F("version") + 1
+        fresh.save(update_fields=["entrusted", *PROTECTION_FIELDS, "version",
+                                  "updated_at"])  # fmt: skip
+        fresh.refresh_from_db(fields=["version"])
+        audit(user=by, action=Action.CHANGE, obj=fresh, detail="protection")
     return fresh
 
 
@@ -164,7 +214,9 @@ def stay_check_in(*, stay: Stay, by, today: dt.date | None = None) -> Stay:
 @transaction.atomic
 def stay_check_out(*, stay: Stay, by, today: dt.date | None = None) -> Stay:
     """Complete a checked-in stay. Leaving before the planned day shortens the
-    stay to the nights spent, which frees the room for the rest."""
+    stay to the nights spent, which frees the room for the rest. A temporary
+    protection ends with the stay: discharged on the day she leaves, unless
+    an earlier discharge was recorded."""
     today = today or timezone.localdate()
     fresh = _locked(stay)
     _refuse_unless(fresh, Stay.Status.CHECKED_IN, action=_("checked out"))
@@ -172,6 +224,20 @@ def stay_check_out(*, stay: Stay, by, today: dt.date | None = None) -> Stay:
     if fresh.kind == Stay.Kind.OVERNIGHT and fresh.start_date < today < fresh.end_date:
         fresh.end_date = today
         fields.append("end_date")
+    if fresh.entrusted:
+        if fresh.protection_admitted_on >= fresh.end_date:
+            raise ValidationError(
+                _(
+                    "Her temporary protection starts on %(date)s, after she leaves: "
+                    "change or remove it before checking out."
+                ),
+                code="protection_after_leaving",
+                params={"date": fresh.protection_admitted_on.isoformat()},
+            )
+        discharged = fresh.protection_discharged_on
+        if discharged is None or discharged > fresh.end_date:
+            fresh.protection_discharged_on = fresh.end_date
+            fields.append("protection_discharged_on")
     fresh.status = Stay.Status.COMPLETED
     fresh.checked_out_at = timezone.now()
     fresh.version = F("version") + 1

@@ -10,6 +10,11 @@ urlpatterns = [
     path("stays/new/", views.stay_create, name="stay_create"),
     path("stays/<int:pk>/", views.StayDetailView.as_view(), name="stay_detail"),
     path("stays/<int:pk>/edit/", views.stay_update, name="stay_update"),
+    path(
+        "stays/<int:pk>/protection/",
+        views.stay_protection,
+        name="stay_protection",
+    ),
     path("stays/<int:pk>/<slug:action>/", views.stay_action, name="stay_action"),
     path("clients/<int:pk>/", views.ClientStaysView.as_view(), name="client_stays"),
     path("unmet/", views.UnmetRequestListView.as_view(), name="unmet_list"),

@@ -37,10 +37,12 @@ from .forms import (
     SalonVisitUpdateForm,
     StayFilterForm,
     StayForm,
+    StayProtectionForm,
     StayUpdateForm,
     UnmetRequestForm,
     add_service_errors,
     parse_month,
+    protection_initial,
 )
 from .models import (
     CalendarException,
@@ -178,6 +180,7 @@ class StayListView(CoordinatorMixin, TemplateView):
             start=filters.get("start"),
             end=filters.get("end"),
             client=filters.get("client", ""),
+            entrusted=filters.get("entrusted", False),
         )
         context["form"] = form
         context["page"] = Paginator(stays, self.paginate_by).get_page(
@@ -223,6 +226,7 @@ def stay_create(request):
                     end=data["end_date"],
                     children=data["children"],
                     programme=data["programme"],
+                    protection=form.protection_for_stay(),
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -300,6 +304,9 @@ def stay_update(request, pk):
                     "room", "kind", "start_date", "end_date", "children", "programme"
                 )
             }  # fmt: skip
+            protection = form.protection_for_stay()
+            changes["entrusted"] = protection is not None
+            changes.update(protection or {})
             try:
                 stay = services.stay_update(
                     stay=stay,
@@ -326,10 +333,52 @@ def stay_update(request, pk):
                 "children": stay.children,
                 "programme": stay.programme_id,
                 "version": stay.version,
+                **protection_initial(stay),
             }
         )
         form.fields["programme"].for_record(stay)
     return render(request, "shelter/stay_form.html", {"form": form, "stay": stay})
+
+
+@role_required(*COORDINATOR)
+def stay_protection(request, pk):
+    """The temporary protection of a stay that is not cancelled, on its own:
+    for a completed stay, the discharge and where she went."""
+    stay = get_object_or_404(
+        Stay.objects.select_related("room", "client", "protection_agency"), pk=pk
+    )
+    if stay.status == Stay.Status.CANCELLED or stay.kind != Stay.Kind.OVERNIGHT:
+        messages.error(
+            request,
+            _(
+                "Only an overnight stay that is not cancelled can be a temporary "
+                "protection."
+            ),
+        )
+        return redirect(stay)
+    if request.method == "POST":
+        form = StayProtectionForm(request.POST)
+        if form.is_valid():
+            try:
+                stay = services.stay_protection_set(
+                    stay=stay,
+                    by=request.user,
+                    expected_version=form.cleaned_data["version"],
+                    protection=form.protection(stay.start_date, stay.children),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The temporary protection was saved."))
+                return redirect(stay)
+    else:
+        audit(user=request.user, action=Action.VIEW, obj=stay)
+        form = StayProtectionForm(
+            initial={"version": stay.version, **protection_initial(stay)}
+        )
+    return render(
+        request, "shelter/stay_protection_form.html", {"form": form, "stay": stay}
+    )
 
 
 STAY_ACTIONS = {

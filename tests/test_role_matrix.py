@@ -139,6 +139,7 @@ MATRIX = {
     "shelter:stay_create": COORDINATOR,
     "shelter:stay_detail": row(LOGIN, 200, 200, 403, 403, 200),
     "shelter:stay_update": COORDINATOR,
+    "shelter:stay_protection": COORDINATOR,
     "shelter:stay_action": COORDINATOR_POST,
     "shelter:client_stays": COORDINATOR,
     "shelter:unmet_list": COORDINATOR,

@@ -109,6 +109,7 @@ SCOPE = {
     "shelter:stay_create": LIST,
     "shelter:stay_detail": RECORD,
     "shelter:stay_update": RECORD,
+    "shelter:stay_protection": RECORD,
     "shelter:stay_action": RECORD,
     "shelter:client_stays": RECORD,
     "shelter:unmet_list": LIST,

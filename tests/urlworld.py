@@ -259,6 +259,7 @@ def url_for(name, world):
         "consultations:referral_letter": "referral",
         "shelter:stay_detail": "stay",
         "shelter:stay_update": "stay",
+        "shelter:stay_protection": "stay",
         "shelter:client_stays": "client",
         "shelter:unmet_delete": "unmet",
         "shelter:salon_update": "visit",

@@ -44,6 +44,15 @@ def test_seed_demo_adds_the_places_of_a_realistic_year():
     assert figures["open_days"]["shelter"] == 365
     # One stay crosses into the next fiscal year (30 March – 2 April).
     assert selectors.fiscal_year_figures(2022)["shelter"]["nights"] == 1
+    # Two entrusted temporary protections: one in the year, and the stay
+    # across 31 March, counted in the year of its discharge.
+    assert Stay.objects.filter(entrusted=True).count() == 2
+    protection = figures["temporary_protection"]
+    assert protection["stays"] == 1
+    assert protection["average_days"] > 5
+    nxt = selectors.fiscal_year_figures(2022)["temporary_protection"]
+    assert nxt["stays"] == 1
+    assert nxt["average_days"] == 4  # 30 March – 2 April, both days counted
     # No room is double-booked.
     for stay in Stay.objects.counted():
         assert not stay.conflicts().exists(), stay

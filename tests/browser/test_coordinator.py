@@ -97,3 +97,48 @@ def test_the_calendar_of_this_month_opens_from_the_menu(page, coordinator):
     assert page.url == page.base + url_of("shelter:calendar")
     today = timezone.localdate()
     expect(page.locator("table.occupancy th.today .dom")).to_have_text(str(today.day))
+
+
+def test_coordinator_books_an_entrusted_temporary_protection(page, coordinator):
+    """The 一時保護委託 section opens when its box is ticked (no script), and
+    the stay's page shows what was recorded. Fields are found by their ids:
+    their Japanese labels arrive with the catalogue."""
+    from consultations.models import PartnerAgency
+
+    centre = PartnerAgency.objects.create(
+        name="県女性相談支援センター",
+        category=PartnerAgency.Category.WOMEN_SUPPORT_CENTRE,
+    )
+    room = RoomFactory(name="3号室（親子室）")
+    person = ClientFactory(code="C-200003")
+    month = next_month()
+    arrive, leave = month.replace(day=3), month.replace(day=17)
+
+    page.goto(
+        page.base
+        + url_of("shelter:stay_create")
+        + f"?room={room.pk}&start={arrive:%Y-%m-%d}&end={leave:%Y-%m-%d}"
+    )
+    page.get_by_label("相談者コード").fill(person.code)
+    page.get_by_label("同伴児数").fill("1")
+    agency = page.locator("#id_protection_agency")
+    expect(agency).to_be_hidden()
+    page.locator("#id_entrusted").check()
+    expect(agency).to_be_visible()
+    agency.select_option(str(centre.pk))
+    page.locator("#id_protection_reference").fill("女相第127号")
+    page.locator("#id_protection_consent_on").fill(f"{arrive:%Y-%m-%d}")
+    page.locator("#id_protection_consent_method").select_option("written")
+    page.locator("#id_protection_reason").select_option("spouse_violence")
+    page.get_by_role("button", name="予約する").click()
+    expect(page.locator(".message.success")).to_contain_text(person.code)
+
+    stay = Stay.objects.get(client=person)
+    assert stay.entrusted
+    assert stay.protection_admitted_on == arrive  # blank: the first day
+    assert stay.protection_children == 1  # blank: the accompanying children
+    page.goto(page.base + stay.get_absolute_url())
+    section = page.locator("section.protection-detail")
+    expect(section).to_contain_text("県女性相談支援センター")
+    expect(section).to_contain_text("女相第127号")
+    expect(page.locator("h1 .badge.protection")).to_be_visible()
