@@ -97,7 +97,7 @@ class MeetingMember(Scoped):
     organisation_from = "meeting"
 
     class Kind(models.TextChoices):
-        PERSON = "person", _("Person")
+        PERSON = "person", pgettext_lazy("member", "Person")
         ORGANISATION = "organisation", pgettext_lazy("member", "Organisation")
 
     meeting = models.ForeignKey(
