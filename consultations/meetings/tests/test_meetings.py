@@ -403,3 +403,23 @@ def test_the_minutes_hold_the_cases_the_reader_may_open_with_the_font_embedded(
             ["pdftotext", str(other), "-"], capture_output=True, text=True, check=True
         ).stdout
         assert case.client.code not in text and "夫からの暴力" not in text
+
+
+def test_anonymising_the_client_wipes_what_was_said_and_decided(
+    client_as, case, member, make_user
+):
+    from consultations.anonymise import ANONYMISED_NAME
+
+    services.role_add(
+        by=member, case=case,
+        member=MeetingMember.objects.get(meeting=case.meeting, user=member),
+        task="夫の住所の近くを避けて転居", due_on=DAY,
+    )  # fmt: skip
+    admin = make_user(Role.COUNSELLOR, Role.ADMIN, username="boss")
+    client_as(admin).post(
+        reverse("consultations:client_anonymise", args=[case.client.pk])
+    )
+    case.refresh_from_db()
+    assert (case.situation, case.decisions) == (ANONYMISED_NAME, "")
+    assert MeetingRole.objects.get().task == ANONYMISED_NAME
+    assert case.meeting.cases.count() == 1  # the record, and the count, stay
