@@ -138,6 +138,10 @@ def member_add(
                 code="no_name",
             )
     else:
+        if not name and agency is None:
+            # An organisation's name written in the field for an outside
+            # person's organisation is its name.
+            name = affiliation
         if agency is not None and name:
             raise ValidationError(
                 _(

@@ -226,6 +226,11 @@ def test_the_member_form_explains_what_is_missing(client_as, meeting, member):
     )
     assert "write the person&#x27;s name" in response.content.decode()
     assert meeting.members.count() == 1
+    client_as(member).post(
+        reverse("consultations:meeting_member_add", args=[meeting.pk]),
+        {"kind": "organisation", "affiliation": "女性シェルター"},
+    )
+    assert meeting.members.get(kind="organisation").display_name == "女性シェルター"
 
 
 def test_staff_of_another_organisation_is_not_accepted(meeting, member, make_user):
