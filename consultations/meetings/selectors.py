@@ -63,13 +63,29 @@ def members_of(meeting: CoordinationMeeting) -> QuerySet[MeetingMember]:
     ).order_by("kind", "id")
 
 
-def meetings_of_client(client) -> QuerySet[MeetingCase]:
-    """The meetings that discussed a client (her page), newest first."""
-    return (
+def meetings_of_client(client, user) -> list[MeetingCase]:
+    """The meetings that discussed a client (her page), newest first, each
+    case marked ``openable`` for ``user`` (two queries)."""
+    cases = list(
         MeetingCase.objects.filter(client=client)
         .select_related("meeting")
         .order_by("-meeting__held_on", "-id")[:LIST_LIMIT]
     )
+    pledged = (
+        set(
+            MeetingMember.objects.filter(
+                user_id=user.pk,
+                pledged_on__isnull=False,
+                meeting_id__in=[c.meeting_id for c in cases],
+            ).values_list("meeting_id", flat=True)
+        )
+        if cases
+        else set()
+    )
+    for case in cases:
+        case.client = client
+        case.openable = case_openable_by(user, case, pledged=case.meeting_id in pledged)
+    return cases
 
 
 LEVEL_KEYS = {

@@ -110,6 +110,8 @@ def member_add(
     ``pledged_on`` records a new one."""
     name, affiliation = name.strip(), affiliation.strip()
     _check_pledge_date(pledged_on)
+    # Adds to one meeting run one after the other (the duplicate check).
+    meeting = CoordinationMeeting.objects.select_for_update().get(pk=meeting.pk)
     if user is not None:
         if kind != MeetingMember.Kind.PERSON or name or agency or affiliation:
             raise ValidationError(
@@ -244,6 +246,7 @@ def case_add(
 ) -> MeetingCase:
     """Record a case discussed at the meeting. Only someone who may open
     the case content records it (PermissionDenied otherwise)."""
+    meeting = CoordinationMeeting.objects.select_for_update().get(pk=meeting.pk)
     case = MeetingCase(
         meeting=meeting,
         client=client,

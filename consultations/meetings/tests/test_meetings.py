@@ -312,10 +312,13 @@ def test_a_role_goes_to_a_member_of_this_meeting_only(case, member):
 
 
 def test_the_clients_page_lists_the_meetings_that_discussed_her(
-    client_as, case, holder
+    client_as, case, holder, outsider
 ):
     page = client_as(holder).get(case.client.get_absolute_url()).content.decode()
     assert 'id="meetings"' in page and case_url(case) in page
+    # Another counsellor is sent to the meeting's header, not to the case.
+    page = client_as(outsider).get(case.client.get_absolute_url()).content.decode()
+    assert case_url(case) not in page and case.meeting.get_absolute_url() in page
 
 
 def test_the_list_runs_the_same_queries_for_5_and_50_meetings(client_as, member):
