@@ -44,3 +44,7 @@ class ConsultationsConfig(AppConfig):
         from .plans import setup as plans_setup
 
         plans_setup.register()
+
+        from .meetings import setup as meetings_setup
+
+        meetings_setup.register()

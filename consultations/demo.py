@@ -237,9 +237,12 @@ def seed_casework(ctx) -> str:
 
     consent = seed_consent(ctx, open_clients[:5])
     plans = seed_plans(ctx)  # assessments, support plans, a closure request
+    from .meetings.demo import seed_meetings
+
+    meetings = seed_meetings(ctx)
     return (
         "14 recent consultations, 8 next steps, 4 urgent cases, 2 flagged; "
-        f"{consent}; {plans}"
+        f"{consent}; {plans}; {meetings}"
     )
 
 

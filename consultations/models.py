@@ -592,6 +592,14 @@ from .line.models import (  # noqa: E402, F401
     LineWebhookDay,
 )
 
+# Support coordination meetings (issue 20): their own package too.
+from .meetings.models import (  # noqa: E402, F401
+    CoordinationMeeting,
+    MeetingCase,
+    MeetingMember,
+    MeetingRole,
+)
+
 # Assessments, support plans and closure requests (issue 19): their own
 # package, registered with this app in the same way.
 from .plans.models import (  # noqa: E402, F401

@@ -81,4 +81,5 @@ urlpatterns = [
         name="consultation_delete",
     ),
     path("", include("consultations.consent.urls")),  # consent and referrals
+    path("", include("consultations.meetings.urls")),  # coordination meetings
 ]

@@ -114,6 +114,9 @@ class ClientDetailView(CounsellorMixin, AuditedObjectMixin, DetailView):
         from .plans.selectors import client_section
 
         context.update(client_section(client, user))
+        from .meetings.selectors import meetings_of_client
+
+        context["meeting_cases"] = meetings_of_client(client, user)
         if context["closure_decidable"]:
             context["closure_approve_form"] = ClosureApproveForm(
                 initial={"version": client.version}, auto_id="closure_%s"

@@ -30,9 +30,13 @@ from consultations.models import (
     ClosureRequest,
     Consent,
     Consultation,
+    CoordinationMeeting,
     FollowUp,
     LineMedia,
     LineMessage,
+    MeetingCase,
+    MeetingMember,
+    MeetingRole,
     PartnerAgency,
     PlanTask,
     Referral,
@@ -62,6 +66,7 @@ from tests.test_role_matrix import MATRIX
 from tests.urlworld import (
     consent_and_referral,
     line_media_downloaded,
+    meetings_world,
     plans_world,
     url_for,
 )
@@ -197,6 +202,8 @@ def build_world(users) -> dict:
         "simulated_person": SimulatedPerson.objects.create(display_name="模擬"),
         # An assessment, plans (in effect and draft) and a closure request.
         **plans_world(counsellor, person),
+        # A case review meeting with members, the client's case and a role.
+        **meetings_world(counsellor, person),
     }
 
 
@@ -367,6 +374,47 @@ def grow(world, n: int) -> None:
     )  # fmt: skip
     world["programme"].partner_agencies.add(*PartnerAgency.objects.all()[:n])
     grow_plans(world, person, others, n)
+    grow_meetings(world, person, others, n)
+
+
+def grow_meetings(world, person, others, n: int) -> None:
+    """Meetings (the list) each with the world's client's case (her page);
+    members, cases and roles of the world's meeting (its page, the case's
+    page and the minutes)."""
+    counsellor = world["users"][Role.COUNSELLOR]
+    agency = PartnerAgency.objects.first()
+    meeting = world["meeting"]
+    meetings = CoordinationMeeting.objects.bulk_create(
+        CoordinationMeeting(
+            level=["representatives", "practitioners", "case_review"][i % 3],
+            held_on=D(2021, 10, 1 + i % 28), created_by=counsellor,
+        )
+        for i in range(n)
+    )  # fmt: skip
+    members = MeetingMember.objects.bulk_create(
+        [
+            MeetingMember(meeting=meeting, kind="person", name=f"委員{i}",
+                          agency=agency if i % 2 else None, attended=bool(i % 3),
+                          pledged_on=D(2021, 10, 1), pledge_recorded_by=counsellor,
+                          pledge_recorded_on=D(2021, 10, 1))
+            for i in range(n)
+        ]
+        + [MeetingMember(meeting=m, kind="organisation", agency=agency)
+           for m in meetings]
+    )  # fmt: skip
+    cases = MeetingCase.objects.bulk_create(
+        [MeetingCase(meeting=m, client=person, situation="状況", created_by=counsellor)
+         for m in meetings]
+        + [MeetingCase(meeting=meeting, client=c, situation="状況",
+                       decisions="決定", created_by=counsellor)
+           for c in others]
+    )  # fmt: skip
+    MeetingRole.objects.bulk_create(
+        [MeetingRole(case=world["meeting_case"], member=members[i], task="役割",
+                     due_on=D(2021, 10, 20)) for i in range(n)]
+        + [MeetingRole(case=c, member=members[0], task="役割", due_on=D(2021, 10, 20))
+           for c in cases[n:]]
+    )  # fmt: skip
 
 
 def grow_plans(world, person, others, n: int) -> None:

@@ -88,6 +88,22 @@ MATRIX = {
     "consultations:referral_answer": COUNSELLOR_POST,
     "consultations:referral_outcome": COUNSELLOR_POST,
     "consultations:referral_letter": COUNSELLOR,  # a PDF, audited per download
+    # support coordination meetings (issue 20): counsellors and admins; a
+    # case's content only for the meeting's pledged members, the client's
+    # counsellor and admins (this counsellor is none of them: 403); the
+    # minutes hold only the cases the reader may open
+    "consultations:meeting_list": COUNSELLOR,
+    "consultations:meeting_create": COUNSELLOR,
+    "consultations:meeting_detail": COUNSELLOR,
+    "consultations:meeting_update": COUNSELLOR,
+    "consultations:meeting_member_add": COUNSELLOR,
+    "consultations:meeting_member_pledge": COUNSELLOR_POST,
+    "consultations:meeting_member_attendance": COUNSELLOR_POST,
+    "consultations:meeting_case_add": COUNSELLOR,
+    "consultations:meeting_case": row(LOGIN, 403, 403, 403, 403, 200),
+    "consultations:meeting_case_update": row(LOGIN, 403, 403, 403, 403, 200),
+    "consultations:meeting_role_add": COUNSELLOR_POST,
+    "consultations:meeting_minutes": COUNSELLOR,  # a PDF, audited per download
     # assessments, support plans, closures (issue 19): approving a plan and
     # deciding a closure are for supervisors (admins, and counsellors marked
     # as supervisors: consultations/plans/tests cover those)

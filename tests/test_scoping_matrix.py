@@ -78,6 +78,18 @@ SCOPE = {
     "consultations:plan_approve": RECORD,
     "consultations:closure_approve": RECORD,
     "consultations:closure_decline": RECORD,
+    "consultations:meeting_list": LIST,
+    "consultations:meeting_create": LIST,
+    "consultations:meeting_detail": RECORD,
+    "consultations:meeting_update": RECORD,
+    "consultations:meeting_member_add": RECORD,
+    "consultations:meeting_member_pledge": RECORD,
+    "consultations:meeting_member_attendance": RECORD,
+    "consultations:meeting_case_add": RECORD,
+    "consultations:meeting_case": RECORD,
+    "consultations:meeting_case_update": RECORD,
+    "consultations:meeting_role_add": RECORD,
+    "consultations:meeting_minutes": RECORD,
     # LINE: the webhook is the LINE accounts' part (one per organisation)
     "line:webhook": NONE,
     "line:webhook_no_slash": NONE,
@@ -205,9 +217,13 @@ def mark_records(world):
         Client,
         ClosureRequest,
         Consultation,
+        CoordinationMeeting,
         FollowUp,
         LineMessage,
         LineUser,
+        MeetingCase,
+        MeetingMember,
+        MeetingRole,
         PlanTask,
         Referral,
         SupportAction,
@@ -239,6 +255,16 @@ def mark_records(world):
     )
     PlanTask.objects.filter(plan__client=client).update(description=f"{MARK}課題")
     ClosureRequest.objects.filter(client=client).update(note=f"{MARK}終結")
+    CoordinationMeeting.objects.filter(pk=world["meeting"].pk).update(
+        title=f"{MARK}会議", place=MARK, agenda=MARK
+    )
+    MeetingMember.objects.filter(meeting=world["meeting"], user=None).update(
+        name=f"{MARK}委員", affiliation=MARK
+    )
+    MeetingCase.objects.filter(client=client).update(
+        situation=f"{MARK}状況", decisions=f"{MARK}決定"
+    )
+    MeetingRole.objects.filter(case__client=client).update(task=f"{MARK}役割")
     LineUser.objects.filter(pk=world["line_user"].pk).update(
         display_name=f"{MARK}ライン"
     )

@@ -131,6 +131,34 @@ def plans_world(counsellor, person) -> dict:
     }
 
 
+def meetings_world(counsellor, person) -> dict:
+    """A case review meeting (issue 20) with ``counsellor`` as a pledged
+    member and an outside member, ``person``'s case and a role."""
+    from consultations.meetings import services as meetings
+
+    meeting = meetings.meeting_create(
+        by=counsellor, level="case_review", held_on=dt.date(2021, 10, 5),
+        title="個別ケース検討会議", next_review_on=dt.date(2021, 11, 5),
+    )  # fmt: skip
+    member = meetings.member_add(
+        by=counsellor, meeting=meeting, kind="person", user=counsellor,
+        pledged_on=dt.date(2021, 10, 5),
+    )  # fmt: skip
+    outside = meetings.member_add(
+        by=counsellor, meeting=meeting, kind="person", name="福祉 一子",
+        affiliation="市福祉事務所",
+    )  # fmt: skip
+    case = meetings.case_add(
+        by=counsellor, meeting=meeting, client=person,
+        situation="住まいの確保が課題", decisions="生活保護の申請を支援する",
+    )  # fmt: skip
+    meetings.role_add(
+        by=counsellor, case=case, member=outside, task="申請の受付",
+        due_on=dt.date(2021, 10, 12),
+    )  # fmt: skip
+    return {"meeting": meeting, "meeting_member": member, "meeting_case": case}
+
+
 def build_world(counsellor, programme_name="事業"):
     """One record of each kind, so that every URL has something to show;
     ``counsellor`` is the staff, owner and uploader of those records."""
@@ -224,6 +252,7 @@ def build_world(counsellor, programme_name="事業"):
         ),
         "simulated_person": SimulatedPerson.objects.create(display_name="模擬"),
         **plans_world(counsellor, person),
+        **meetings_world(counsellor, person),
     }
 
 
@@ -257,6 +286,16 @@ def url_for(name, world):
         "consultations:referral_answer": "referral",
         "consultations:referral_outcome": "referral",
         "consultations:referral_letter": "referral",
+        "consultations:meeting_detail": "meeting",
+        "consultations:meeting_update": "meeting",
+        "consultations:meeting_member_add": "meeting",
+        "consultations:meeting_case_add": "meeting",
+        "consultations:meeting_minutes": "meeting",
+        "consultations:meeting_member_pledge": "meeting_member",
+        "consultations:meeting_member_attendance": "meeting_member",
+        "consultations:meeting_case": "meeting_case",
+        "consultations:meeting_case_update": "meeting_case",
+        "consultations:meeting_role_add": "meeting_case",
         "shelter:stay_detail": "stay",
         "shelter:stay_update": "stay",
         "shelter:stay_protection": "stay",

@@ -214,6 +214,22 @@ def build_records(org: Organisation, tag: str, user) -> None:
         ClosureRequest.objects.create(
             client=person, reason="resolved", requested_by=user
         )
+        # Support coordination meetings (issue 20).
+        from consultations.meetings.models import (
+            CoordinationMeeting,
+            MeetingCase,
+            MeetingMember,
+            MeetingRole,
+        )
+
+        meeting = CoordinationMeeting.objects.create(
+            level="case_review", held_on=DAY, created_by=user
+        )
+        member = MeetingMember.objects.create(meeting=meeting, kind="person", user=user)
+        case = MeetingCase.objects.create(
+            meeting=meeting, client=person, situation="s", created_by=user
+        )
+        MeetingRole.objects.create(case=case, member=member, task="t", due_on=DAY)
 
 
 def ids_by_table() -> dict[str, set[int]]:
