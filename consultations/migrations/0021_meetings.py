@@ -19,7 +19,7 @@ TABLES = (
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0008_policies_read_settings_once"),
-        ("consultations", "0019_consent_referrals"),
+        ("consultations", "0020_partner_agency_women_support_centre"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
