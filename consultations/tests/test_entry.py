@@ -76,6 +76,7 @@ def test_an_unknown_client_code_is_a_clear_error_and_writes_nothing(
         {
             "channel": "phone",
             "started_at": "2021-10-05T10:00",
+            "main_complaint": "other",
             "counsellor": counsellor.pk,
             "client_code": "C-999999",
         },

@@ -413,6 +413,7 @@ def test_a_message_that_arrives_while_the_form_is_open_stays_to_be_recorded(
             "day": "2021-10-04",
             "up_to": shown[-1].pk,
             "started_at": "2021-10-04T21:15",
+            "main_complaint": "other",
             "summary": "最初",
         },
     )
@@ -426,6 +427,7 @@ def test_recording_the_same_messages_twice_is_refused(client_as, counsellor, lin
         "day": "2021-10-04",
         "up_to": shown[-1].pk,
         "started_at": "2021-10-04T21:15",
+        "main_complaint": "other",
         "summary": "一度だけ",
     }
     c = client_as(counsellor)
@@ -447,6 +449,7 @@ def test_recording_needs_a_linked_client(client_as, counsellor, person):
             "day": "2021-10-04",
             "up_to": shown[-1].pk,
             "started_at": "2021-10-04T21:15",
+            "main_complaint": "other",
             "summary": "x",
         },
         follow=True,
