@@ -19,9 +19,8 @@ import jpdates
 from accounts import scoping
 from accounts.models import User
 from accounts.roles import Role, user_roles
-from consultations.models import Channel, PartnerAgency
-
 from consultations.complaints import SEED as COMPLAINT_SEED
+from consultations.models import Channel, PartnerAgency
 
 from . import disclosure, statutory, wareki
 from .metrics import BAND_KEYS, REGISTRY, Kind, SnsFigures, YearFigures

@@ -271,7 +271,7 @@ def test_every_format_shows_the_statutory_tables(tmp_path, counsellor):
         "referrals",
     ]
     sheets = [t.title for t in exports.tables(data)]
-    assert len(sheets) == len(set(s[:31] for s in sheets))
+    assert len(sheets) == len({s[:31] for s in sheets})
 
 
 def test_a_table_is_one_registered_function():
