@@ -186,8 +186,8 @@ def _complaint_grids(data: dict) -> list[Grid]:
         title=_("Main complaints (主訴)"),
         stub=_("Main complaint"),
         columns=[
-            _("People"),
-            _("Consultations"),
+            pgettext("statutory", "People"),
+            pgettext("statutory", "Consultations"),
             _("Named as an other problem"),
         ],
         rows=[
