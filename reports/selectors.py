@@ -574,7 +574,15 @@ NOT_SUMMED = "—"
 # distinct dates (two salons open on the same day count it once each), and
 # unmet stay requests carry no programme, so each programme of an
 # organisation counts all of that organisation's.
-NOT_ADDITIVE_COUNTS = frozenset({"salon_visit_days", "shelter_unmet_requests"})
+# 実人員 of a main complaint neither: a woman counted by two programmes is
+# one person.
+NOT_ADDITIVE_COUNTS = frozenset(
+    {
+        "salon_visit_days",
+        "shelter_unmet_requests",
+        *(f"complaint_{code}_people" for code, _label in COMPLAINT_SEED),
+    }
+)
 
 
 def summable(metric) -> bool:
