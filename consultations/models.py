@@ -206,7 +206,9 @@ class Complaint(models.Model):
     the same once used; the label may be reworded."""
 
     code = models.SlugField(_("code"), max_length=30, unique=True)
-    label = models.CharField(_("label"), max_length=50, unique=True)
+    label = models.CharField(
+        pgettext_lazy("complaint", "label"), max_length=50, unique=True
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     active = models.BooleanField(
         _("active"),
