@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from django.utils import translation
 
 from consultations.line import chats
 from consultations.models import Complaint, Consultation
@@ -25,6 +26,14 @@ FORM = {
     "started_at": "2021-10-05T10:00",
     "summary": "相談",
 }
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The messages in English (the source strings), as the consent tests."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
