@@ -87,7 +87,7 @@ OWN_ORGANISATION = (
 # Tables without one: a row is visible (and may be written) when its parent
 # row is, under the parent's own policy. {table: (column, parent table)}
 THROUGH_PARENT = {
-    "consultations_consultation_topics": (
+    "consultations_consultation_other_problems": (
         "consultation_id",
         "consultations_consultation",
     ),

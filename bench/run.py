@@ -752,7 +752,7 @@ def write_import_csv(path: Path, database_url: str, rows: int, seed: int) -> dic
 
     setup_django(database_url)
     import jpdates
-    from consultations.models import Client, Consultation, Topic
+    from consultations.models import Client, Complaint, Consultation
 
     rng = random.Random(seed)
     codes = list(Client.objects.order_by("?").values_list("code", flat=True)[:4000])
@@ -761,10 +761,12 @@ def write_import_csv(path: Path, database_url: str, rows: int, seed: int) -> dic
     fy = jpdates.fiscal_year(last.date())
     start, _end = jpdates.fiscal_year_range(fy)
     days = max(1, (last.date() - start).days)
-    topics = list(Topic.objects.values_list("name", flat=True))
+    labels = list(Complaint.objects.filter(active=True).values_list("label", flat=True))
     channels = ["LINE", "電話", "対面", "SNS", "メール", "訪問"]
     users = ["counsellor", "counsellor2"] + [f"counsellor{n}" for n in range(3, 13)]
-    lines = ["日付,時刻,相談方法,相談者コード,新規,担当者,主訴,内容,所要時間"]
+    lines = [
+        "日付,時刻,相談方法,相談者コード,新規,担当者,主訴,その他の問題,内容,所要時間"
+    ]
     kinds = {"existing": 0, "new": 0, "anonymous": 0}
     for i in range(rows):
         day = start + dt.timedelta(days=rng.randrange(days))
@@ -788,7 +790,8 @@ def write_import_csv(path: Path, database_url: str, rows: int, seed: int) -> dic
                     code,
                     new,
                     rng.choice(users),
-                    "、".join(rng.sample(topics, rng.randint(1, 2))),
+                    rng.choice(labels),
+                    "、".join(rng.sample(labels, rng.choice([0, 0, 1, 2]))),
                     "取り込みテスト",
                     str(rng.choice([15, 30, 45, 60])),
                 ]
@@ -1460,7 +1463,9 @@ def data_set(database_url: str) -> dict:
     counts = {
         "clients": Client.objects.count(),
         "consultations": Consultation.objects.count(),
-        "consultation topics": Consultation.topics.through.objects.count(),
+        "consultation other problems": (
+            Consultation.other_problems.through.objects.count()
+        ),
         "support actions": SupportAction.objects.count(),
         "stays": Stay.objects.count(),
         "unmet requests": UnmetRequest.objects.count(),

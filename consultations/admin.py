@@ -8,11 +8,11 @@ from .line.models import LineChannel
 from .models import (
     CannedReply,
     Client,
+    Complaint,
     LineAutoReply,
     LineChat,
     LineUser,
     PartnerAgency,
-    Topic,
 )
 
 
@@ -56,10 +56,16 @@ class ClientAdmin(OrganisationAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
         return super().lookup_allowed(lookup, value, request)
 
 
-@admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
-    list_display = ("name", "order", "active")
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    """The list of complaints (主訴). The code is what statistics carry and
+    what consultations refer to: set when an entry is added, then fixed."""
+
+    list_display = ("label", "code", "order", "active")
     list_editable = ("order", "active")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code",) if obj is not None else ()
 
 
 @admin.register(PartnerAgency)

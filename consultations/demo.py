@@ -100,14 +100,20 @@ CHANNEL_WEIGHTS = [
     ("visit", 5),
 ]
 SUMMARIES = {
-    "DV": "パートナーからの暴言が続いている。安全な連絡方法を確認した。",
-    "生活困窮": "家賃の支払いが難しい。社会福祉協議会の貸付について説明した。",
-    "就労": "パートの契約が切れる。ハローワークの窓口を案内した。",
-    "子育て": "子どもの不登校が続き、一人で抱えている。次回面談を約束した。",
-    "住まい": "今の住まいを出たい。一時的な居場所の利用について話した。",
-    "心身の健康": "眠れない日が続く。医療機関の受診を勧めた。",
-    "孤立・孤独": "話せる人がいない。サロンとピアサポートグループを紹介した。",
-    "その他": "手続きの書き方が分からない。書類の確認を手伝った。",
+    "spouse_violence": "夫からの暴言が続いている。安全な連絡方法を確認した。",
+    "family_violence": "同居の親から手を上げられる。避難先の選択肢を説明した。",
+    "partner_violence": "交際相手に連絡を監視されている。警察への相談を案内した。",
+    "sexual_violence": "被害のことを誰にも話せずにいる。専門の相談窓口を紹介した。",
+    "stalking": "元交際相手につきまとわれている。警察署への同行を提案した。",
+    "divorce": "離婚を考えている。法律相談の予約方法を伝えた。",
+    "family_problems": "子どもの不登校が続き、一人で抱えている。次回面談を約束した。",
+    "housing": "今の住まいを出たい。一時的な居場所の利用について話した。",
+    "economic": "家賃の支払いが難しい。社会福祉協議会の貸付について説明した。",
+    "medical": "体調がすぐれず通院先がない。医療機関の受診を勧めた。",
+    "mental": "眠れない日が続く。気持ちを聞き、専門機関の情報を伝えた。",
+    "relationships": "話せる人がいない。サロンとピアサポートグループを紹介した。",
+    "pregnancy": "予期しない妊娠で不安がある。保健師への相談を案内した。",
+    "other": "手続きの書き方が分からない。書類の確認を手伝った。",
 }
 
 
@@ -116,13 +122,15 @@ def seed_consultations(ctx) -> str:
 
     from django.utils import timezone
 
-    from .models import Consultation, PartnerAgency, SupportAction, Topic
+    from .complaints import DemoComplaints
+    from .models import Complaint, Consultation, PartnerAgency, SupportAction
     from .services import consultation_create, support_action_create
 
     rng = ctx.rng
     counsellors = [ctx.users["counsellor"], ctx.users["counsellor2"]]
     clients = list(Client.objects.order_by("id"))
-    topics = {t.name: t for t in Topic.objects.all()}
+    complaints = {c.code: c for c in Complaint.objects.all()}
+    demo_complaints = DemoComplaints(rng)
     channels = [c for c, _ in CHANNEL_WEIGHTS]
     weights = [w for _, w in CHANNEL_WEIGHTS]
     day = ctx.start
@@ -138,15 +146,18 @@ def seed_consultations(ctx) -> str:
                     dt.datetime.combine(day, dt.time(hour, rng.choice([0, 15, 30, 45])))
                 )
                 client = rng.choice(clients) if rng.random() < 0.75 else None
-                chosen = rng.sample(sorted(topics), k=rng.choice([1, 1, 2]))
+                main, others = demo_complaints.for_consultation(
+                    client.pk if client else None
+                )
                 consultation_create(
                     by=ctx.users["counsellor"],
                     counsellor=rng.choice(counsellors),
                     channel=channel,
                     started_at=started,
                     client=client,
-                    topics=[topics[t] for t in chosen],
-                    summary=SUMMARIES[chosen[0]],
+                    main_complaint=complaints[main],
+                    other_problems=[complaints[c] for c in others],
+                    summary=SUMMARIES[main],
                     duration_minutes=rng.choice([10, 15, 20, 30, 45, 60]),
                     is_new=client is None and rng.random() < 0.3,
                 )
@@ -261,7 +272,8 @@ def seed_second_desk(ctx) -> str:
 
     from django.utils import timezone
 
-    from .models import SupportAction, Topic
+    from .complaints import DemoComplaints
+    from .models import Complaint, SupportAction
     from .services import consultation_create, support_action_create
 
     rng = ctx.rng
@@ -285,7 +297,8 @@ def seed_second_desk(ctx) -> str:
     Client.objects.update(
         created_at=timezone.make_aware(dt.datetime.combine(ctx.start, dt.time(9)))
     )
-    topics = {t.name: t for t in Topic.objects.all()}
+    complaints = {c.code: c for c in Complaint.objects.all()}
+    demo_complaints = DemoComplaints(rng)
     channels = [c for c, _ in SECOND_CHANNELS]
     weights = [w for _, w in SECOND_CHANNELS]
     count = actions = 0
@@ -293,7 +306,9 @@ def seed_second_desk(ctx) -> str:
     while day <= ctx.end:
         if day.weekday() < 5:  # the city's desk is open on weekdays
             client = rng.choice(clients) if rng.random() < 0.8 else None
-            topic = rng.choice(sorted(topics))
+            main, others = demo_complaints.for_consultation(
+                client.pk if client else None
+            )
             consultation_create(
                 by=me,
                 counsellor=me,
@@ -302,8 +317,9 @@ def seed_second_desk(ctx) -> str:
                     dt.datetime.combine(day, dt.time(rng.randint(9, 16), 0))
                 ),
                 client=client,
-                topics=[topics[topic]],
-                summary=SUMMARIES[topic],
+                main_complaint=complaints[main],
+                other_problems=[complaints[c] for c in others],
+                summary=SUMMARIES[main],
                 duration_minutes=rng.choice([15, 30, 45, 60]),
                 is_new=client is None and rng.random() < 0.5,
             )

@@ -8,14 +8,19 @@ from accounts.roles import Role, has_role
 from jpdates import fiscal_year
 from reports.attribution import ProgrammeChoiceField
 
+from .complaint_forms import (
+    check_others,
+    main_complaint_field,
+    offer_complaints,
+)
 from .models import (
     Channel,
     Client,
+    Complaint,
     Consultation,
     FollowUp,
     PartnerAgency,
     SupportAction,
-    Topic,
 )
 from .selectors import LIST_FISCAL_YEARS
 
@@ -185,7 +190,8 @@ class ConsultationForm(VersionedForm):
             "started_at",
             "duration_minutes",
             "counsellor",
-            "topics",
+            "main_complaint",
+            "other_problems",
             "summary",
             "is_new",
             "programme",
@@ -195,7 +201,7 @@ class ConsultationForm(VersionedForm):
             "started_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
             ),
-            "topics": forms.CheckboxSelectMultiple,
+            "other_problems": forms.CheckboxSelectMultiple,
             "summary": forms.Textarea(attrs={"rows": 5}),
             "duration_minutes": forms.NumberInput(
                 attrs={"min": 0, "max": 1440, "step": 5}
@@ -205,6 +211,7 @@ class ConsultationForm(VersionedForm):
         field_classes = {"counsellor": StaffChoiceField}
 
     programme = ProgrammeChoiceField()
+    main_complaint = main_complaint_field()
     withdrawn_checked = forms.BooleanField(
         label=_("Checked: the summary no longer contains the withdrawn message."),
         required=False,
@@ -216,7 +223,16 @@ class ConsultationForm(VersionedForm):
             del self.fields["withdrawn_checked"]
         self.fields["counsellor"].queryset = counsellors()
         self.fields["channel"].choices = Channel.choices  # no empty radio button
-        self.fields["topics"].queryset = Topic.objects.filter(active=True)
+        if self.instance.pk:
+            offer_complaints(
+                self,
+                current_main=self.instance.main_complaint_id,
+                current_others=list(self.instance.other_problems.all()),
+            )
+        else:
+            offer_complaints(self)
+            # No default: the counsellor chooses (不明 is for old records).
+            self.initial.pop("main_complaint", None)
         self.fields["started_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         self.fields["programme"].for_record(self.instance if self.instance.pk else None)
         if not self.instance.pk:
@@ -251,6 +267,7 @@ class ConsultationForm(VersionedForm):
                     "tick it only for an anonymous contact."
                 ),
             )
+        check_others(self, cleaned)
         return cleaned
 
 
@@ -272,10 +289,11 @@ class ConsultationFilterForm(forms.Form):
     counsellor = StaffChoiceField(
         label=_("Counsellor"), required=False, queryset=None, empty_label=_("All")
     )
-    topic = forms.ModelChoiceField(
-        label=_("Topic"),
+    complaint = forms.ModelChoiceField(
+        label=_("Complaint (main or other)"),
         required=False,
-        queryset=Topic.objects.all(),
+        queryset=Complaint.objects.all(),
+        to_field_name="code",
         empty_label=_("All"),
     )
     new = forms.ChoiceField(

@@ -7,6 +7,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.scoping import Scoped
 from reports.fields import programme_field
 
+from .complaints import UNKNOWN as UNKNOWN_COMPLAINT
 from .search import normalise
 
 
@@ -197,20 +198,31 @@ class CodeSequence(models.Model):
         return f"{self.name}: {self.last}"
 
 
-class Topic(models.Model):
-    """What a consultation is about (主訴): DV, 生活困窮, 就労 … Master data."""
+class Complaint(models.Model):
+    """A problem a woman consults about, from the list of the women's
+    consultation statistics (福祉行政報告例): 夫等からの暴力, 経済関係 … Master
+    data (consultations.complaints seeds it), edited in the admin. A
+    consultation's main complaint (主訴) refers to the ``code``, which stays
+    the same once used; the label may be reworded."""
 
-    name = models.CharField(_("name"), max_length=50, unique=True)
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    label = models.CharField(
+        pgettext_lazy("complaint", "label"), max_length=50, unique=True
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Offered when a consultation is recorded."),
+    )
 
     class Meta:
-        verbose_name = _("topic")
-        verbose_name_plural = _("topics")
-        ordering = ["order", "name"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["order", "code"]
 
     def __str__(self):
-        return self.name
+        return self.label
 
 
 class Channel(models.TextChoices):
@@ -249,7 +261,22 @@ class Consultation(Scoped):
         blank=True,
         related_name="consultations",
     )
-    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True)
+    # The code of the complaint (to_field): 不明 for a consultation recorded
+    # without one (consultations.complaints).
+    main_complaint = models.ForeignKey(
+        Complaint,
+        verbose_name=_("main complaint"),
+        to_field="code",
+        on_delete=models.PROTECT,
+        default=UNKNOWN_COMPLAINT,
+        related_name="main_of",
+    )
+    other_problems = models.ManyToManyField(
+        Complaint,
+        verbose_name=_("other problems"),
+        blank=True,
+        related_name="other_of",
+    )
     summary = models.TextField(_("summary"), blank=True)
     is_new = models.BooleanField(_("new"), default=False)
     # Recorded from LINE messages of which one was later withdrawn (送信取消):

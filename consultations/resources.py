@@ -22,7 +22,8 @@ from accounts.audit import Action, audit_many
 from accounts.models import Organisation
 from accounts.spreadsheet import append_row, csv_bytes
 
-from .models import Channel, Client, Consultation, Topic
+from .complaints import LEGACY_TOPICS, UNKNOWN, main_and_others, split_names
+from .models import Channel, Client, Complaint, Consultation
 
 # CELL PARSERS: each returns a value or raises ValueError with a message
 # that names the problem (never the rest of the row).
@@ -323,13 +324,24 @@ CONSULTATION_COLUMNS = (
     "新規",
     "担当者",
     "主訴",
+    "その他の問題",
     "内容",
     "所要時間",
 )
 
 
-def split_topics(text: str) -> list[str]:
-    return [t.strip() for t in text.replace(",", "、").split("、") if t.strip()]
+def complaint_names() -> dict[str, Complaint]:
+    """What a cell of 主訴 or その他の問題 may name: a complaint's label, its
+    code, or one of the old topics (files written before 主訴, migration
+    0020), each mapped to its complaint. One query."""
+    complaints = list(Complaint.objects.all())
+    by_code = {c.code: c for c in complaints}
+    names = {
+        name: by_code[code] for name, code in LEGACY_TOPICS.items() if code in by_code
+    }
+    names.update((c.code, c) for c in complaints)
+    names.update((c.label, c) for c in complaints)
+    return names
 
 
 def consultation_refresh_new(client_ids) -> None:
@@ -353,11 +365,17 @@ def consultation_refresh_new(client_ids) -> None:
 
 
 class ConsultationResource(RowImportResource):
-    """日付, 時刻, 相談方法, 相談者コード, 新規, 担当者, 主訴, 内容, 所要時間.
+    """日付, 時刻, 相談方法, 相談者コード, 新規, 担当者, 主訴, 内容, 所要時間
+    (and the optional その他の問題 and 事業).
+
+    主訴 names the main complaint (a label of the list, its code, or an old
+    topic name); a 、-separated list is read as the main complaint first, then
+    other problems, and その他の問題 (、-separated) adds other problems. A
+    blank 主訴 is 不明 (unknown), as for consultations recorded before 主訴.
 
     Written in bulk (10k rows in seconds, SPEC §4): each row is read and
     validated on its own, so every bad row is still reported with its number,
-    but the valid ones are inserted in batches, and their topics with one
+    but the valid ones are inserted in batches, and their other problems with one
     insert at the end. Validation runs no query per row: the client and the
     counsellor come from the lookups loaded in before_import, the channel from
     a fixed list, and 新規 is worked out for every client in after_import (the
@@ -371,7 +389,8 @@ class ConsultationResource(RowImportResource):
         "相談者コード": "client",
         "新規": "is_new",
         "担当者": "counsellor",
-        "主訴": "topics",
+        "主訴": "main_complaint",
+        "その他の問題": "other_problems",
         "内容": "summary",
         "所要時間": "duration_minutes",
         "事業": "programme",
@@ -379,7 +398,7 @@ class ConsultationResource(RowImportResource):
 
     # Filled from the lookups of before_import, so they exist: no query per
     # row to check them again.
-    lookup_fields = {"client", "counsellor", "programme"}
+    lookup_fields = {"client", "counsellor", "programme", "main_complaint"}
 
     class Meta:
         model = Consultation
@@ -396,7 +415,7 @@ class ConsultationResource(RowImportResource):
         self.clients = ClientLookup(codes)
         self.clients.create_missing(codes)
         self.users = UserLookup()
-        self.topics = {t.name: t for t in Topic.objects.all()}
+        self.complaints = complaint_names()
         self.saved: list[Consultation] = []
 
     def validate_instance(
@@ -417,6 +436,16 @@ class ConsultationResource(RowImportResource):
 
     def before_save_instance(self, instance, row, **kwargs):
         self.saved.append(instance)
+
+    def unknown_complaint(self, name: str) -> str:
+        labels = sorted(
+            {c for c in self.complaints.values() if c.active},
+            key=lambda c: (c.order, c.code),
+        )
+        return _("unknown complaint “%(value)s” (known: %(choices)s)") % {
+            "value": name[:20],
+            "choices": "、".join(c.label for c in labels),
+        }
 
     def programme_day(self, instance):
         if instance.started_at is None:
@@ -459,17 +488,19 @@ class ConsultationResource(RowImportResource):
                     ),
                 )
         instance.is_new = not code and new_flag == "1"
-        topics = []
-        for name in split_topics(cell_text(row.get("主訴"))):
-            if name in self.topics:
-                topics.append(self.topics[name])
-            else:
-                errors.add(
-                    "主訴",
-                    _("unknown topic “%(value)s” (known: %(choices)s)")
-                    % {"value": name[:20], "choices": "、".join(self.topics)},
-                )
-        instance._import_topics = topics
+        codes = []
+        for column in ("主訴", "その他の問題"):
+            for name in split_names(cell_text(row.get(column))):
+                if name in self.complaints:
+                    codes.append(self.complaints[name].code)
+                else:
+                    errors.add(column, self.unknown_complaint(name))
+        main, others = main_and_others(codes)
+        if main is not None and not split_names(cell_text(row.get("主訴"))):
+            # Only その他の問題: the main complaint was not written down.
+            main, others = UNKNOWN, [main, *others]
+        instance.main_complaint_id = main or UNKNOWN
+        instance._import_others = others
         instance.summary = cell_text(row.get("内容"))
         instance.duration_minutes = errors.read(
             "所要時間",
@@ -480,14 +511,16 @@ class ConsultationResource(RowImportResource):
         )
 
     def after_import(self, dataset, result, **kwargs):
-        # The rows were inserted in bulk (and have their ids): now their topics.
-        Through = Consultation.topics.through
+        # The rows were inserted in bulk (and have their ids): now their
+        # other problems.
+        Through = Consultation.other_problems.through
+        pk_of = {c.code: c.pk for c in self.complaints.values()}
         Through.objects.bulk_create(
             (
-                Through(consultation_id=consultation.pk, topic_id=topic.pk)
+                Through(consultation_id=consultation.pk, complaint_id=pk_of[code])
                 for consultation in self.saved
                 if consultation.pk
-                for topic in consultation._import_topics
+                for code in consultation._import_others
             ),
             batch_size=2000,
         )
@@ -511,7 +544,8 @@ class ConsultationExportResource(resources.ModelResource):
     client_code = fields.Field(column_name="相談者コード")
     new = fields.Field(column_name="新規")
     counsellor_name = fields.Field(column_name="担当者")
-    topic_names = fields.Field(column_name="主訴")
+    main_complaint_label = fields.Field(column_name="主訴")
+    other_problem_labels = fields.Field(column_name="その他の問題")
     summary_text = fields.Field(column_name="内容")
     duration = fields.Field(column_name="所要時間")
 
@@ -524,7 +558,8 @@ class ConsultationExportResource(resources.ModelResource):
             "client_code",
             "new",
             "counsellor_name",
-            "topic_names",
+            "main_complaint_label",
+            "other_problem_labels",
             "summary_text",
             "duration",
         )
@@ -562,8 +597,11 @@ class ConsultationExportResource(resources.ModelResource):
     def dehydrate_counsellor_name(self, obj):
         return obj.counsellor.username
 
-    def dehydrate_topic_names(self, obj):
-        return "、".join(t.name for t in obj.topics.all())
+    def dehydrate_main_complaint_label(self, obj):
+        return obj.main_complaint.label
+
+    def dehydrate_other_problem_labels(self, obj):
+        return "、".join(t.label for t in obj.other_problems.all())
 
     def dehydrate_summary_text(self, obj):
         return obj.summary

@@ -131,7 +131,9 @@ def consultation_list(
     *, fetched_by, filters: dict | None = None
 ) -> QuerySet[Consultation]:
     filters = filters or {}
-    consultations = Consultation.objects.select_related("client", "counsellor")
+    consultations = Consultation.objects.select_related(
+        "client", "counsellor", "main_complaint"
+    )
     year = filters.get("fiscal_year")
     month = filters.get("month")
     if year is not None:
@@ -147,8 +149,17 @@ def consultation_list(
         consultations = consultations.filter(channel=filters["channel"])
     if filters.get("counsellor"):
         consultations = consultations.filter(counsellor=filters["counsellor"])
-    if filters.get("topic"):
-        consultations = consultations.filter(topics=filters["topic"])
+    if filters.get("complaint"):
+        # Main complaint or one of the other problems (EXISTS: no duplicates).
+        complaint = filters["complaint"]
+        consultations = consultations.filter(
+            Q(main_complaint=complaint)
+            | Exists(
+                Consultation.other_problems.through.objects.filter(
+                    consultation_id=OuterRef("pk"), complaint=complaint
+                )
+            )
+        )
     if filters.get("new") in ("0", "1"):
         consultations = consultations.filter(is_new=filters["new"] == "1")
     return consultations.order_by("-started_at", "-id")
@@ -180,8 +191,8 @@ def channel_counts(consultations: QuerySet[Consultation]) -> list[dict]:
 
 def client_consultations(client: Client) -> QuerySet[Consultation]:
     return (
-        client.consultations.select_related("counsellor")
-        .prefetch_related("topics")
+        client.consultations.select_related("counsellor", "main_complaint")
+        .prefetch_related("other_problems")
         .order_by("-started_at", "-id")
     )
 

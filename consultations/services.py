@@ -239,6 +239,15 @@ def _check_new_flag(client, is_new: bool) -> None:
         )
 
 
+def _others(other_problems, main_code: str) -> list:
+    """The other problems without the main complaint, each once."""
+    out = []
+    for complaint in other_problems:
+        if complaint.code != main_code and complaint not in out:
+            out.append(complaint)
+    return out
+
+
 @transaction.atomic
 def consultation_create(
     *,
@@ -247,14 +256,17 @@ def consultation_create(
     channel: str,
     started_at: dt.datetime,
     client: Client | None = None,
-    topics=(),
+    main_complaint=None,
+    other_problems=(),
     summary: str = "",
     duration_minutes: int | None = None,
     is_new: bool = False,
     programme=None,
 ) -> Consultation:
     """Record a consultation. For a client, ``is_new`` is derived: the client's
-    earliest consultation by date and time is the new one."""
+    earliest consultation by date and time is the new one. ``main_complaint``
+    (a Complaint): the forms require one; without it, 不明. Other problems
+    repeating the main complaint are left out."""
     _check_new_flag(client, is_new)
     if client is not None:
         # Serialise consultations of one client so "first" cannot race.
@@ -269,9 +281,13 @@ def consultation_create(
         is_new=is_new if client is None else False,
         programme=programme,  # None: the one its rules give (reports.attribution)
     )
+    if main_complaint is not None:
+        consultation.main_complaint = main_complaint
     consultation.full_clean()
     consultation.save()
-    consultation.topics.set(topics)
+    consultation.other_problems.set(
+        _others(other_problems, consultation.main_complaint_id)
+    )
     if client is not None:
         consultation_refresh_new([client.pk])
         consultation.refresh_from_db(fields=["is_new"])
@@ -281,7 +297,12 @@ def consultation_create(
 
 @transaction.atomic
 def consultation_update(
-    *, consultation: Consultation, by, expected_version: int, topics=None, **fields
+    *,
+    consultation: Consultation,
+    by,
+    expected_version: int,
+    other_problems=None,
+    **fields,
 ) -> Consultation:
     """Save an edit, refused if someone saved in the meantime. Moving the date
     or the client re-derives which consultation is each client's first."""
@@ -296,11 +317,15 @@ def consultation_update(
     fresh.full_clean()
     fresh.version = F("version") + 1
     fresh.save()
-    if topics is not None:
-        fresh.topics.set(topics)
+    if other_problems is not None:
+        fresh.other_problems.set(_others(other_problems, fresh.main_complaint_id))
+    elif "main_complaint" in fields:
+        fresh.other_problems.remove(fresh.main_complaint)
     consultation_refresh_new([old_client_id, fresh.client_id])
     fresh.refresh_from_db(fields=["version", "is_new"])
-    changed = sorted([*fields, *(["topics"] if topics is not None else [])])
+    changed = sorted(
+        [*fields, *(["other_problems"] if other_problems is not None else [])]
+    )
     audit(user=by, action=Action.CHANGE, obj=fresh, detail=",".join(changed))
     return fresh
 

@@ -10,7 +10,8 @@ from .timeline import TimelineEntry
 
 
 def consultations_and_support(client, user, limit: int | None = None):
-    """Consultations (2 queries: rows and topics) and support actions (1); with
+    """Consultations (2 queries: rows with the main complaint, and the other
+    problems) and support actions (1); with
     ``limit``, the newest ``limit`` of each."""
     if not has_role(user, Role.COUNSELLOR):
         return []
@@ -20,7 +21,9 @@ def consultations_and_support(client, user, limit: int | None = None):
     if limit is not None:
         consultations, actions = consultations[:limit], actions[:limit]
     for c in consultations:
-        topics = "、".join(t.name for t in c.topics.all())
+        topics = "、".join(
+            [c.main_complaint.label, *(t.label for t in c.other_problems.all())]
+        )
         title = _("%(channel)s consultation") % {"channel": c.get_channel_display()}
         if c.is_new:
             title += " " + _("(new)")

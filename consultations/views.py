@@ -504,7 +504,7 @@ class ConsultationListView(CounsellorMixin, TemplateView):
             # A filter that cannot be read lists nothing (and says why) rather
             # than every consultation, as the export does.
             consultations = consultations.none()
-        page = _page(self.request, consultations.prefetch_related("topics"))
+        page = _page(self.request, consultations.prefetch_related("other_problems"))
         counts = selectors.channel_counts(consultations)
         context.update(
             form=form,
@@ -534,7 +534,7 @@ class ConsultationExportView(CounsellorMixin, View):
             )
         consultations = selectors.consultation_list(
             fetched_by=request.user, filters=_filters(form)
-        ).prefetch_related("topics")
+        ).prefetch_related("other_problems")
         include_personal = request.user.has_role(Role.COUNSELLOR)
         dataset = ConsultationExportResource(include_personal=include_personal).export(
             queryset=consultations

@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from accounts.spreadsheet import append_row, csv_bytes
 
-from . import presentation, selectors
+from . import presentation, selectors, statutory
 from .pdf import to_pdf
 from .wareki import wareki
 
@@ -191,6 +191,21 @@ def tables(data: dict) -> list[Table]:
             for row in presentation.sns_rows(data["sns"])
         ],
     )
+    statutory_tables = [
+        Table(
+            grid["title"],
+            [grid["stub"], *grid["columns"]],
+            [
+                [label, *cells]
+                for label, cells in [
+                    *grid["rows"],
+                    *([grid["total"]] if grid["total"] else []),
+                ]
+            ],
+        )
+        for table in statutory.shown_grids(data)
+        for grid in table["grids"]
+    ]
     return [
         summary,
         targets,
@@ -200,6 +215,7 @@ def tables(data: dict) -> list[Table]:
         support,
         peer_table,
         training,
+        *statutory_tables,
     ]
 
 

@@ -5,7 +5,8 @@ title【municipality】, budget lines, 地域の実情と課題, 目的・目標
 target-versus-actual list and chart), 事業の特徴, 連携団体, 事業の効果 (with
 the headline figures), 今後の課題, 事業の概要 (with the tables: consultations
 by channel, LINE consultations (SNS) by month, support, salon, shelter, peer
-sessions with their dates, training events with satisfaction).
+sessions with their dates, training events with satisfaction), then the
+statutory tables (reports.statutory).
 
 The page and the PDF render the same template body from this context.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from . import chart, presentation, wareki
+from . import chart, presentation, statutory, wareki
 
 
 def _narrative(data: dict, key: str, title: str) -> dict:
@@ -58,6 +59,7 @@ def report_context(data: dict) -> dict:
             (label, values[:3], values[3], values[4:])
             for label, *values in presentation.sns_rows(data["sns"])
         ],
+        "statutory_tables": statutory.shown_grids(data),
         "peer_date_lines": data["peer_support"]["dates_wareki"].splitlines(),
         "training_date_lines": training_dates,
         "events": [

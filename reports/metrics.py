@@ -25,11 +25,22 @@ from functools import cached_property
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 import jpdates
-from consultations.models import Channel, Consultation, LineChat, SupportAction
+from consultations.complaints import SEED as COMPLAINT_SEED
+from consultations.consent.models import Referral
+from consultations.models import (
+    Channel,
+    Client,
+    Complaint,
+    Consultation,
+    LineChat,
+    PartnerAgency,
+    SupportAction,
+)
 from consultations.selectors import consultations_between
 from peergroups import selectors as peer_selectors
 from shelter import selectors as shelter_selectors
@@ -101,6 +112,12 @@ class SnsFigures:
         return median_minutes(self.waits)
 
 
+# Age bands of the statutory tables: the client's, or unknown (anonymous, or
+# not recorded).
+UNKNOWN_AGE = "unknown"
+AGE_BANDS = (*Client.AgeBand.values, UNKNOWN_AGE)
+
+
 # GROUPED FIGURES: each cached property is one aggregate query (or a fixed few)
 # ------------------------------------------------------------------------------
 
@@ -123,10 +140,13 @@ class YearFigures:
         self.start, self.end = jpdates.fiscal_year_range(fiscal_year)
         self.programmes = None if programmes is None else sorted(programmes)
 
-    def _attributed(self, queryset):
+    def _attributed(self, queryset, through: str = ""):
+        """Only the records of the report's programmes, if it has any;
+        ``through``: the relation that carries the programme (e.g.
+        "support_action__" for a referral)."""
         if self.programmes is None:
             return queryset
-        return queryset.filter(programme_id__in=self.programmes)
+        return queryset.filter(**{f"{through}programme_id__in": self.programmes})
 
     @property
     def period(self) -> tuple[date, date]:
@@ -183,6 +203,97 @@ class YearFigures:
             .annotate(Count("pk"))
         )
         return {kind: counts.get(kind, 0) for kind in SupportAction.Kind.values}
+
+    # statutory tables (reports.statutory) --------------------------------------
+
+    @cached_property
+    def complaints(self) -> list[tuple[str, str]]:
+        """Every complaint of the list (code, label), in its order: one query."""
+        return list(
+            Complaint.objects.order_by("order", "code").values_list("code", "label")
+        )
+
+    def _year_consultations(self):
+        return self._attributed(
+            Consultation.objects.filter(consultations_between(self.start, self.end))
+        ).order_by()
+
+    @cached_property
+    def main_complaints(self) -> dict[str, dict]:
+        """主訴 of the year's consultations, for every complaint of the list:
+        {code: {people, consultations, other_problems, by_channel {channel:
+        consultations}, by_age_band {band: people}}}. Four queries (and the
+        list's). ``people`` (実人員) counts each client once per main
+        complaint; an anonymous consultation counts as one person, as nobody
+        can tell two anonymous contacts apart. ``other_problems`` counts the
+        consultations that name it as an other problem (延件数)."""
+        year = self._year_consultations()
+        anonymous = Count("started_at", filter=Q(client__isnull=True))
+
+        def blank() -> dict:
+            return {
+                "people": 0,
+                "consultations": 0,
+                "other_problems": 0,
+                "by_channel": dict.fromkeys(Channel.values, 0),
+                "by_age_band": dict.fromkeys(AGE_BANDS, 0),
+            }
+
+        out = {code: blank() for code, _label in self.complaints}
+
+        def entry(code: str) -> dict:
+            return out.setdefault(code, blank())
+
+        for row in year.values("main_complaint").annotate(
+            consultations=Count("started_at"),
+            clients=Count("client", distinct=True),
+            anonymous=anonymous,
+        ):
+            e = entry(row["main_complaint"])
+            e["consultations"] = row["consultations"]
+            e["people"] = row["clients"] + row["anonymous"]
+        for row in year.values("main_complaint", "channel").annotate(
+            n=Count("started_at")
+        ):
+            entry(row["main_complaint"])["by_channel"][row["channel"]] = row["n"]
+        for row in year.values("main_complaint", "client__age_band").annotate(
+            clients=Count("client", distinct=True), anonymous=anonymous
+        ):
+            band = row["client__age_band"] or UNKNOWN_AGE
+            bands = entry(row["main_complaint"])["by_age_band"]
+            bands[band] += row["clients"] + row["anonymous"]
+        Others = Consultation.other_problems.through
+        for code, n in (
+            Others.objects.filter(consultation__in=year.values("pk"))
+            .order_by()
+            .values_list("complaint__code")
+            .annotate(Count("pk"))
+        ):
+            entry(code)["other_problems"] = n
+        return out
+
+    @cached_property
+    def referrals(self) -> dict[str, dict[str, int]]:
+        """Referrals (consultations.consent) dated in the year, by the
+        category of the agency and their status: {category: {sent, accepted,
+        declined}} for every category. One query; attributed through the
+        support action each referral is."""
+        out = {
+            category: dict.fromkeys(Referral.Status.values, 0)
+            for category in PartnerAgency.Category.values
+        }
+        for category, status, n in (
+            self._attributed(
+                Referral.objects.filter(date__range=(self.start, self.end)),
+                through="support_action__",
+            )
+            .order_by()
+            .values_list("agency__category", "status")
+            .annotate(Count("pk"))
+        ):
+            out.setdefault(category, dict.fromkeys(Referral.Status.values, 0))
+            out[category][status] = n
+        return out
 
     # consultations/line/ -------------------------------------------------------
 
@@ -556,6 +667,52 @@ _METRICS += [
         Kind.COUNT,
         lambda f: f.sns[0].out_of_hours,
     ),
+]
+
+
+# Statutory tables (reports.statutory): 主訴 per person and per consultation
+# for each complaint of the seeded list (codes never change; an entry an
+# admin adds is in the tables but has no metric), and referrals by outcome.
+def _complaint(code: str, column: str):
+    return lambda f: f.main_complaints.get(code, {}).get(column, 0)
+
+
+def _referrals(status: str):
+    return lambda f: sum(row[status] for row in f.referrals.values())
+
+
+_METRICS += [
+    metric
+    for code, label in COMPLAINT_SEED
+    for metric in (
+        Metric(
+            f"complaint_{code}_people",
+            format_lazy(_("Main complaint {label}: people"), label=label),
+            UNIT_PEOPLE,
+            Kind.COUNT,
+            _complaint(code, "people"),
+        ),
+        Metric(
+            f"complaint_{code}_consultations",
+            format_lazy(_("Main complaint {label}: consultations"), label=label),
+            UNIT_CASES,
+            Kind.COUNT,
+            _complaint(code, "consultations"),
+        ),
+    )
+] + [
+    Metric(
+        f"referrals_{status}",
+        label,
+        UNIT_CASES,
+        Kind.COUNT,
+        _referrals(status),
+    )
+    for status, label in (
+        ("sent", _("Referrals awaiting an answer")),
+        ("accepted", _("Referrals accepted")),
+        ("declined", _("Referrals declined")),
+    )
 ]
 
 REGISTRY: dict[str, Metric] = {m.key: m for m in _METRICS}

@@ -37,18 +37,19 @@ from django.utils import timezone
 import jpdates
 from accounts import demo, scoping
 from accounts.roles import Role
+from consultations.complaints import DemoComplaints
 from consultations.demo import AREAS, FAMILY, FAMILY_KANA, GIVEN
 from consultations.models import (
     Channel,
     Client,
     CodeSequence,
+    Complaint,
     Consultation,
     FollowUp,
     LineMessage,
     LineUser,
     PartnerAgency,
     SupportAction,
-    Topic,
 )
 from consultations.resources import consultation_refresh_new
 from consultations.services import CLIENT_CODE_FORMAT
@@ -163,7 +164,7 @@ class ScaleSeeder:
         with writable_timestamps(*stamps):
             with self.step("clients"):
                 self.seed_clients()
-            with self.step("consultations and topics"):
+            with self.step("consultations and their complaints"):
                 self.seed_consultations()
             with self.step("new flags (consultation_refresh_new)"):
                 consultation_refresh_new(c.pk for c in self.clients)
@@ -184,7 +185,7 @@ class ScaleSeeder:
             for model in (
                 Client,
                 Consultation,
-                Consultation.topics.through,
+                Consultation.other_problems.through,
                 SupportAction,
                 FollowUp,
                 Stay,
@@ -285,7 +286,8 @@ class ScaleSeeder:
             counts[i] += 1
         channels = Channel.values
         channel_weights = [30, 35, 15, 8, 7, 5]  # line, phone, face, sns, email, visit
-        topics = list(Topic.objects.filter(active=True))
+        complaints = DemoComplaints(rng)
+        pk_of = dict(Complaint.objects.values_list("code", "pk"))
         rows = []
         for client, n in zip(self.clients, counts, strict=True):
             first = self.first_day[client.code]
@@ -299,10 +301,14 @@ class ScaleSeeder:
         rows += [(None, self.random_day()) for _ in range(anonymous)]
         rng.shuffle(rows)
         consultations = []
+        others = []
         for client, day in rows:
             started = self.office_time(day)
+            main, other = complaints.for_consultation(client.pk if client else None)
+            others.append(other)
             consultations.append(
                 Consultation(
+                    main_complaint_id=main,
                     channel=rng.choices(channels, weights=channel_weights)[0],
                     started_at=started,
                     duration_minutes=rng.choice([10, 15, 20, 30, 30, 45, 60, 90]),
@@ -318,13 +324,13 @@ class ScaleSeeder:
                 )
             )
         self.consultations = bulk(Consultation, consultations)
-        Through = Consultation.topics.through
+        Through = Consultation.other_problems.through
         bulk(
             Through,
             [
-                Through(consultation_id=consultation.pk, topic_id=topic.pk)
-                for consultation in self.consultations
-                for topic in rng.sample(topics, rng.choice([1, 1, 2, 2, 3]))
+                Through(consultation_id=consultation.pk, complaint_id=pk_of[code])
+                for consultation, codes in zip(self.consultations, others, strict=True)
+                for code in codes
             ],
         )
 

@@ -67,11 +67,12 @@ def test_dump_drop_restore_keeps_every_row(tmp_path):
     from django.apps import apps
     from django.core.management import call_command
 
-    # The topics and agencies a migration seeds, which the flush after an
-    # earlier transactional test removed (the demo's consultations name them).
+    # The complaints and agencies the migrations seed, which the flush after
+    # an earlier transactional test removed (the demo's consultations name them).
     import_module("consultations.migrations.0003_seed_topics_and_agencies").seed(
         apps, None
     )
+    import_module("consultations.migrations.0020_complaints").seed(apps, None)
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     source = connection.settings_dict["NAME"]
     scratch = f"{source}_backup_check"

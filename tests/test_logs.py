@@ -64,6 +64,7 @@ def test_no_personal_data_in_any_log_record(
             "started_at": "2021-10-05T10:00",
             "counsellor": counsellor.pk,
             "client_code": person.code,
+            "main_complaint": "other",
             "summary": f"{NAME}さんから {PHONE}",
         },
     )

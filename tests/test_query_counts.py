@@ -4,7 +4,7 @@
 The pages are those of the role matrix (tests/test_role_matrix.py): every URL
 that answers a GET with 200 for some role is opened as that role, once on a
 small data set and once after 45 more rows of everything have been added:
-clients with their consultations (and topics), support actions, follow-ups,
+clients with their consultations (and complaints), support actions, follow-ups,
 LINE conversations and messages, stays, unmet requests, salon visits with
 named clients, peer sessions with attendance, events with speakers and survey
 responses, each both in the lists and on the records that the detail pages
@@ -28,6 +28,7 @@ from consultations import services
 from consultations.models import (
     Client,
     ClosureRequest,
+    Complaint,
     Consent,
     Consultation,
     CoordinationMeeting,
@@ -42,7 +43,6 @@ from consultations.models import (
     Referral,
     SupportAction,
     SupportPlan,
-    Topic,
     UrgencyAssessment,
 )
 from consultations.tests.factories import ConsultationFactory
@@ -97,7 +97,7 @@ VARIANTS = {
     "consultations:client_detail": ("?history=all",),
     "consultations:consultation_list": (
         "?fiscal_year=",
-        "?fiscal_year=2021&month=10&channel=phone&topic=1&new=0",
+        "?fiscal_year=2021&month=10&channel=phone&complaint=housing&new=0",
     ),
     "line:inbox": ("?unread=on",),
     "shelter:calendar": ("?month=2021-10",),
@@ -212,7 +212,7 @@ def grow(world, n: int) -> None:
     users = world["users"]
     counsellor = users[Role.COUNSELLOR]
     person = world["client"]
-    topics = list(Topic.objects.all()[:2])
+    complaints = list(Complaint.objects.all()[:2])
     agency = PartnerAgency.objects.first()
     others = Client.objects.bulk_create(
         Client(
@@ -231,13 +231,14 @@ def grow(world, n: int) -> None:
             counsellor=counsellor,
             client=person if i % 2 else others[i // 2],
             summary="相談",
+            main_complaint_id="housing" if i % 2 else "spouse_violence",
         )
         for i in range(2 * n)
     )
-    Consultation.topics.through.objects.bulk_create(
-        Consultation.topics.through(consultation=c, topic=t)
+    Consultation.other_problems.through.objects.bulk_create(
+        Consultation.other_problems.through(consultation=c, complaint=t)
         for c in consultations
-        for t in topics
+        for t in complaints
     )
     SupportAction.objects.bulk_create(
         SupportAction(

@@ -37,6 +37,7 @@ def consultation_form(client_code, counsellor):
         "started_at": "2021-10-05T10:00",
         "counsellor": counsellor.pk,
         "client_code": client_code,
+        "main_complaint": "other",
         "summary": SUMMARY,
         "duration_minutes": 20,
         "csrfmiddlewaretoken": "not-shown-back",

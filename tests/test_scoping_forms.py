@@ -141,7 +141,11 @@ def test_another_organisations_client_and_staff_are_not_found(
     with scoping.organisations([a.pk]):
         own = ClientFactory(code="A-000001", display_name="甲の人")
     web = client_as(mine)
-    data = {"channel": "phone", "started_at": "2021-10-05T10:00"}
+    data = {
+        "channel": "phone",
+        "started_at": "2021-10-05T10:00",
+        "main_complaint": "other",
+    }
     response = web.post(
         reverse("consultations:consultation_create"),
         {**data, "counsellor": mine.pk, "client_code": "B-000001"},

@@ -537,9 +537,9 @@ def test_admin_users_and_audit_trail_are_the_organisations_own(client, two_world
 # themselves, each with the reason.
 NOT_SCOPED = {
     # The many-to-many tables of a scoped record and master data: read and
-    # written only through their scoped record (consultation.topics,
+    # written only through their scoped record (consultation.other_problems,
     # visit.clients).
-    "consultations.Consultation_topics": "through its consultation",
+    "consultations.Consultation_other_problems": "through its consultation",
     "shelter.SalonVisit_clients": "through its salon visit",
     # Which automatic reply a LINE user was sent in a period: written and
     # read by the webhook's services for that one LINE user, never listed.

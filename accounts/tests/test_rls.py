@@ -31,6 +31,7 @@ from consultations.line.models import (
 from consultations.models import (
     CannedReply,
     Client,
+    Complaint,
     Consent,
     Consultation,
     FollowUp,
@@ -38,7 +39,6 @@ from consultations.models import (
     Referral,
     SafetyFlagClearance,
     SupportAction,
-    Topic,
     UrgencyChange,
 )
 from peergroups.models import Attendance, Group, Series, Session
@@ -105,7 +105,9 @@ def build_records(org: Organisation, tag: str, user) -> None:
         consultation = Consultation.objects.create(
             client=person, channel="phone", started_at=now, counsellor=user
         )
-        consultation.topics.add(Topic.objects.create(name=f"topic {tag}"))
+        consultation.other_problems.add(
+            Complaint.objects.create(code=f"rls-{tag}".lower(), label=f"問題 {tag}")
+        )
         action = SupportAction.objects.create(
             client=person, kind="interview", date=DAY, staff=user
         )

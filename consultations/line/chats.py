@@ -277,7 +277,8 @@ def chat_end(
     summary: str,
     client: Client | None = None,
     anonymous: bool = False,
-    topics=(),
+    main_complaint=None,
+    other_problems=(),
     at: dt.datetime | None = None,
 ) -> Consultation:
     """End an active chat and record it as exactly one consultation: channel
@@ -322,7 +323,8 @@ def chat_end(
         started_at=chat.started_at,
         client=client,
         summary=summary,
-        topics=topics,
+        main_complaint=main_complaint,
+        other_problems=other_problems,
         duration_minutes=duration_minutes(chat.started_at, now),
     )
     messages = LineMessage.objects.filter(chat=chat)

@@ -27,7 +27,7 @@ import jpdates
 from accounts import scoping
 from accounts.models import Organisation
 
-from ..models import Channel, Client, Consultation, Topic
+from ..models import Channel, Client, Complaint, Consultation
 from . import chats, selectors, services
 from .models import LineChannel, LineChat, LineMessage, LineUser
 from .webhook import IncomingEvent
@@ -41,7 +41,7 @@ CONVERSATIONS = [
         "name": "ゆうママ",
         "link": True,
         "record_first_day": True,
-        "topics": ["生活困窮"],
+        "complaints": ["economic", "housing"],
         "days": [
             (
                 9,
@@ -90,7 +90,7 @@ CONVERSATIONS = [
     {
         "name": "はる",
         "link": False,
-        "topics": [],
+        "complaints": [],
         "days": [
             (
                 1,
@@ -115,7 +115,7 @@ CONVERSATIONS = [
         "name": "みかん",
         "link": True,
         "record_first_day": False,
-        "topics": ["住まい"],
+        "complaints": ["housing"],
         "days": [
             (
                 5,
@@ -150,7 +150,7 @@ CONVERSATIONS = [
     {
         "name": "ひまわり",
         "link": False,
-        "topics": [],
+        "complaints": [],
         "days": [
             (
                 3,
@@ -171,7 +171,7 @@ CONVERSATIONS = [
         "name": "さくらんぼ",
         "link": True,
         "record_first_day": True,
-        "topics": ["就労"],
+        "complaints": ["economic"],
         "days": [
             (
                 15,
@@ -256,7 +256,7 @@ def _seed_conversations(ctx, channel: LineChannel) -> str:
     rng = ctx.rng
     tz = timezone.get_current_timezone()
     counsellor = ctx.users["counsellor"]
-    topics = {t.name: t for t in Topic.objects.all()}
+    complaints = {c.code: c for c in Complaint.objects.all()}
     clients = list(Client.objects.filter(status=Client.Status.OPEN).order_by("pk"))
     recorded = messages = 0
     for script in CONVERSATIONS:
@@ -322,7 +322,8 @@ def _seed_conversations(ctx, channel: LineChannel) -> str:
                     by=counsellor,
                     summary=selectors.chat_summary(chat=chat),
                     anonymous=line_user.client_id is None,
-                    topics=[topics[n] for n in script["topics"] if n in topics],
+                    main_complaint=complaints.get(next(iter(script["complaints"]), "")),
+                    other_problems=[complaints[c] for c in script["complaints"][1:]],
                     at=last + dt.timedelta(minutes=5),
                 )
                 recorded += 1

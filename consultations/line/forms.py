@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 
-from ..models import Client, Topic
+from ..complaint_forms import check_others, main_complaint_field, other_problems_field
+from ..models import Client
 from .messaging import TEXT_MAX_LENGTH
 from .models import LineChannel
 
@@ -58,17 +59,18 @@ class RecordConsultationForm(forms.Form):
     duration_minutes = forms.IntegerField(
         label=_("Duration (minutes)"), required=False, min_value=1, max_value=1440
     )
-    topics = forms.ModelMultipleChoiceField(
-        label=_("Topics"),
-        queryset=Topic.objects.filter(active=True),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    main_complaint = main_complaint_field()
+    other_problems = other_problems_field()
     summary = forms.CharField(
         label=_("Summary"),
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text=_("The day's messages; shorten or edit them as needed."),
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        check_others(self, cleaned)
+        return cleaned
 
 
 class ReplyForm(forms.Form):
@@ -206,12 +208,11 @@ class ChatEndForm(forms.Form):
     anonymous = forms.BooleanField(
         label=_("Anonymous consultation (no client)"), required=False
     )
-    topics = forms.ModelMultipleChoiceField(
-        label=_("Topics"),
-        queryset=Topic.objects.filter(active=True),
+    main_complaint = main_complaint_field(
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Required when a consultation took place."),
     )
+    other_problems = other_problems_field()
     summary = forms.CharField(
         label=_("Summary"),
         widget=forms.Textarea(attrs={"rows": 10}),
@@ -245,6 +246,19 @@ class ChatEndForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        check_others(self, data)
+        if (
+            data.get("outcome") == "established"
+            and not data.get("main_complaint")
+            and "main_complaint" not in self.errors
+        ):
+            self.add_error(
+                "main_complaint",
+                forms.ValidationError(
+                    _("Choose the main complaint of the consultation."),
+                    code="required",
+                ),
+            )
         if self.linked:
             return data
         if data.get("anonymous") and data.get("code"):

@@ -397,7 +397,8 @@ def consultation_record_from_line(
     up_to_message_id: int,
     started_at: dt.datetime,
     summary: str,
-    topics=(),
+    main_complaint=None,
+    other_problems=(),
     duration_minutes: int | None = None,
 ) -> Consultation:
     """Record a day's LINE exchange as one consultation (channel LINE) for
@@ -426,7 +427,8 @@ def consultation_record_from_line(
         started_at=started_at,
         client=line_user.client,
         summary=summary,
-        topics=topics,
+        main_complaint=main_complaint,
+        other_problems=other_problems,
         duration_minutes=duration_minutes,
     )
     # Read first: once linked to the consultation they leave ``messages``.

@@ -374,7 +374,8 @@ def record(request, pk):
                 up_to_message_id=data["up_to"],
                 started_at=data["started_at"],
                 summary=data["summary"],
-                topics=data["topics"],
+                main_complaint=data["main_complaint"],
+                other_problems=data["other_problems"],
                 duration_minutes=data["duration_minutes"],
             )
         except ValidationError as exc:
@@ -537,7 +538,8 @@ def chat_end(request, pk):
             summary=data["summary"],
             client=data.get("client"),
             anonymous=data.get("anonymous", False),
-            topics=data["topics"],
+            main_complaint=data["main_complaint"],
+            other_problems=data["other_problems"],
         )
     except chats.ChatError as exc:
         _refused(request, exc)

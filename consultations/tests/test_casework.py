@@ -247,6 +247,7 @@ def test_a_consultation_can_set_the_next_step(client_as, counsellor):
         {
             "channel": "phone",
             "started_at": "2021-10-05T10:00",
+            "main_complaint": "other",
             "counsellor": counsellor.pk,
             "client_code": person.code,
             "next-kind": "call_back",
@@ -271,6 +272,7 @@ def test_a_next_step_needs_a_client_and_a_due_date(client_as, counsellor):
     base = {
         "channel": "phone",
         "started_at": "2021-10-05T10:00",
+        "main_complaint": "other",
         "counsellor": counsellor.pk,
         "next-kind": "call_back",
         "next-owner": counsellor.pk,

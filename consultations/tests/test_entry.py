@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consultations import services
-from consultations.models import Client, Consultation, Topic
+from consultations.models import Client, Complaint, Consultation
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,8 @@ def test_save_and_new_records_and_opens_an_empty_form_on_the_same_channel(
     client_as, counsellor
 ):
     person = services.client_create(by=counsellor, display_name="はなこ")
-    topic = Topic.objects.get(name="就労")
+    economic = Complaint.objects.get(code="economic")
+    housing = Complaint.objects.get(code="housing")
     response = client_as(counsellor).post(
         reverse("consultations:consultation_create"),
         {
@@ -49,7 +50,8 @@ def test_save_and_new_records_and_opens_an_empty_form_on_the_same_channel(
             "started_at": "2021-10-05T19:30",
             "counsellor": counsellor.pk,
             "client_code": person.code.lower(),
-            "topics": [topic.pk],
+            "main_complaint": "economic",
+            "other_problems": [housing.pk],
             "summary": "求職の相談",
             "duration_minutes": 20,
             "save_new": "1",
@@ -61,7 +63,8 @@ def test_save_and_new_records_and_opens_an_empty_form_on_the_same_channel(
     assert response.context["form"]["channel"].initial == "sns"
     consultation = Consultation.objects.get()
     assert consultation.client == person and consultation.is_new
-    assert list(consultation.topics.all()) == [topic]
+    assert consultation.main_complaint == economic
+    assert list(consultation.other_problems.all()) == [housing]
     assert timezone.localtime(consultation.started_at).hour == 19
 
 
@@ -73,6 +76,7 @@ def test_an_unknown_client_code_is_a_clear_error_and_writes_nothing(
         {
             "channel": "phone",
             "started_at": "2021-10-05T10:00",
+            "main_complaint": "other",
             "counsellor": counsellor.pk,
             "client_code": "C-999999",
         },

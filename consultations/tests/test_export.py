@@ -34,7 +34,7 @@ def test_csv_export_follows_the_filter_and_is_audited(client_as, counsellor):
     assert "no-store" in response["Cache-Control"]
     text = response.content.decode("utf-8")
     assert text.startswith(
-        "\ufeff日付,時刻,相談方法,相談者コード,新規,担当者,主訴,内容,所要時間"
+        "\ufeff日付,時刻,相談方法,相談者コード,新規,担当者,主訴,その他の問題,内容,所要時間"
     )
     lines = text.strip().splitlines()
     assert len(lines) == 2
@@ -121,7 +121,7 @@ def test_xlsx_export_quotes_every_formula_start_and_keeps_numbers(
         {"month": "13"},
         {"channel": "fax"},
         {"counsellor": "999999"},
-        {"topic": "x"},
+        {"complaint": "x"},
         {"new": "2", "channel": "phone"},
     ],
 )

@@ -55,7 +55,10 @@ def test_a_good_file_is_written_and_unknown_clients_are_created(tmp_path, counse
     assert created.display_name == "C-900001"
     first = Consultation.objects.get(client=existing)
     assert first.channel == "phone" and first.duration_minutes == 30
-    assert sorted(first.topics.values_list("name", flat=True)) == ["DV", "就労"]
+    # Old topic names are still read (migration 0020's mapping): the first
+    # is the main complaint, the next an other problem.
+    assert first.main_complaint_id == "spouse_violence"
+    assert list(first.other_problems.values_list("code", flat=True)) == ["economic"]
     assert timezone.localtime(first.started_at) == timezone.make_aware(
         dt.datetime(2021, 10, 15, 10, 0)
     )

@@ -438,7 +438,11 @@ def test_ending_a_chat_makes_one_consultation_on_the_clients_timeline(
 
     response = web.post(
         reverse("line:chat_end", args=[chat.pk]),
-        {"outcome": "established", "summary": form.initial["summary"]},
+        {
+            "outcome": "established",
+            "main_complaint": "other",
+            "summary": form.initial["summary"],
+        },
         follow=True,
     )
     assert (
@@ -461,7 +465,7 @@ def test_ending_a_chat_makes_one_consultation_on_the_clients_timeline(
     # Ended twice (a form sent again): still one consultation.
     again = web.post(
         reverse("line:chat_end", args=[chat.pk]),
-        {"outcome": "established", "summary": "x"},
+        {"outcome": "established", "main_complaint": "other", "summary": "x"},
         follow=True,
     )
     assert "This chat has ended." in again.content.decode()
@@ -476,7 +480,9 @@ def test_an_unlinked_chat_ends_as_anonymous_or_for_a_client_given_by_code(
     chat = waiting_chat(line_user=LineUserFactory())
     chats.chat_claim(chat=chat, by=counsellor)
     url = reverse("line:chat_end", args=[chat.pk])
-    refused = web.post(url, {"outcome": "established", "summary": "s"})
+    refused = web.post(
+        url, {"outcome": "established", "main_complaint": "other", "summary": "s"}
+    )
     assert refused.context["end_form"].non_field_errors() == [
         "Give the client's code, or end the chat as anonymous."
     ]
@@ -490,7 +496,12 @@ def test_an_unlinked_chat_ends_as_anonymous_or_for_a_client_given_by_code(
     chats.chat_claim(chat=later, by=counsellor)
     web.post(
         reverse("line:chat_end", args=[later.pk]),
-        {"outcome": "established", "summary": "s", "code": known.code},
+        {
+            "outcome": "established",
+            "main_complaint": "other",
+            "summary": "s",
+            "code": known.code,
+        },
     )
     later.refresh_from_db()
     assert later.consultation.client == known

@@ -12,10 +12,10 @@ from accounts.roles import Role, has_role
 from consultations.models import (
     Channel,
     Client,
+    Complaint,
     Consultation,
     LineMessage,
     LineUser,
-    Topic,
 )
 from consultations.tests.line_factories import LineMessageFactory, LineUserFactory
 from tests.factories import ClientFactory
@@ -175,9 +175,10 @@ def test_the_conversation_runs_the_same_queries_for_5_or_50_messages(
             conversation_with(person, (at(day, f"10:{i:02d}"), direction, f"m{i}"))
 
     add(5, 5)
-    # 12, 2 for the canned replies and the LINE desk's hours, and 3 for the
-    # chat panel: the open chat, the chats, the handovers
-    with django_assert_num_queries(17) as few:
+    # 13 (the record form's main complaint and other problems: 2), 2 for the
+    # canned replies and the LINE desk's hours, and 3 for the chat panel: the
+    # open chat, the chats, the handovers
+    with django_assert_num_queries(18) as few:
         c.get(url)
     add(45, 6)
     with django_assert_num_queries(len(few.captured_queries)):
@@ -368,7 +369,7 @@ def test_recording_creates_a_line_consultation_and_marks_the_messages_handled(
         (at(4, "21:40"), "out", "ご案内します"),
     )
     later = conversation_with(linked, (at(5, "08:47"), "in", "翌日のメッセージ"))
-    topic = Topic.objects.get(name="生活困窮")
+    economic = Complaint.objects.get(code="economic")
     response = client_as(counsellor).post(
         reverse("line:record", args=[linked.pk]),
         {
@@ -376,7 +377,7 @@ def test_recording_creates_a_line_consultation_and_marks_the_messages_handled(
             "up_to": day_messages[-1].pk,
             "started_at": "2021-10-04T21:15",
             "duration_minutes": "25",
-            "topics": [topic.pk],
+            "main_complaint": "economic",
             "summary": "生活費の相談。フードバンクを案内。",
         },
         follow=True,
@@ -388,7 +389,7 @@ def test_recording_creates_a_line_consultation_and_marks_the_messages_handled(
     assert consultation.started_at == at(4, "21:15")
     assert consultation.duration_minutes == 25
     assert consultation.summary == "生活費の相談。フードバンクを案内。"
-    assert list(consultation.topics.all()) == [topic]
+    assert consultation.main_complaint == economic
     assert consultation.is_new
     assert set(consultation.line_messages.all()) == set(day_messages)
     later[0].refresh_from_db()
@@ -412,6 +413,7 @@ def test_a_message_that_arrives_while_the_form_is_open_stays_to_be_recorded(
             "day": "2021-10-04",
             "up_to": shown[-1].pk,
             "started_at": "2021-10-04T21:15",
+            "main_complaint": "other",
             "summary": "最初",
         },
     )
@@ -425,6 +427,7 @@ def test_recording_the_same_messages_twice_is_refused(client_as, counsellor, lin
         "day": "2021-10-04",
         "up_to": shown[-1].pk,
         "started_at": "2021-10-04T21:15",
+        "main_complaint": "other",
         "summary": "一度だけ",
     }
     c = client_as(counsellor)
@@ -446,6 +449,7 @@ def test_recording_needs_a_linked_client(client_as, counsellor, person):
             "day": "2021-10-04",
             "up_to": shown[-1].pk,
             "started_at": "2021-10-04T21:15",
+            "main_complaint": "other",
             "summary": "x",
         },
         follow=True,

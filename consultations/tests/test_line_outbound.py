@@ -488,6 +488,7 @@ def end_chat(web, person, summary=None):
         reverse("line:chat_end", args=[chat.pk]),
         {
             "outcome": "established",
+            "main_complaint": "other",
             "summary": summary or form.initial["summary"],
         },
     )
@@ -554,6 +555,7 @@ def test_the_withdrawal_flag_clears_when_the_counsellor_checks_the_summary(
         ),
         "counsellor": consultation.counsellor_id,
         "client_code": person.client.code,
+        "main_complaint": "other",
         "summary": "LINEで相談（取り消された部分は削除）",
         "version": consultation.version,
     }

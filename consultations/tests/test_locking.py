@@ -54,6 +54,7 @@ def test_second_save_of_a_consultation_is_refused(client_as, counsellor):
     form = {
         "channel": "phone",
         "started_at": "2021-10-05T10:00",
+        "main_complaint": "other",
         "version": 1,
         "counsellor": counsellor.pk,
         "client_code": person.code,

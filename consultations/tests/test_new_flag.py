@@ -123,6 +123,7 @@ def test_the_form_shows_and_refuses_the_new_box_for_a_client(client_as, counsell
         {
             "channel": "phone",
             "started_at": "2021-10-05T10:00",
+            "main_complaint": "other",
             "counsellor": counsellor.pk,
             "client_code": person.code,
             "is_new": "on",

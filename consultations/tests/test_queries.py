@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from consultations import services
-from consultations.models import Topic
+from consultations.models import Complaint
 from consultations.tests.factories import ConsultationFactory
 from tests.factories import ClientFactory
 
@@ -22,10 +22,10 @@ def count_queries(c, url):
 
 def make_client_with_history(counsellor, rows):
     person = ClientFactory()
-    topics = list(Topic.objects.all()[:2])
+    others = list(Complaint.objects.all()[:2])
     for _ in range(rows):
         consultation = ConsultationFactory(client=person, counsellor=counsellor)
-        consultation.topics.set(topics)
+        consultation.other_problems.set(others)
         services.support_action_create(
             by=counsellor,
             client=person,
@@ -37,12 +37,12 @@ def make_client_with_history(counsellor, rows):
 
 
 def make_rows(counsellor, n):
-    topics = list(Topic.objects.all()[:2])
+    others = list(Complaint.objects.all()[:2])
     for _ in range(n):
         consultation = ConsultationFactory(
             counsellor=counsellor, client__assigned_counsellor=counsellor
         )
-        consultation.topics.set(topics)
+        consultation.other_problems.set(others)
 
 
 @pytest.mark.parametrize(

@@ -351,6 +351,7 @@ def _form_data(counsellor, **extra):
     return {
         "channel": "phone",
         "started_at": "2021-10-05T10:00",
+        "main_complaint": "other",
         "counsellor": counsellor.pk,
         **extra,
     }

@@ -123,7 +123,7 @@ def page(page, live_server):
 @pytest.fixture(autouse=True)
 def reference_data(transactional_db) -> None:
     """What the data migrations made (role groups with their permissions,
-    topics, partner agencies): gone after any transactional test's flush, so
+    complaints, partner agencies): gone after any transactional test's flush, so
     made again, idempotently, by the migrations' own code."""
     from django.apps import apps
 
@@ -134,6 +134,7 @@ def reference_data(transactional_db) -> None:
         "consultations.migrations.0003_seed_topics_and_agencies"
     ).seed
     seed(apps, None)
+    importlib.import_module("consultations.migrations.0020_complaints").seed(apps, None)
 
 
 @pytest.fixture

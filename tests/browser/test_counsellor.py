@@ -71,8 +71,8 @@ def test_a_phone_consultation_for_a_new_client_shows_on_its_timeline(page, couns
     )
     expect(page.get_by_label("新規（匿名の相談のみ）")).to_be_disabled()
 
-    page.get_by_label("DV").check()
-    page.get_by_label("子育て").check()
+    page.locator("[name=main_complaint]").select_option("spouse_violence")
+    page.get_by_label("子・親・親族の問題").check()
     page.get_by_label("内容").fill("夜に電話。住まいの相談。")
     page.get_by_role("button", name="保存", exact=False).first.click()
 
@@ -87,7 +87,8 @@ def test_a_phone_consultation_for_a_new_client_shows_on_its_timeline(page, couns
     assert saved.channel == Channel.PHONE
     assert saved.client.code == code
     assert saved.is_new
-    assert sorted(t.name for t in saved.topics.all()) == ["DV", "子育て"]
+    assert saved.main_complaint_id == "spouse_violence"
+    assert [c.code for c in saved.other_problems.all()] == ["family_problems"]
 
 
 def test_the_consultation_form_walks_in_reading_order_with_tab(page, counsellor):
@@ -103,8 +104,8 @@ def test_the_consultation_form_walks_in_reading_order_with_tab(page, counsellor)
             seen.append(name)
         if name == "save":
             break
-    topics = page.locator("[name=topics]").evaluate_all(
-        "boxes => boxes.map(b => 'topics=' + b.value)"
+    others = page.locator("[name=other_problems]").evaluate_all(
+        "boxes => boxes.map(b => 'other_problems=' + b.value)"
     )
     assert seen == [
         "started_at",
@@ -112,7 +113,8 @@ def test_the_consultation_form_walks_in_reading_order_with_tab(page, counsellor)
         "counsellor",
         "client_code",
         "is_new=on",
-        *topics,
+        "main_complaint",
+        *others,
         "summary",
         "programme",  # by the rules unless chosen (issue 18)
         "next-kind",
@@ -150,7 +152,10 @@ def test_a_consultation_is_entered_by_keyboard_alone_and_saved_with_ctrl_enter(
     assert next_field(page) == "client_code"
     page.keyboard.type("c-100001")  # lower case is fine
     # The "new" box is skipped: it is worked out for a known client.
-    assert next_field(page).startswith("topics=")
+    assert next_field(page) == "main_complaint"
+    page.keyboard.press("ArrowDown")  # the first of the list
+    assert next_field(page).startswith("other_problems=")
+    next_field(page)  # the second box (the first is the main complaint)
     page.keyboard.press("Space")
     next_field(page)
     next_field(page)
@@ -169,7 +174,8 @@ def test_a_consultation_is_entered_by_keyboard_alone_and_saved_with_ctrl_enter(
     assert saved.client == client
     assert saved.duration_minutes == 30
     assert saved.summary == "123 と入力しても相談方法は変わらない"
-    assert saved.topics.count() == 2
+    assert saved.main_complaint_id == "spouse_violence"
+    assert saved.other_problems.count() == 2
 
 
 def test_ctrl_shift_enter_saves_and_opens_a_new_form_on_the_same_channel(
@@ -177,6 +183,7 @@ def test_ctrl_shift_enter_saves_and_opens_a_new_form_on_the_same_channel(
 ):
     open_path(page, url_of(NEW_FORM))
     page.keyboard.press("3")  # face to face
+    page.locator("[name=main_complaint]").select_option("housing")
     page.keyboard.press("Control+Shift+Enter")
 
     expect(page.locator(".message.success")).to_have_text("相談を記録しました。")
@@ -188,6 +195,7 @@ def test_ctrl_shift_enter_saves_and_opens_a_new_form_on_the_same_channel(
 
     # The next one, anonymous, by email (5), saved with Enter in a text field.
     page.keyboard.press("5")
+    page.locator("[name=main_complaint]").select_option("economic")
     page.get_by_label("所要時間（分）").fill("10")
     page.get_by_label("所要時間（分）").press("Enter")
 
@@ -205,7 +213,7 @@ def test_errors_are_shown_in_japanese_and_focus_goes_to_the_first_one(page, coun
 
     channel_error = page.locator(".channels .errors")
     expect(channel_error).to_have_text("このフィールドは必須です。")
-    expect(page.locator(".field.has-error .errors")).to_have_text(
+    expect(page.locator(".field.has-error .errors").first).to_have_text(
         "コード C-999999 の相談者はいません。"
     )
     # The keyboard user lands on the first field to fix: the channel.
@@ -226,7 +234,7 @@ def test_keys_1_to_6_pick_a_channel_only_from_the_channel_buttons_and_can_be_off
     page.keyboard.press("2")  # the focus starts on the channel buttons
     expect(phone).to_be_checked()
 
-    topic = page.locator("[name=topics]").first
+    topic = page.locator("[name=other_problems]").first
     topic.focus()
     page.keyboard.press("3")
     expect(phone).to_be_checked()

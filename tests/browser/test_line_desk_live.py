@@ -92,6 +92,7 @@ def test_a_chat_from_the_simulator_to_the_clients_timeline(
     end = page.locator("form[action$='/end/']")
     end.locator("input[name=code]").fill(client.code)
     end.locator("input[name=outcome][value=established]").check()
+    end.locator("select[name=main_complaint]").select_option("economic")
     end.locator("button[type=submit]").click()
     page.wait_for_load_state("load")
     chat.refresh_from_db()
@@ -100,6 +101,7 @@ def test_a_chat_from_the_simulator_to_the_clients_timeline(
     assert consultation.channel == Channel.LINE
     assert consultation.client == client
     assert consultation.duration_minutes >= 1
+    assert consultation.main_complaint_id == "economic"
     page.set_viewport_size(DESKTOP)
     open_path(page, client.get_absolute_url())
     entry = page.locator(f'a[href="{consultation.get_absolute_url()}"]')
