@@ -80,4 +80,4 @@ def complaints_after_a_flush(request):
     from django.apps import apps
 
     request.getfixturevalue("transactional_db")
-    import_module("consultations.migrations.0020_complaints").seed(apps, None)
+    import_module("consultations.migrations.0022_complaints").seed(apps, None)

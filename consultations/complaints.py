@@ -3,7 +3,7 @@ of the women's consultation statistics (福祉行政報告例), as master data.
 
 Each entry has a stable ``code`` (what statistics and the JSON report carry;
 never renamed once used) and a Japanese label that admins may edit in the
-Django admin. Migration 0020 seeds the list below and carries the old
+Django admin. Migration 0022 seeds the list below and carries the old
 topics (consultations.Topic, removed there) over with ``LEGACY_TOPICS``.
 
 A consultation has exactly one main complaint (a column that cannot be

@@ -72,7 +72,7 @@ def test_dump_drop_restore_keeps_every_row(tmp_path):
     import_module("consultations.migrations.0003_seed_topics_and_agencies").seed(
         apps, None
     )
-    import_module("consultations.migrations.0020_complaints").seed(apps, None)
+    import_module("consultations.migrations.0022_complaints").seed(apps, None)
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     source = connection.settings_dict["NAME"]
     scratch = f"{source}_backup_check"

@@ -144,7 +144,7 @@ def test_every_figure_of_every_report_is_unchanged(upgraded, recorded):
     old_figures, new_figures = figures(old), figures(new)
     # The report is not empty: a year of the demo's activity.
     assert old_figures[".consultations_total.count"] > 300
-    # The statutory tables are new (consultations 0020 made 主訴 of the
+    # The statutory tables are new (consultations 0022 made 主訴 of the
     # topics); every figure the report had is the same.
     statutory = {k: v for k, v in new_figures.items() if k.startswith(".statutory")}
     assert {k: v for k, v in new_figures.items() if k not in statutory} == (old_figures)
@@ -205,7 +205,7 @@ def test_the_upgrade_loses_no_record(upgraded):
         "django_content_type",
         "auth_permission",
         "auth_group_permissions",
-        # consultations 0020: the topics became main complaints and other
+        # consultations 0022: the topics became main complaints and other
         # problems (tests of the mapping: test_complaints_upgrade.py).
         "consultations_topic",
         "consultations_consultation_topics",

@@ -1,4 +1,4 @@
-"""The upgrade to 主訴 (consultations 0020): the topics are carried over to
+"""The upgrade to 主訴 (consultations 0022): the topics are carried over to
 main complaints and other problems, and every figure of the report that
 existed before is the same after."""
 
@@ -16,7 +16,7 @@ from consultations.complaints import LEGACY_TOPICS, SEED
 from reports import selectors, statutory
 from reports.metrics import REGISTRY, YearFigures
 
-BEFORE = ("consultations", "0019_consent_referrals")
+BEFORE = ("consultations", "0021_meetings")
 
 # (topics of the consultation, expected main complaint, expected others)
 CASES = [
@@ -47,7 +47,7 @@ def latest_schema_after():
 
 
 def old_report() -> dict:
-    """The report without the statutory tables (which need 0020's columns):
+    """The report without the statutory tables (which need 0022's columns):
     every figure that existed before them, and every metric's value."""
     tables = list(statutory.TABLES)
     statutory.TABLES.clear()

@@ -18,7 +18,7 @@ from consultations.models import SupportAction
 from consultations.tests.line_factories import LineUserFactory
 from peergroups.tests.factories import SessionFactory
 from reports.models import Programme
-from shelter.tests.factories import SalonVisitFactory, StayFactory
+from shelter.tests.factories import RoomFactory, SalonVisitFactory
 from tests.factories import ClientFactory, UserFactory, default_organisation
 from training.tests.factories import EventFactory
 
@@ -55,14 +55,17 @@ def programme(org, year, name) -> Programme:
     )
 
 
-def old_consultation(*, client, started_at, counsellor=None):
-    """A consultation written with the model of the migrations applied now:
-    today's has columns added later (consultations 0020's main complaint)."""
+def old_model(app_label, name):
+    """A model as the migrations applied now have it: today's have columns
+    added later (consultations 0022's main complaint, shelter 0006's
+    temporary protection)."""
     loader = MigrationLoader(connection)
-    Consultation = loader.project_state(list(loader.applied_migrations)).apps.get_model(
-        "consultations", "Consultation"
-    )
-    return Consultation.objects.create(
+    state = loader.project_state(list(loader.applied_migrations))
+    return state.apps.get_model(app_label, name)
+
+
+def old_consultation(*, client, started_at, counsellor=None):
+    return old_model("consultations", "Consultation").objects.create(
         client_id=client.pk,
         organisation_id=client.organisation_id,
         started_at=started_at,
@@ -80,7 +83,15 @@ def every_kind(day: dt.date, staff) -> list:
         SupportAction.objects.create(
             client=person, kind="interview", date=day, staff=staff
         ),
-        StayFactory(client=person, start_date=day),
+        old_model("shelter", "Stay").objects.create(
+            client_id=person.pk,
+            organisation_id=person.organisation_id,
+            room_id=RoomFactory().pk,
+            kind="overnight",
+            start_date=day,
+            end_date=day + dt.timedelta(days=2),
+            status="reserved",
+        ),
         SalonVisitFactory(date=day),
         SessionFactory(date=day),
         EventFactory(date=day),

@@ -134,7 +134,7 @@ def reference_data(transactional_db) -> None:
         "consultations.migrations.0003_seed_topics_and_agencies"
     ).seed
     seed(apps, None)
-    importlib.import_module("consultations.migrations.0020_complaints").seed(apps, None)
+    importlib.import_module("consultations.migrations.0022_complaints").seed(apps, None)
 
 
 @pytest.fixture

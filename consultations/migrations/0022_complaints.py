@@ -126,7 +126,7 @@ def rls_off(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("consultations", "0019_consent_referrals")]
+    dependencies = [("consultations", "0021_meetings")]
 
     operations = [
         migrations.CreateModel(
