@@ -295,6 +295,32 @@ class YearFigures:
             out[category][status] = n
         return out
 
+    @cached_property
+    def temporary_protection(self) -> dict:
+        """Entrusted temporary protections discharged in the year: stays,
+        average length, by reason (shelter.selectors): one query."""
+        return shelter_selectors.temporary_protection_figures(
+            self.start, self.end, programmes=self.programmes
+        )
+
+    @cached_property
+    def meetings(self) -> dict[str, int]:
+        """Support coordination meetings held in the year by level: one
+        query. Meetings carry no programme: a programme's report counts the
+        meetings of the organisation that runs it."""
+        from consultations.meetings.selectors import meetings_by_level
+
+        from .models import Programme
+
+        only = None
+        if self.programmes is not None:
+            only = Q(
+                organisation_id__in=Programme.objects.filter(
+                    pk__in=self.programmes
+                ).values("organisation_id")
+            )
+        return meetings_by_level(self.start, self.end, only)
+
     # consultations/line/ -------------------------------------------------------
 
     @cached_property
@@ -713,6 +739,35 @@ _METRICS += [
         ("accepted", _("Referrals accepted")),
         ("declined", _("Referrals declined")),
     )
+]
+
+
+def _meetings(key: str):
+    return lambda f: f.meetings[key]
+
+
+_METRICS += [
+    Metric(
+        "temporary_protection_stays",
+        _("Entrusted temporary protections (discharged)"),
+        UNIT_CASES,
+        Kind.COUNT,
+        lambda f: f.temporary_protection["stays"],
+    ),
+    *(
+        Metric(
+            f"meetings_{key}",
+            label,
+            UNIT_TIMES,
+            Kind.COUNT,
+            _meetings(key),
+        )
+        for key, label in (
+            ("representatives", _("Representatives' meetings held")),
+            ("practitioners", _("Practitioners' meetings held")),
+            ("case_reviews", _("Case review meetings held")),
+        )
+    ),
 ]
 
 REGISTRY: dict[str, Metric] = {m.key: m for m in _METRICS}

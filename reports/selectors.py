@@ -340,6 +340,11 @@ METRIC_FIGURES = {
         f"referrals_{status}": ("statutory", "referrals_total", status)
         for status in ("sent", "accepted", "declined")
     },
+    "temporary_protection_stays": ("statutory", "temporary_protection", "stays"),
+    **{
+        f"meetings_{key}": ("statutory", "meetings", key)
+        for key in ("representatives", "practitioners", "case_reviews")
+    },
 }
 # The counts of each period of the SNS table (the year, and each month).
 SNS_COUNTS = ("chats", "established", "not_established", "out_of_hours")

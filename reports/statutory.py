@@ -11,7 +11,12 @@ Tables here:
   band (people);
 - ``referrals``: referrals (consultations.consent.Referral) by the category
   of the agency and their status: sent (not answered yet), accepted,
-  declined, and their total (``referrals_total`` for the whole).
+  declined, and their total (``referrals_total`` for the whole);
+- ``temporary_protection``: entrusted temporary protections (一時保護委託,
+  shelter.Stay) discharged in the year, by reason, with their average
+  length in days (hidden for publication with their number);
+- ``meetings``: support coordination meetings (支援調整会議,
+  consultations.meetings) held in the year, by level.
 
 ADDING A TABLE (the extension point)
 ------------------------------------
@@ -338,6 +343,72 @@ def _referrals_total(block: dict) -> dict:
     return {c: sum(r[c] for r in block["referrals"]) for c in REFERRAL_COLUMNS}
 
 
+def _protection_grids(data: dict) -> list[Grid]:
+    block = data["statutory"]["temporary_protection"]
+
+    def key(*rest):
+        return ("statutory", "temporary_protection", *rest)
+
+    average = block["average_days"]
+    return [
+        Grid(
+            key="temporary_protection",
+            title=_("Entrusted temporary protection by reason"),
+            stub=_("Reason for protection"),
+            columns=[_("Stays")],
+            rows=[
+                (r["label"], [key("by_reason", r["code"], "count")])
+                for r in block["by_reason"]
+            ],
+            total=(_("Total"), [key("stays")]),
+            unit=pgettext("unit", "cases"),
+            note=_(
+                "Protections counted in the fiscal year of their discharge, "
+                "with their full length. Average length of stay: %(days)s days."
+            )
+            % {"days": "—" if average is None else average},
+        )
+    ]
+
+
+@statutory_table("temporary_protection", grids=_protection_grids)
+def temporary_protection(figures: YearFigures) -> dict:
+    """{stays, average_days, by_reason [{code, label, count}]}."""
+    return dict(figures.temporary_protection)
+
+
+def _hide_protection_average(block: dict) -> None:
+    # The mean length of one to four women's stays describes them.
+    if not isinstance(block["stays"], int):
+        block["average_days"] = disclosure.HIDDEN
+
+
+def _meeting_grids(data: dict) -> list[Grid]:
+    from consultations.meetings.models import CoordinationMeeting
+    from consultations.meetings.selectors import LEVEL_KEYS
+
+    labels = dict(CoordinationMeeting.Level.choices)
+    return [
+        Grid(
+            key="meetings",
+            title=_("Support coordination meetings by level"),
+            stub=_("Level"),
+            columns=[_("Meetings held")],
+            rows=[
+                (str(labels[level]), [("statutory", "meetings", key)])
+                for level, key in LEVEL_KEYS.items()
+            ],
+            unit=pgettext("unit", "times"),
+        )
+    ]
+
+
+@statutory_table("meetings", grids=_meeting_grids)
+def meetings(figures: YearFigures) -> dict:
+    """{representatives, practitioners, case_reviews}."""
+    return dict(figures.meetings)
+
+
 # THE BLOCK, ITS PUBLICATION AND ITS GRIDS
 # ------------------------------------------------------------------------------
 
@@ -381,6 +452,8 @@ def published(data: dict, shown) -> dict:
                 for key in keys:
                     if key is not None and key[0] == "statutory":
                         _set_at(copy_data, key, shown(*key))
+    if "temporary_protection" in out:
+        _hide_protection_average(out["temporary_protection"])
     return out
 
 
