@@ -37,6 +37,9 @@ ROWS = [
 ]
 
 
+ALL_TABLES = ["main_complaints", "referrals", "temporary_protection", "meetings"]
+
+
 def import_rows(tmp_path, rows=ROWS):
     path = tmp_path / "consultations.csv"
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
@@ -262,13 +265,15 @@ def test_every_format_shows_the_statutory_tables(tmp_path, counsellor):
 
     context = report_context(data)
     keys = [t["key"] for t in context["statutory_tables"]]
-    assert keys == ["main_complaints", "referrals"]
+    assert keys == ALL_TABLES
     grids = [g["key"] for t in context["statutory_tables"] for g in t["grids"]]
     assert grids == [
         "main_complaints",
         "main_complaints_by_channel",
         "main_complaints_by_age_band",
         "referrals",
+        "temporary_protection",
+        "meetings",
     ]
     sheets = [t.title for t in exports.tables(data)]
     assert len(sheets) == len({s[:31] for s in sheets})
@@ -277,4 +282,74 @@ def test_every_format_shows_the_statutory_tables(tmp_path, counsellor):
 def test_a_table_is_one_registered_function():
     """The extension point of the module docstring: every registered table
     builds a block and shows it as grids."""
-    assert [t.key for t in statutory.TABLES] == ["main_complaints", "referrals"]
+    assert [t.key for t in statutory.TABLES] == ALL_TABLES
+
+
+# TEMPORARY PROTECTION AND MEETINGS
+# ------------------------------------------------------------------------------
+
+
+def test_temporary_protection_and_meetings_are_in_every_programme_report(
+    counsellor, city_staff
+):
+    """Protections count in the year of their discharge with their full
+    length; meetings by level, a programme's report counting the meetings of
+    its organisation; publication hides the average with a small count."""
+    from accounts.models import Organisation
+    from consultations.meetings.models import CoordinationMeeting
+    from shelter.tests.test_protection import entrusted_stay
+
+    centre = PartnerAgency.objects.create(
+        name="県女性相談支援センター", category="women_support_centre"
+    )
+    mine = programme_create(
+        by=city_staff, fiscal_year=2021, name="A", municipality="市"
+    )
+    # 20 March → 10 April 2022 (22 days) counts in 令和4年度, not in 令和3年度.
+    entrusted_stay(centre, dt.date(2022, 3, 20), dt.date(2022, 4, 10))
+    for start, end, reason in (
+        (dt.date(2021, 5, 1), dt.date(2021, 5, 10), "spouse_violence"),  # 10 days
+        (dt.date(2021, 11, 1), dt.date(2021, 11, 3), "housing"),  # 3 days
+    ):
+        entrusted_stay(centre, start, end, protection_reason=reason, programme=mine)
+    for level in ("representatives", "case_review", "case_review"):
+        CoordinationMeeting.objects.create(
+            level=level, held_on=dt.date(2021, 7, 1), created_by=counsellor
+        )
+    other = Organisation.objects.create(name="よその団体")
+    CoordinationMeeting.objects.create(
+        level="practitioners",
+        held_on=dt.date(2021, 7, 1),
+        created_by=counsellor,
+        organisation=other,
+    )
+
+    whole = selectors.annual_report(fiscal_year=2021)["statutory"]
+    protection = whole["temporary_protection"]
+    assert protection["stays"] == 2
+    assert str(protection["average_days"]) == "6.5"  # (10 + 3) / 2
+    reasons = {r["code"]: r["count"] for r in protection["by_reason"]}
+    assert reasons["spouse_violence"] == 1 and reasons["housing"] == 1
+    assert sum(reasons.values()) == 2
+    assert whole["meetings"] == {
+        "representatives": 1,
+        "practitioners": 1,
+        "case_reviews": 2,
+    }
+    next_year = selectors.annual_report(fiscal_year=2022)["statutory"]
+    assert next_year["temporary_protection"]["stays"] == 1
+    assert str(next_year["temporary_protection"]["average_days"]) == "22.0"
+
+    programme = selectors.annual_report(fiscal_year=2021, programme=mine)["statutory"]
+    assert programme["temporary_protection"]["stays"] == 2
+    # The programme's organisation's meetings, not the other organisation's.
+    assert programme["meetings"]["practitioners"] == 0
+    assert programme["meetings"]["case_reviews"] == 2
+    assert REGISTRY["meetings_case_reviews"].read(YearFigures(2021)) == 2
+    assert REGISTRY["temporary_protection_stays"].read(YearFigures(2021)) == 2
+
+    published = selectors.report_for(fiscal_year=2021, publication=True)["statutory"]
+    assert published["temporary_protection"]["stays"] == disclosure.SMALL
+    assert published["temporary_protection"]["average_days"] == disclosure.HIDDEN
+    csv = exports.to_csv(selectors.annual_report(fiscal_year=2021)).decode("utf-8-sig")
+    assert "Individual case review meeting,2" in csv or "個別ケース検討会議,2" in csv
