@@ -355,7 +355,7 @@ def _protection_grids(data: dict) -> list[Grid]:
             key="temporary_protection",
             title=_("Entrusted temporary protection by reason"),
             stub=_("Reason for protection"),
-            columns=[_("Stays")],
+            columns=[pgettext("statutory", "Protections")],
             rows=[
                 (r["label"], [key("by_reason", r["code"], "count")])
                 for r in block["by_reason"]
