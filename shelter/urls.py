@@ -11,6 +11,7 @@ urlpatterns = [
     path("stays/<int:pk>/", views.StayDetailView.as_view(), name="stay_detail"),
     path("stays/<int:pk>/edit/", views.stay_update, name="stay_update"),
     path("stays/<int:pk>/<slug:action>/", views.stay_action, name="stay_action"),
+    path("clients/lookup/", views.client_lookup, name="client_lookup"),
     path("clients/<int:pk>/", views.ClientStaysView.as_view(), name="client_stays"),
     path("unmet/", views.UnmetRequestListView.as_view(), name="unmet_list"),
     path("unmet/new/", views.unmet_request_create, name="unmet_create"),

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ import jpdates
 from accounts.audit import Action, audit
 from accounts.redirects import safe_next
 from accounts.roles import Role, RoleRequiredMixin, has_role, role_required
+from consultations.picker import last_stay_label, picker_rows
 
 from . import calendar as opening
 from . import selectors, services
@@ -257,6 +258,23 @@ def stay_create(request):
                 k: v for k, v in request.GET.items() if k not in ("q", "client")
             },
         },
+    )
+
+
+@role_required(*COORDINATOR)
+def client_lookup(request):
+    """JSON for the coordinator's client picker (consultations.picker): up to
+    10 matches with what a coordinator may see (code, display name, kana, age
+    band, last stay), never contact details. Like the booking form's search
+    by name, a search is not audited (no record is opened; the stay booked for
+    the picked client is)."""
+    matches = selectors.client_lookup_for_booking(request.GET.get("q", "")[:100])
+    return JsonResponse(
+        {
+            "results": picker_rows(
+                matches, date_key="last_stay", date_label=last_stay_label()
+            )
+        }
     )
 
 
