@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
@@ -349,10 +349,12 @@ def stay_update(request, pk):
     return render(request, "shelter/stay_form.html", {"form": form, "stay": stay})
 
 
+# Lazy: a module-level gettext would freeze the messages in the language of
+# the request that first imported this module.
 STAY_ACTIONS = {
-    "check-in": (services.stay_check_in, _("Checked in.")),
-    "check-out": (services.stay_check_out, _("Checked out.")),
-    "cancel": (services.stay_cancel, _("The booking was cancelled.")),
+    "check-in": (services.stay_check_in, gettext_lazy("Checked in.")),
+    "check-out": (services.stay_check_out, gettext_lazy("Checked out.")),
+    "cancel": (services.stay_cancel, gettext_lazy("The booking was cancelled.")),
 }
 
 

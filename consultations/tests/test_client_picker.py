@@ -166,7 +166,9 @@ def test_a_search_takes_the_same_queries_for_5_and_50_matches(
     room = RoomFactory()
 
     def make(count):
-        for n in range(count):
+        # One room, one stay after another (stays in a room never overlap).
+        made = Stay.objects.count()
+        for n in range(made, made + count):
             person = ClientFactory(display_name=f"佐藤 {n}", kana="さとう")
             ConsultationFactory(client=person, counsellor=user)
             StayFactory(
