@@ -13,9 +13,8 @@
   function setup(input) {
     var box = input.closest(".client-picker");
     var listbox = document.getElementById(input.getAttribute("aria-controls"));
-    var describedby = (input.getAttribute("aria-describedby") || "").split(/\s+/);
-    var chosenEl = document.getElementById(describedby[describedby.length - 2]);
-    var problem = document.getElementById(describedby[describedby.length - 1]);
+    var chosenEl = document.getElementById(input.id + "-chosen");
+    var problem = document.getElementById(input.id + "-problem");
     var form = input.form;
     var results = [];
     var active = -1;
@@ -187,7 +186,11 @@
       pick(options.indexOf(opt));
     });
 
-    input.addEventListener("blur", function () { setTimeout(close, 150); });
+    // Leaving the field closes the list, unless the focus came back (the
+    // submit check puts it back and opens the list).
+    input.addEventListener("blur", function () {
+      setTimeout(function () { if (document.activeElement !== input) close(); }, 150);
+    });
     document.addEventListener("click", function (e) {
       if (!box.contains(e.target)) close();
     });
