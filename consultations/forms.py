@@ -22,6 +22,7 @@ from .models import (
     PartnerAgency,
     SupportAction,
 )
+from .picker import ClientPickerWidget, unknown_client
 from .selectors import LIST_FISCAL_YEARS
 
 
@@ -181,6 +182,10 @@ class ConsultationForm(VersionedForm):
             "Type a code or a name and pick from the list; leave empty for an "
             "anonymous contact."
         ),
+        widget=ClientPickerWidget(
+            "consultations:client_lookup",
+            attrs={"aria-describedby": "client-help client-status"},
+        ),
     )
 
     class Meta:
@@ -245,16 +250,13 @@ class ConsultationForm(VersionedForm):
             self.fields["client_code"].initial = self.instance.client.code
 
     def clean_client_code(self):
-        code = self.cleaned_data["client_code"].strip().upper()
+        typed = self.cleaned_data["client_code"].strip()
+        code = typed.upper()
         if not code:
             return None
         client = Client.objects.filter(code=code).first()
         if client is None:
-            raise forms.ValidationError(
-                _("No client has the code %(code)s."),
-                code="unknown_client",
-                params={"code": code},
-            )
+            raise unknown_client(typed)
         return client
 
     def clean(self):

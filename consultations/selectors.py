@@ -12,6 +12,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
 )
 from django.utils import timezone
 
@@ -76,19 +77,60 @@ def client_list(*, fetched_by, filters: dict | None = None) -> QuerySet[Client]:
     return clients
 
 
-def client_lookup(*, fetched_by, query: str, limit: int = 10) -> list[dict]:
-    """Matches for the client picker: code and display name only."""
+# The client picker (static/js/client_picker.js) offers this many matches.
+LOOKUP_LIMIT = 10
+
+
+def client_lookup(*, fetched_by, query: str, limit: int = LOOKUP_LIMIT) -> list[dict]:
+    """Matches for the counsellor's client picker, in one query: what tells
+    two women of the same name apart (code, display name, kana, age band and
+    the date of the last contact: the later of the last consultation and the
+    last support action), and whether she consulted before. Never contact
+    details; a phone number finds a client only where the searcher may see it
+    (client_search)."""
     text = normalise(query)
     if len(text) < 1:
         return []
-    return list(
+    rows = (
         Client.objects.filter(client_search(text, fetched_by=fetched_by))
         .annotate(
-            has_consultations=Exists(Consultation.objects.filter(client=OuterRef("pk")))
+            has_consultations=Exists(
+                Consultation.objects.filter(client=OuterRef("pk"))
+            ),
+            last_consultation=Subquery(
+                Consultation.objects.filter(client=OuterRef("pk"))
+                .order_by("-started_at")
+                .values("started_at")[:1]
+            ),
+            last_support=Subquery(
+                SupportAction.objects.filter(client=OuterRef("pk"))
+                .order_by("-date")
+                .values("date")[:1]
+            ),
         )
         .order_by("status", "-id")
-        .values("code", "display_name", "status", "has_consultations")[:limit]
+        .values(
+            "code",
+            "display_name",
+            "kana",
+            "age_band",
+            "status",
+            "has_consultations",
+            "last_consultation",
+            "last_support",
+        )[:limit]
     )
+    found = []
+    for row in rows:
+        consulted, supported = row.pop("last_consultation"), row.pop("last_support")
+        dates = [
+            d
+            for d in (timezone.localdate(consulted) if consulted else None, supported)
+            if d
+        ]
+        row["last_contact"] = max(dates) if dates else None
+        found.append(row)
+    return found
 
 
 def _local_range(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:

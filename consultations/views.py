@@ -32,6 +32,7 @@ from .forms import (
     UrgencyForm,
 )
 from .models import Client, Consultation, FollowUp, SupportAction
+from .picker import last_contact_label, picker_rows
 from .resources import ConsultationExportResource, export_bytes
 
 PAGE_SIZE = 50
@@ -342,13 +343,22 @@ class TeamWorklistView(RoleRequiredMixin, TemplateView):
 
 
 class ClientLookupView(CounsellorMixin, View):
-    """JSON for the client picker: code and display name of up to 10 matches."""
+    """JSON for the counsellor's client picker (consultations.picker): up to
+    10 matches with what tells them apart, never contact details. Like the
+    client list's search, a search is not audited (no record is opened; the
+    record saved with the picked client is)."""
 
     def get(self, request):
         matches = selectors.client_lookup(
-            fetched_by=request.user, query=request.GET.get("q", "")
+            fetched_by=request.user, query=request.GET.get("q", "")[:100]
         )
-        return JsonResponse({"results": matches})
+        return JsonResponse(
+            {
+                "results": picker_rows(
+                    matches, date_key="last_contact", date_label=last_contact_label()
+                )
+            }
+        )
 
 
 # CONSULTATIONS

@@ -412,6 +412,23 @@ def _report_options(request):
     return display, options
 
 
+# Formats offered as buttons to admins only: JSON is read by programs (the
+# admins' integrations and the annual_report command), not by city staff,
+# for whom a button they never use is noise. The URL stays open to city
+# staff as before (a script of theirs keeps working).
+ADMIN_FORMATS = ("json",)
+
+
+def download_formats(user) -> dict:
+    """The report's download buttons ``user`` is shown."""
+    admin = has_role(user, Role.ADMIN)
+    return {
+        fmt: spec
+        for fmt, spec in exports.EXPORT_FORMATS.items()
+        if admin or fmt not in ADMIN_FORMATS
+    }
+
+
 class AnnualReportView(CityStaffMixin, View):
     """The report page: the same body as the PDF, with the options above it."""
 
@@ -422,7 +439,7 @@ class AnnualReportView(CityStaffMixin, View):
             data = selectors.report_for(**options)
             context.update(report_context(data))
             context["query"] = _query(options)
-            context["formats"] = exports.EXPORT_FORMATS
+            context["formats"] = download_formats(request.user)
             audit(
                 user=request.user,
                 action=Action.VIEW,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import OrganisationChoiceMixin
 from consultations.models import Client, Consent, PartnerAgency
+from consultations.picker import ClientPickerWidget, unknown_client
 from reports.attribution import ProgrammeChoiceField
 
 from .models import (
@@ -57,15 +58,16 @@ def add_service_errors(form: forms.Form, exc: ValidationError, fields=None) -> N
 
 
 class ClientCodeField(forms.CharField):
-    """A client picked by code; the coordinator sees code and display name
-    only."""
+    """A client picked by code, searched by name, kana or code in the client
+    picker (consultations.picker); the coordinator sees code, display name,
+    kana and age band only."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Client code"))
         kwargs.setdefault("max_length", 20)
         kwargs.setdefault(
             "widget",
-            forms.TextInput(attrs={"placeholder": "C-000123", "autocomplete": "off"}),
+            ClientPickerWidget("shelter:client_lookup"),
         )
         super().__init__(**kwargs)
 
@@ -81,11 +83,7 @@ class ClientCodeField(forms.CharField):
         }
         client = found.get(code) or found.get(code.upper())
         if client is None:
-            raise ValidationError(
-                _("No client has the code %(code)s."),
-                code="unknown_client",
-                params={"code": code},
-            )
+            raise unknown_client(code)
         return client
 
 

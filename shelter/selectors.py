@@ -21,8 +21,10 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
 )
@@ -30,6 +32,7 @@ from django.db.models.functions import Greatest, Least
 
 import jpdates
 from consultations.models import Client
+from consultations.search import normalise
 
 from . import calendar as opening
 from .models import (
@@ -45,10 +48,13 @@ from .models import (
 
 ONE_DAY = dt.timedelta(days=1)
 
-# CLIENTS, AS A COORDINATOR SEES THEM: code and display name, nothing else.
+# CLIENTS, AS A COORDINATOR SEES THEM: code and display name; in the client
+# picker also the kana and age band, so that two of the same name are told
+# apart. Never contact details, notes or consultations.
 # ------------------------------------------------------------------------------
 
 BOOKING_FIELDS = ("id", "code", "display_name")
+PICKER_FIELDS = ("code", "display_name", "kana", "age_band")
 
 
 def clients_for_booking() -> QuerySet[Client]:
@@ -65,6 +71,30 @@ def client_search_for_booking(query: str, *, limit: int = 20) -> list[Client]:
         clients_for_booking().filter(
             Q(code__icontains=query) | Q(display_name__icontains=query)
         )[:limit]
+    )
+
+
+def client_lookup_for_booking(query: str, *, limit: int = 10) -> list[dict]:
+    """Matches for the coordinator's client picker, in one query: code,
+    display name, kana, age band and the start of her last stay (not
+    cancelled): a coordinator's own records, where a counsellor's picker
+    shows the last contact. Searched by code, name and kana only, never by
+    phone (what a coordinator may not see cannot find a client either)."""
+    text = normalise(query)
+    if not text:
+        return []
+    return list(
+        Client.objects.filter(search_text__contains=text)
+        .annotate(
+            last_stay=Subquery(
+                Stay.objects.filter(client=OuterRef("pk"))
+                .exclude(status=Stay.Status.CANCELLED)
+                .order_by("-start_date")
+                .values("start_date")[:1]
+            )
+        )
+        .order_by("status", "-id")
+        .values(*PICKER_FIELDS, "last_stay")[:limit]
     )
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
         name="stay_protection",
     ),
     path("stays/<int:pk>/<slug:action>/", views.stay_action, name="stay_action"),
+    path("clients/lookup/", views.client_lookup, name="client_lookup"),
     path("clients/<int:pk>/", views.ClientStaysView.as_view(), name="client_stays"),
     path("unmet/", views.UnmetRequestListView.as_view(), name="unmet_list"),
     path("unmet/new/", views.unmet_request_create, name="unmet_create"),

@@ -12,13 +12,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
@@ -27,6 +27,7 @@ from accounts.audit import Action, audit
 from accounts.opening import opening_date
 from accounts.redirects import safe_next
 from accounts.roles import Role, RoleRequiredMixin, has_role, role_required
+from consultations.picker import last_stay_label, picker_rows
 
 from . import calendar as opening
 from . import selectors, services
@@ -265,6 +266,23 @@ def stay_create(request):
     )
 
 
+@role_required(*COORDINATOR)
+def client_lookup(request):
+    """JSON for the coordinator's client picker (consultations.picker): up to
+    10 matches with what a coordinator may see (code, display name, kana, age
+    band, last stay), never contact details. Like the booking form's search
+    by name, a search is not audited (no record is opened; the stay booked for
+    the picked client is)."""
+    matches = selectors.client_lookup_for_booking(request.GET.get("q", "")[:100])
+    return JsonResponse(
+        {
+            "results": picker_rows(
+                matches, date_key="last_stay", date_label=last_stay_label()
+            )
+        }
+    )
+
+
 class StayDetailView(RoleRequiredMixin, TemplateView):
     """A stay. Counsellors read it (from the client timeline); coordinators
     also act on it."""
@@ -381,10 +399,12 @@ def stay_protection(request, pk):
     )
 
 
+# Lazy: a module-level gettext would freeze the messages in the language of
+# the request that first imported this module.
 STAY_ACTIONS = {
-    "check-in": (services.stay_check_in, _("Checked in.")),
-    "check-out": (services.stay_check_out, _("Checked out.")),
-    "cancel": (services.stay_cancel, _("The booking was cancelled.")),
+    "check-in": (services.stay_check_in, gettext_lazy("Checked in.")),
+    "check-out": (services.stay_check_out, gettext_lazy("Checked out.")),
+    "cancel": (services.stay_cancel, gettext_lazy("The booking was cancelled.")),
 }
 
 

@@ -417,6 +417,7 @@ NUL_URLS = [
     "/shelter/calendar/",
     "/shelter/stays/",
     "/shelter/stays/new/",
+    "/shelter/clients/lookup/",
     "/shelter/unmet/",
     "/shelter/salon/new/",
     "/reports/",

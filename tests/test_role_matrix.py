@@ -158,6 +158,7 @@ MATRIX = {
     "shelter:stay_protection": COORDINATOR,
     "shelter:stay_action": COORDINATOR_POST,
     "shelter:client_stays": COORDINATOR,
+    "shelter:client_lookup": COORDINATOR,  # the booking forms' client picker
     "shelter:unmet_list": COORDINATOR,
     "shelter:unmet_create": COORDINATOR,
     "shelter:unmet_delete": COORDINATOR_POST,

@@ -124,6 +124,7 @@ SCOPE = {
     "shelter:stay_protection": RECORD,
     "shelter:stay_action": RECORD,
     "shelter:client_stays": RECORD,
+    "shelter:client_lookup": LIST,
     "shelter:unmet_list": LIST,
     "shelter:unmet_create": LIST,
     "shelter:unmet_delete": RECORD,
@@ -193,6 +194,7 @@ SCOPE = {
 QUERIES = {
     "consultations:client_list": {"q": "花子"},
     "consultations:client_lookup": {"q": "花子"},
+    "shelter:client_lookup": {"q": "花子"},
     "line:inbox": {"q": "ライン"},
     # the month and fiscal year of the worlds' records (2021-10)
     "shelter:calendar": {"month": "2021-10"},

@@ -351,6 +351,7 @@ EXTRA_QUERIES = {
     "consultations:consultation_list": ("?fiscal_year=",),
     "line:inbox": ("?unread=on",),
     "shelter:stay_create": ("?q=秘匿", "?q={code}"),
+    "shelter:client_lookup": ("?q=秘匿", "?q={code}", "?q=09011112222"),
 }
 NOT_PAGES = {"admin:index", "admin-login", "healthz", "reports:annual_pdf"}
 

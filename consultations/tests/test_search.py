@@ -76,4 +76,12 @@ def test_the_client_picker_returns_code_name_and_whether_they_consulted(
         ("C-000102", False),
         ("C-000101", True),
     ]
-    assert set(results[0]) == {"code", "display_name", "status", "has_consultations"}
+    assert set(results[0]) == {
+        "code",
+        "display_name",
+        "kana",
+        "age_band",
+        "date",
+        "date_text",
+        "has_consultations",
+    }

@@ -351,3 +351,23 @@ def test_list_and_detail_pages_keep_a_constant_query_count(
             c.get(reverse("reports:programme_detail", args=[other.pk])).status_code
             == 200
         )
+
+
+def test_the_json_download_is_offered_to_admins_not_to_city_staff(
+    client_as, city_staff, admin_user, programme
+):
+    """City staff read the report and download PDF, Excel and CSV; JSON is
+    for programs (the admins' integrations), so only admins see its button.
+    The URL still answers city staff (a script of theirs keeps working)."""
+    query = f"?fiscal_year=2021&programme={programme.pk}"
+    json_link = "report.json?"
+    staff_page = client_as(city_staff).get(reverse("reports:annual") + query)
+    assert "report.csv?" in staff_page.content.decode()
+    assert "report.pdf?" in staff_page.content.decode()
+    assert json_link not in staff_page.content.decode()
+    assert (
+        client_as(city_staff).get(reverse("reports:annual_json") + query).status_code
+        == 200
+    )
+    admin_page = client_as(admin_user).get(reverse("reports:annual") + query)
+    assert json_link in admin_page.content.decode()

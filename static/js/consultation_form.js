@@ -1,4 +1,5 @@
-// Consultation entry: client picker, the "new" box only for anonymous
+// Consultation entry: the first-consultation note for the picked client
+// (the picker itself is client_picker.js), the "new" box only for anonymous
 // contacts, and keyboard shortcuts (1-6 pick a channel while a channel
 // button has the focus, unless the user turned them off;
 // Ctrl+Enter saves, Ctrl+Shift+Enter saves and opens a new form).
@@ -7,19 +8,10 @@
   var form = document.getElementById("consultation-form");
   if (!form) return;
   var code = form.querySelector("[name=client_code]");
-  var list = document.getElementById("client-options");
   var isNew = form.querySelector("[name=is_new]");
   var status = document.getElementById("client-status");
-  var known = {};
-  var timer = null;
   var channels = form.querySelector("fieldset.channels");
   var shortcuts = form.dataset.shortcuts !== "off";
-
-  function syncStatus() {
-    var match = known[code.value.trim().toUpperCase()];
-    if (match === undefined) return;
-    status.textContent = match ? "" : status.dataset.firstText;
-  }
 
   function syncNew() {
     var anonymous = code.value.trim() === "";
@@ -27,30 +19,16 @@
     if (!anonymous) isNew.checked = false;
   }
 
-  function lookup() {
-    var q = code.value.trim();
-    if (q.length < 1) { list.innerHTML = ""; return; }
-    fetch(code.dataset.lookup + "?q=" + encodeURIComponent(q), {credentials: "same-origin"})
-      .then(function (r) { return r.ok ? r.json() : {results: []}; })
-      .then(function (data) {
-        list.innerHTML = "";
-        data.results.forEach(function (c) {
-          known[c.code] = c.has_consultations;
-          var opt = document.createElement("option");
-          opt.value = c.code;
-          opt.label = c.code + " " + c.display_name;
-          opt.textContent = c.code + " " + c.display_name;
-          list.appendChild(opt);
-        });
-        syncStatus();
-      });
-  }
-
+  // The client picker (client_picker.js) says who was picked: a client
+  // with no consultation yet makes this one her first.
+  code.addEventListener("client-picker:change", function (e) {
+    var client = e.detail.client;
+    syncNew();
+    status.textContent = client && !client.has_consultations ? status.dataset.firstText : "";
+  });
   code.addEventListener("input", function () {
     syncNew();
     status.textContent = "";
-    clearTimeout(timer);
-    timer = setTimeout(lookup, 200);
   });
   syncNew();
 
