@@ -50,6 +50,8 @@ def test_the_xlsx_has_a_sheet_per_table_with_numbers_and_no_formula(
                 "Main complaints by channel (consultations)",
                 "Main complaints by age band (people)",
                 "Referrals to partner agencies by outcome",
+                "Entrusted temporary protection by reason",
+                "Support coordination meetings by level",
             )
         ]
     sheets = []
