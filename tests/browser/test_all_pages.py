@@ -217,3 +217,32 @@ def test_every_page_fits_the_screen_names_its_controls_and_passes_axe(
     assert not problems, "\n" + "\n".join(
         f"{where}:\n  " + "\n  ".join(found) for where, found in problems.items()
     )
+
+
+def test_the_header_menu_folds_behind_a_button_on_a_phone(page, users):
+    """At 375 px the menu hides behind one button that says whether it is
+    open (aria-expanded) and which part it opens (aria-controls); a tap opens
+    it, Escape closes it and gives the button back the focus. At 1280 px there
+    is no button and the menu shows."""
+    page.set_viewport_size(PHONE)
+    log_in(page, users[Role.COUNSELLOR])
+    button = page.locator("header button.menu-toggle")
+    menu = page.locator("#" + button.get_attribute("aria-controls"))
+    assert button.is_visible()
+    assert button.get_attribute("aria-expanded") == "false"
+    assert not menu.is_visible()
+    header = page.locator("header.topbar").bounding_box()
+    assert header["height"] <= PHONE["height"] / 10, header
+
+    button.click()
+    assert button.get_attribute("aria-expanded") == "true"
+    assert menu.is_visible()
+    menu.locator("a").first.focus()
+    page.keyboard.press("Escape")
+    assert button.get_attribute("aria-expanded") == "false"
+    assert not menu.is_visible()
+    assert page.evaluate("document.activeElement.classList.contains('menu-toggle')")
+
+    page.set_viewport_size(DESKTOP)
+    assert not button.is_visible()
+    assert menu.is_visible()
