@@ -242,3 +242,25 @@ def test_the_header_menu_folds_behind_a_button_on_a_phone(page, users):
     page.set_viewport_size(DESKTOP)
     assert not button.is_visible()
     assert menu.is_visible()
+
+
+def test_on_a_phone_the_client_history_and_the_save_button_are_in_reach(
+    page, users, world
+):
+    """At 375 × 812: the client page's history starts within two screens and
+    its actions stay on the screen when scrolled to the end; the consultation
+    form's 保存 shows on the first screen (a bar at the foot of the form)."""
+    page.set_viewport_size(PHONE)
+    log_in(page, users[Role.COUNSELLOR])
+    open_path(page, url_for("consultations:client_detail", world))
+    history = page.locator("#timeline-title").bounding_box()
+    assert history["y"] < 2 * PHONE["height"], history
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    record = page.locator(".client-head .actions a.primary")
+    box = record.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], box
+
+    open_path(page, url_for("consultations:consultation_create", world))
+    save = page.locator("#consultation-form button[name=save]")
+    box = save.bounding_box()
+    assert box["y"] + box["height"] <= PHONE["height"], box
