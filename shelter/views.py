@@ -83,10 +83,18 @@ class StayCalendarView(CoordinatorMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        month = parse_month(self.request.GET.get("month"), opening_date())
+        opens_on = opening_date()
+        day = _day_param(self.request.GET.get("day"))
+        month = day.replace(day=1) if day else None
+        month = month or parse_month(self.request.GET.get("month"), opens_on)
         calendar = selectors.stay_calendar(month, today=today)
         here = self.request.get_full_path()
         _render_cells(calendar, here, today)
+        if day is None:
+            # the phone's day list: today, or the demo's day, in its month
+            day = next(
+                (d for d in (today, opens_on) if month <= d <= calendar.last), month
+            )
         unmet_date = today if month <= today <= calendar.last else month
         context.update(
             calendar=calendar,
@@ -100,8 +108,35 @@ class StayCalendarView(CoordinatorMixin, TemplateView):
                 initial={"date": unmet_date}, organisation_user=self.request.user
             ),
             legend=Stay.Status.choices,
+            day=day,
+            day_rooms=_day_rooms(calendar, day),
+            previous_day=day - dt.timedelta(days=1),
+            next_day=day + dt.timedelta(days=1),
         )
         return context
+
+
+def _day_param(text: str | None) -> dt.date | None:
+    """'2021-10-05' -> that day; anything else -> None."""
+    try:
+        return dt.date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+
+
+def _day_rooms(calendar, day: dt.date) -> list:
+    """One day of the month's calendar, room by room (the calendar on a
+    phone): (facility, [(room, cell)]), the cell free or a stay."""
+    found = []
+    for facility, rows in calendar.facilities:
+        rooms = []
+        for row in rows:
+            for cell in row.cells:
+                if cell.start <= day < cell.start + dt.timedelta(days=cell.days):
+                    rooms.append((row.room, cell))
+                    break
+        found.append((facility, rooms))
+    return found
 
 
 def _render_cells(calendar, here: str, today: dt.date) -> None:
@@ -155,10 +190,8 @@ def _render_cells(calendar, here: str, today: dt.date) -> None:
                     cell.days,
                     cell.href,
                     cell.label,
-                    name if cell.days > 1 else name[:1],
-                    format_html(' <span class="code">{}</span>', stay.client.code)
-                    if cell.days > 3
-                    else "",
+                    name,
+                    format_html(' <span class="code">{}</span>', stay.client.code),
                 )
 
 

@@ -190,6 +190,44 @@ def test_the_calendar_shows_each_stay_once_across_its_days(
     assert "2021年10月" in page and "令和3年10月" in page
 
 
+def test_a_one_day_stay_shows_its_clients_name_and_code_in_the_month(
+    client_as, coordinator, rooms
+):
+    """Not one character and a tooltip (issue 21): the name and the code."""
+    person = ClientFactory(display_name="山田 花子")
+    StayFactory(
+        room=rooms[1], client=person, start_date=D(2021, 10, 5), kind="day_rest"
+    )
+    page = (
+        client_as(coordinator).get("/shelter/calendar/?month=2021-10").content.decode()
+    )
+    cell = re.search(r'<td class="stay [^"]*" colspan="1">.*?</td>', page).group(0)
+    assert '<span class="who">山田 花子</span>' in cell
+    assert f'<span class="code">{person.code}</span>' in cell
+
+
+def test_the_calendar_lists_one_day_room_by_room_for_phones(
+    client_as, coordinator, rooms, stay
+):
+    """?day= shows that day's month and, room by room, who stays (code,
+    name, dates) or a link to book the free room."""
+    c = client_as(coordinator)
+    page = c.get("/shelter/calendar/?day=2021-10-02").content.decode()
+    day = page[page.index('<section class="day-view"') :]
+    day = day[: day.index("</section>")]
+    assert "2021年10月2日" in day
+    assert "?day=2021-10-01" in day and "?day=2021-10-03" in day
+    assert f"{stay.client.code} 山田 花子" in day
+    assert stay.get_absolute_url() in day
+    assert f"?room={rooms[1].pk}&amp;start=2021-10-02" in day
+    assert "令和3年10月" in page  # the month of that day
+    # Without a day: today in this month, else the month's first day.
+    page = c.get("/shelter/calendar/?month=2021-10").content.decode()
+    assert "?day=2021-09-30" in page and "?day=2021-10-02" in page
+    # A day that is no date is the month's (or this month's) day, not an error.
+    assert c.get("/shelter/calendar/?day=2021-13-40").status_code == 200
+
+
 def test_a_stay_from_the_month_before_starts_the_row(client_as, coordinator, rooms):
     StayFactory(room=rooms[0], start_date=D(2021, 9, 29), end_date=D(2021, 10, 3))
     page = (
