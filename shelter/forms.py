@@ -63,7 +63,7 @@ class ClientCodeField(forms.CharField):
     kana and age band only."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("label", _("Client code"))
+        kwargs.setdefault("label", _("Client"))
         kwargs.setdefault("max_length", 20)
         kwargs.setdefault(
             "widget",

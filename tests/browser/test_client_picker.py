@@ -79,6 +79,7 @@ def test_two_of_the_same_name_are_told_apart_and_the_second_is_saved(page, users
     # Her first consultation, so it counts as new.
     expect(page.locator("#client-status")).not_to_be_empty()
 
+    page.locator("[name=main_complaint]").select_option("housing")
     page.get_by_label("内容").fill("住まいの相談。")
     page.get_by_role("button", name="保存", exact=False).first.click()
     expect(page.locator(".message.success")).to_be_visible()
@@ -109,6 +110,7 @@ def test_a_name_typed_and_not_picked_is_stopped_before_saving(page, users):
     page.get_by_role("option", name=re.compile("C-000040")).click()
     expect(problem).to_be_empty()
     expect(picker).to_have_value("C-000040")
+    page.locator("[name=main_complaint]").select_option("housing")
     page.get_by_role("button", name="保存", exact=False).first.click()
     expect(page.locator(".message.success")).to_be_visible()
     assert Consultation.objects.get().client.code == "C-000040"
@@ -137,7 +139,7 @@ def test_a_coordinator_books_a_night_by_searching_a_client_by_name(page, users):
     log_in(page, users[Role.COORDINATOR])
     open_path(page, url_of("shelter:stay_create"))
 
-    picker = page.get_by_role("combobox", name="相談者コード")
+    picker = page.get_by_role("combobox", name="相談者", exact=True)
     picker.press_sequentially("すずき")
     options = page.get_by_role("listbox").get_by_role("option")
     expect(options).to_have_count(2)

@@ -56,7 +56,7 @@ def test_coordinator_books_a_stay_in_the_calendar_then_gets_the_conflict_message
     expect(page.get_by_role("heading", name="居室を予約")).to_be_visible()
     expect(page.get_by_label("開始日")).to_have_value(f"{arrive:%Y-%m-%d}")
     expect(page.get_by_label("居室")).to_have_value(str(room.pk))
-    page.get_by_label("相談者コード").fill(first.code)
+    page.get_by_role("combobox", name="相談者", exact=True).fill(first.code)
     page.get_by_label("終了日").fill(f"{leave:%Y-%m-%d}")
     page.get_by_role("button", name="予約する").click()
 
@@ -68,7 +68,7 @@ def test_coordinator_books_a_stay_in_the_calendar_then_gets_the_conflict_message
 
     # An overlapping booking from the 8th to the 11th is refused, saying why.
     free_cell(page, room, month.replace(day=8)).click()
-    page.get_by_label("相談者コード").fill(second.code)
+    page.get_by_role("combobox", name="相談者", exact=True).fill(second.code)
     page.get_by_label("終了日").fill(f"{month.replace(day=11):%Y-%m-%d}")
     page.get_by_role("button", name="予約する").click()
 
@@ -78,7 +78,7 @@ def test_coordinator_books_a_stay_in_the_calendar_then_gets_the_conflict_message
     expect(error).to_contain_text(
         "予約が入っています。別の日か別の居室を選んでください。"
     )
-    expect(page.get_by_label("相談者コード")).to_have_value(second.code)
+    expect(page.get_by_role("combobox", name="相談者", exact=True)).to_have_value(second.code)
     assert list(Stay.objects.values_list("client__code", flat=True)) == [first.code]
 
     # The same days in the other room are free.
@@ -119,7 +119,7 @@ def test_coordinator_books_an_entrusted_temporary_protection(page, coordinator):
         + url_of("shelter:stay_create")
         + f"?room={room.pk}&start={arrive:%Y-%m-%d}&end={leave:%Y-%m-%d}"
     )
-    page.get_by_label("相談者コード").fill(person.code)
+    page.get_by_role("combobox", name="相談者", exact=True).fill(person.code)
     page.get_by_label("同伴児数").fill("1")
     agency = page.locator("#id_protection_agency")
     expect(agency).to_be_hidden()
