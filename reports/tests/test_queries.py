@@ -124,7 +124,9 @@ def test_the_report_makes_the_same_queries_for_ten_times_the_data(programme):
     small = report_queries(programme)
     add_records(36, programme)
     assert report_queries(programme) == small
-    assert small <= 20, "every metric of the registry, in a few grouped queries"
+    # 22: the statutory tables add 8 (主訴 5, referrals 1, protection 1,
+    # meetings 1) to the 14 of the other figures.
+    assert small <= 22, "every metric of the registry, in a few grouped queries"
 
 
 def test_the_report_page_and_exports_keep_a_constant_query_count(
