@@ -297,6 +297,8 @@ class RowImportResource(resources.ModelResource):
     ):
         errors = dict(import_validation_errors or {})
         exclude = {self.column_fields.get(key, key) for key in errors}
+        # Fields that fill() took from a cell already reported.
+        exclude |= getattr(instance, "_import_exclude", set())
         try:
             instance.full_clean(
                 exclude=exclude,

@@ -258,6 +258,9 @@ class StayResource(RowImportResource):
         instance.protection_admitted_on = admitted or (
             None if "入所日" in errors.errors else instance.start_date
         )
+        if instance.protection_admitted_on is None and "開始日" in errors.errors:
+            # Blank, and 開始日 is wrong: that one error says it.
+            instance._import_exclude = {"protection_admitted_on"}
         discharged = self.date(row, "退所日", errors, required=False)
         if discharged is None and instance.status == Stay.Status.COMPLETED:
             # A stay that has ended: she left, and the protection ended with

@@ -286,3 +286,14 @@ def _file(name: str, content: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+def test_a_wrong_start_date_is_reported_once_not_again_as_the_admission(rooms, centre):
+    """入所日 blank is 開始日: when 開始日 is wrong, that is the one error."""
+    outcome = import_stays(
+        "C-1,やどかりハウス,1号室,宿泊,2022-02-30,2022-03-05,0,"
+        f"1,{CENTRE},,2022-02-01,書面,,,,性暴力,",
+    )
+    [error] = outcome.errors
+    assert error.message.startswith("開始日: “2022-02-30” is not a date")
+    assert "入所日" not in error.message
