@@ -209,6 +209,10 @@ class RowImportResource(resources.ModelResource):
 
     required_columns: tuple[str, ...] = ()
     column_fields: dict[str, str] = {}
+    # True: the model's constraints are checked only for a row with nothing
+    # else wrong (their messages are generic; the model's clean() gives the
+    # reason, and skips checks that an earlier error makes meaningless).
+    constraints_last = False
 
     def __init__(self, by=None, **kwargs):
         super().__init__(**kwargs)
@@ -293,10 +297,26 @@ class RowImportResource(resources.ModelResource):
     ):
         errors = dict(import_validation_errors or {})
         exclude = {self.column_fields.get(key, key) for key in errors}
+        # Fields that fill() took from a cell already reported.
+        exclude |= getattr(instance, "_import_exclude", set())
         try:
-            instance.full_clean(exclude=exclude, validate_unique=validate_unique)
+            instance.full_clean(
+                exclude=exclude,
+                validate_unique=validate_unique,
+                validate_constraints=not self.constraints_last,
+            )
+            if self.constraints_last and not errors:
+                instance.validate_constraints(exclude=exclude)
         except ValidationError as exc:
-            errors = exc.update_error_dict(errors)
+            # The model's clean() checks every field: a field whose cell was
+            # already reported is not reported twice.
+            model_errors = {
+                field: messages
+                for field, messages in exc.error_dict.items()
+                if field not in exclude
+            }
+            if model_errors:
+                errors = ValidationError(model_errors).update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
 
