@@ -13,8 +13,9 @@ Tables here:
   of the agency and their status: sent (not answered yet), accepted,
   declined, and their total (``referrals_total`` for the whole);
 - ``temporary_protection``: entrusted temporary protections (一時保護委託,
-  shelter.Stay) discharged in the year, by reason, with their average
-  length in days (hidden for publication with their number);
+  shelter.Stay) whose stay began in the year, by reason, with the average
+  length in days of those discharged (hidden for publication with a small
+  number);
 - ``meetings``: support coordination meetings (支援調整会議,
   consultations.meetings) held in the year, by level.
 
@@ -363,10 +364,14 @@ def _protection_grids(data: dict) -> list[Grid]:
             total=(_("Total"), [key("stays")]),
             unit=pgettext("unit", "cases"),
             note=_(
-                "Protections counted in the fiscal year of their discharge, "
-                "with their full length. Average length of stay: %(days)s days."
+                "Protections counted in the fiscal year their stay began. "
+                "Average length of stay of the %(discharged)s discharged: "
+                "%(days)s days, in full also when they ended in the next year."
             )
-            % {"days": "—" if average is None else average},
+            % {
+                "days": "—" if average is None else average,
+                "discharged": block["discharged"],
+            },
         )
     ]
 
@@ -378,8 +383,13 @@ def temporary_protection(figures: YearFigures) -> dict:
 
 
 def _hide_protection_average(block: dict) -> None:
-    # The mean length of one to four women's stays describes them.
-    if not isinstance(block["stays"], int):
+    """The number discharged is a count like the others; the mean length of
+    one to four women's stays describes them, and goes with it."""
+    if disclosure.is_small(block["discharged"]):
+        block["discharged"] = disclosure.SMALL
+    elif block["discharged"] and not isinstance(block["stays"], int):
+        block["discharged"] = disclosure.HIDDEN
+    if not isinstance(block["discharged"], int):
         block["average_days"] = disclosure.HIDDEN
 
 

@@ -169,8 +169,9 @@ def _entrust(stays: list[Stay], start: dt.date, end: dt.date) -> int:
     委託) placed by the prefecture's centre: the longest stay of the year,
     a woman (with her children, if she has them there) after her husband's
     violence, who moved on to a mother and child facility (without children,
-    a women's independence support facility); and the stay across 31 March, a woman with
-    nowhere to live, counted in the next year (the year of her discharge).
+    a women's independence support facility); and the stay across 31 March,
+    a woman with nowhere to live, counted with her stay in the demo's year,
+    with its days in April too.
     Uses no random numbers, so the rest of the demo stays as it was."""
     centre, _created = PartnerAgency.objects.get_or_create(
         name=CENTRE_NAME,

@@ -262,10 +262,12 @@ class Stay(Scoped):
     **Length of stay (在所日数)** = discharge − admission + 1 days: both the
     day of admission and the day of discharge count, as the prefectures
     count protection days (20–22 March is 3 days; ``protection_days``). A
-    protection counts in the fiscal year of its discharge, with its full
-    length, also when it began in the year before (20 March – 10 April 2022
-    is 22 days in 令和4年度 and nothing in 令和3年度); one not yet discharged
-    counts nowhere yet (``selectors.temporary_protection_figures``)."""
+    protection counts once, in the fiscal year its stay began, as the stay
+    itself does (and so in the stay's programme, which is that year's), with
+    its full length also when it ends in the next year (20 March – 10 April
+    2022 is 22 days in 令和3年度 and nothing in 令和4年度); the average
+    length is over the protections discharged by the time of the report
+    (``selectors.temporary_protection_figures``)."""
 
     organisation_from = "client"
     programme = programme_field()

@@ -6,8 +6,9 @@ aggregate query.
 Counting rules (SPEC §2): a stay's nights count in the period each night
 falls in (the night of day d is the one starting on d); the stay itself
 counts once, in the period it starts in; cancelled stays count nowhere.
-An entrusted temporary protection counts once, in the period of its
-discharge, with its full length in days (``Stay.protection_days``).
+An entrusted temporary protection counts once, in the period its stay
+starts in (with the stay, in the stay's programme), with its full length in
+days (``Stay.protection_days``) once she is discharged.
 """
 
 from __future__ import annotations
@@ -442,39 +443,44 @@ def temporary_protection_figures(
 ) -> dict:
     """The statutory table of entrusted temporary protections (SPEC §3,
     ``statutory.temporary_protection``), in one query: ``stays``, the
-    protections discharged in the period (each counts in the year of its
-    discharge, with its full length, also when it began in the year before;
-    cancelled stays never count); ``average_days``, their mean length
-    (discharge − admission + 1 days, ``Stay.protection_days``) as a Decimal
-    of one place, None without stays; ``by_reason``, [{code, label, count}]
-    for every reason, zeros included. Only the stays of ``programmes`` (a
-    list of programme ids) if given, as ``stay_figures`` counts."""
+    protections whose stay starts in the period (each counts once, in the
+    year its stay began, like the stay, and so in the stay's programme;
+    cancelled stays never count); ``discharged``, those of them discharged
+    by now; ``average_days``, the mean length of the discharged ones, in
+    full also when they ended in the next year (discharge − admission + 1
+    days, ``Stay.protection_days``), a Decimal of one place, None without
+    any; ``by_reason``, [{code, label, count}] for every reason, zeros
+    included. Only the stays of ``programmes`` (a list of programme ids) if
+    given, as ``stay_figures`` counts."""
     length = ExpressionWrapper(
         F("protection_discharged_on") - F("protection_admitted_on"),
         output_field=DurationField(),
     )
+    discharged = Q(protection_discharged_on__isnull=False)
     figures = (
         _of_programmes(Stay.objects.counted(), programmes)
-        .filter(entrusted=True, protection_discharged_on__range=(start, end))
+        .filter(entrusted=True, start_date__range=(start, end))
         .aggregate(
             stays=Count("pk"),
-            length=Sum(length),
+            discharged=Count("pk", filter=discharged),
+            length=Sum(length, filter=discharged),
             **{
                 f"reason_{reason}": Count("pk", filter=Q(protection_reason=reason))
                 for reason in ProtectionReason.values
             },
         )
     )
-    stays = figures["stays"]
+    done = figures["discharged"]
     average = None
-    if stays:
+    if done:
         # + 1 a stay: the day of discharge counts too.
-        days = _days(figures["length"]) + stays
-        average = (Decimal(days) / Decimal(stays)).quantize(
+        days = _days(figures["length"]) + done
+        average = (Decimal(days) / Decimal(done)).quantize(
             ONE_PLACE, rounding=ROUND_HALF_UP
         )
     return {
-        "stays": stays,
+        "stays": figures["stays"],
+        "discharged": done,
         "average_days": average,
         "by_reason": [
             {

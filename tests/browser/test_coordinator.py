@@ -78,7 +78,9 @@ def test_coordinator_books_a_stay_in_the_calendar_then_gets_the_conflict_message
     expect(error).to_contain_text(
         "予約が入っています。別の日か別の居室を選んでください。"
     )
-    expect(page.get_by_role("combobox", name="相談者", exact=True)).to_have_value(second.code)
+    expect(page.get_by_role("combobox", name="相談者", exact=True)).to_have_value(
+        second.code
+    )
     assert list(Stay.objects.values_list("client__code", flat=True)) == [first.code]
 
     # The same days in the other room are free.
