@@ -2,7 +2,8 @@
 
 Run by bin/screenshots, which starts a demo server; by hand:
     .venv/bin/python docs/screenshots/take.py http://127.0.0.1:8005 [docs/screenshots]
-Drives Debian's Chromium (/usr/bin/chromium) headless at 1280 px, Japanese
+Drives Debian's Chromium (/usr/bin/chromium) headless at 1280 px (and three
+pages at 375 px, a phone), Japanese
 locale, and writes optimised 256-colour PNGs. The annual report page is
 taken once the server has one (/reports/annual/).
 """
@@ -19,6 +20,7 @@ from playwright.sync_api import sync_playwright
 
 PASSWORD = "ibasho-demo-2021"  # noqa: S105 - the demo users' (seed_demo)
 WIDTH, HEIGHT = 1280, 860
+PHONE = {"width": 375, "height": 812}
 MAX_HEIGHT = 1500  # longer pages are cut here
 ARGS = [
     "--headless",
@@ -46,7 +48,18 @@ def save(page, out: Path, full: bool = False) -> None:
     """A PNG of the page (or its top MAX_HEIGHT px), 256 colours."""
     page.wait_for_load_state("networkidle")
     page.mouse.move(0, 0)
-    png = page.screenshot(full_page=full)
+    if full:
+        # A window as tall as the page, so that sticky bars (a form's
+        # buttons) sit where they end up, not over the middle of the shot.
+        size = page.viewport_size
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size(
+            {"width": size["width"], "height": min(height, MAX_HEIGHT)}
+        )
+        png = page.screenshot()
+        page.set_viewport_size(size)
+    else:
+        png = page.screenshot()
     image = Image.open(io.BytesIO(png)).convert("RGB")
     if image.height > MAX_HEIGHT:
         image = image.crop((0, 0, image.width, MAX_HEIGHT))
@@ -61,8 +74,9 @@ def counsellor(page, base, out):
 
     page.goto(base + "/consultations/new/")
     page.keyboard.press("2")  # phone
-    page.fill("#id_client_code", "C-000001")
-    page.check("#id_topics_1")
+    page.fill("#id_client_code", "C-000001")  # a whole code is a pick
+    page.keyboard.press("Escape")
+    page.select_option("#id_main_complaint", "economic")
     page.fill("#id_duration_minutes", "30")
     page.fill(
         "#id_summary", "夕方に電話。家計と住まいの相談。次回は面談で書類を確認する。"
@@ -103,6 +117,19 @@ def line_desk(page, base, out):
     save(page, out / "line-chat.png", full=True)
 
 
+def phone(page, base, out):
+    """The counsellor on a phone (375 px): her worklist, a client page, a LINE
+    chat."""
+    log_in(page, base, "counsellor")
+    save(page, out / "phone-worklist.png")
+    page.goto(base + "/clients/1/")
+    save(page, out / "phone-client.png")
+    page.goto(base + "/line/inbox/")
+    page.locator("#mine .chat-who a").first.click()
+    page.wait_for_load_state("load")
+    save(page, out / "phone-line-chat.png")
+
+
 def coordinator(page, base, out):
     log_in(page, base, "coordinator")
     page.goto(base + "/shelter/calendar/?month=2021-10")
@@ -139,9 +166,13 @@ def main(base: str, out: Path) -> None:
         browser = p.chromium.launch(
             executable_path="/usr/bin/chromium", args=ARGS, env=ENV
         )
-        for take in (counsellor, line_desk, coordinator, facilitator, city_staff):
+        takes = (counsellor, line_desk, phone, coordinator, facilitator, city_staff)
+        for take in takes:
+            on_phone = take is phone
             context = browser.new_context(
-                viewport={"width": WIDTH, "height": HEIGHT},
+                viewport=PHONE if on_phone else {"width": WIDTH, "height": HEIGHT},
+                is_mobile=on_phone,
+                has_touch=on_phone,
                 locale="ja-JP",
                 timezone_id="Asia/Tokyo",
             )
