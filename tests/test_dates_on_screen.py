@@ -62,16 +62,19 @@ def test_no_template_prints_an_iso_date_for_people_to_read():
     import re
 
     found = []
-    for path in (Path(settings.BASE_DIR) / "templates").rglob("*.html"):
+    base = Path(settings.BASE_DIR)
+    paths = [*(base / "templates").rglob("*.html"), *base.glob("*/templates/**/*.html")]
+    for path in paths:
         for number, line in enumerate(path.read_text().splitlines(), 1):
-            for match in re.finditer(r'\|date:"Y-m-d[^"]*"', line):
+            # any format that shows a day of the month: ISO, 11/29, 11月29日 …
+            for match in re.finditer(r'\|date:["\']([^"\']*[dj][^"\']*)["\']', line):
                 before = line[: match.start()]
                 after = line[match.end() :]
                 compared = "==" in line[max(0, match.start() - 40) : match.end() + 5]
                 in_attribute = before.rstrip().endswith(('="{{', "='{{")) or re.search(
-                    r'[a-z-]+="\{\{[^}]*$', before
+                    r'[a-z-]+=["\'][^"\']*\{\{[^}]*$', before
                 )
-                seconds = match.group(0) == '|date:"Y-m-d H:i:s"'
+                seconds = match.group(1) == "Y-m-d H:i:s"
                 if not (compared or in_attribute or seconds or after.startswith(" ==")):
                     found.append(f"{path.name}:{number}: {match.group(0)}")
     assert not found, "\n".join(found)
