@@ -154,6 +154,15 @@ MONTHS_EN = (
 )  # fmt: skip
 
 
+def on_screen(day: date) -> str:
+    """``day`` by the screen rule for today and the active language: for
+    messages and labels made in Python (templates use ``|jdate``)."""
+    from django.utils import timezone, translation
+
+    japanese = (translation.get_language() or "ja").startswith("ja")
+    return screen_date(day, timezone.localdate(), japanese=japanese)
+
+
 def screen_date(day: date, today: date, *, japanese: bool = True) -> str:
     """``day`` as lists show it, seen on ``today``."""
     if japanese:

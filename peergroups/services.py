@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+import jpdates
 from accounts.audit import Action, audit, audit_many
 from accounts.locking import lock_for_update
 
@@ -356,7 +357,7 @@ def series_create(
             _("%(group)s already has a session on %(dates)s.")
             % {
                 "group": group.name,
-                "dates": "、".join(d.isoformat() for d in clashes),
+                "dates": "、".join(jpdates.on_screen(d) for d in clashes),
             },
             code="series_clash",
         )

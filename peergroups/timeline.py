@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+import jpdates
 from accounts.roles import Role, has_role
 from consultations.timeline import TimelineEntry
 
@@ -21,7 +22,8 @@ def sessions_attended(client, user) -> list[TimelineEntry]:
         session = attendance.session
         detail = session.theme
         if session.end_date:
-            days = f"{session.date.isoformat()}～{session.end_date.isoformat()}"
+            first, last = session.date, session.end_date
+            days = f"{jpdates.on_screen(first)}～{jpdates.on_screen(last)}"
             detail = f"{days} {detail}".strip()
         entries.append(
             TimelineEntry(

@@ -134,7 +134,7 @@ class SessionCreateView(FacilitatorMixin, FormView):
         messages.success(
             self.request,
             _("The session of %(date)s was saved.")
-            % {"date": session.date.isoformat()},
+            % {"date": jpdates.on_screen(session.date)},
         )
         return redirect(session)
 
@@ -199,7 +199,7 @@ class SessionUpdateView(FacilitatorMixin, FormView):
         messages.success(
             self.request,
             _("The session of %(date)s was saved.")
-            % {"date": session.date.isoformat()},
+            % {"date": jpdates.on_screen(session.date)},
         )
         return redirect(session)
 

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+import jpdates
 from accounts.scoping import Scoped, ScopedManager, ScopedQuerySet
 from consultations.consent.models import Consent
 from reports.fields import programme_field
@@ -587,8 +588,8 @@ class Stay(Scoped):
         admitted = self.protection_admitted_on
         discharged = self.protection_discharged_on
         dates = {
-            "start": self.start_date.isoformat(),
-            "end": self.end_date.isoformat(),
+            "start": jpdates.on_screen(self.start_date),
+            "end": jpdates.on_screen(self.end_date),
         }
         if admitted and not (self.start_date <= admitted < self.end_date):
             errors["protection_admitted_on"] = ValidationError(
@@ -654,10 +655,10 @@ class Stay(Scoped):
 
 def stay_dates_label(kind: str, start: dt.date, end: dt.date) -> str:
     if kind == Stay.Kind.DAY_REST:
-        return _("%(date)s (day rest)") % {"date": start.isoformat()}
+        return _("%(date)s (day rest)") % {"date": jpdates.on_screen(start)}
     return _("%(start)s to %(end)s (%(nights)d nights)") % {
-        "start": start.isoformat(),
-        "end": end.isoformat(),
+        "start": jpdates.on_screen(start),
+        "end": jpdates.on_screen(end),
         "nights": (end - start).days,
     }
 

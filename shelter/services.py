@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+import jpdates
 from accounts.audit import Action, audit, audit_many
 from accounts.locking import lock_for_update
 
@@ -200,7 +201,7 @@ def stay_check_in(*, stay: Stay, by, today: dt.date | None = None) -> Stay:
         raise ValidationError(
             _("This stay starts on %(date)s; it cannot be checked in before then."),
             code="too_early",
-            params={"date": fresh.start_date.isoformat()},
+            params={"date": jpdates.on_screen(fresh.start_date)},
         )
     fresh.status = Stay.Status.CHECKED_IN
     fresh.checked_in_at = timezone.now()
@@ -232,7 +233,7 @@ def stay_check_out(*, stay: Stay, by, today: dt.date | None = None) -> Stay:
                     "change or remove it before checking out."
                 ),
                 code="protection_after_leaving",
-                params={"date": fresh.protection_admitted_on.isoformat()},
+                params={"date": jpdates.on_screen(fresh.protection_admitted_on)},
             )
         discharged = fresh.protection_discharged_on
         if discharged is None or discharged > fresh.end_date:

@@ -616,7 +616,7 @@ def salon_visit_create(request):
             messages.success(
                 request,
                 _("%(count)d visitors recorded for %(date)s.")
-                % {"count": visit.visitors, "date": visit.date.isoformat()},
+                % {"count": visit.visitors, "date": jpdates.on_screen(visit.date)},
             )
             default = (
                 reverse("shelter:salon_list") + "?month=" + _month_param(visit.date)

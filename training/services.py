@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+import jpdates
 from accounts.audit import Action, audit
 from accounts.locking import lock_for_update
 
@@ -34,7 +35,7 @@ def _check_title_free(event: Event) -> None:
                     "An event with this title is already recorded on %(date)s. "
                     "Give this one another title."
                 )
-                % {"date": event.date.isoformat()}
+                % {"date": jpdates.on_screen(event.date)}
             },
             code="event_title_taken",
         )

@@ -168,7 +168,7 @@ def test_series_clashing_with_an_existing_session_writes_nothing(facilitator):
             last_date=D(2022, 1, 31),
             holiday_policy=HolidayPolicy.SKIP,
         )
-    assert "2022-01-17" in exc.value.messages[0]
+    assert "2022年1月17日" in exc.value.messages[0]
     assert Session.objects.count() == 1
 
 

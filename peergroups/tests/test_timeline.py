@@ -34,7 +34,7 @@ def test_counsellor_sees_sessions_attended_and_talks_given(
     apps = sorted(e.app for e in entries)
     assert apps == ["peergroups", "peergroups", "training"]
     new_year = next(e for e in entries if e.when == dt.date(2022, 1, 1))
-    assert "2022-01-03" in new_year.detail
+    assert "2022年1月3日" in new_year.detail
     assert new_year.url == ""  # counsellors cannot open session pages
     talk = next(e for e in entries if e.app == "training")
     assert talk.detail == "わたしの経験"

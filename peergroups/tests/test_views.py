@@ -148,7 +148,7 @@ def test_session_form_creates_a_session_with_named_and_anonymous(
     assert session.anonymous_count == 7
     assert set(session.attendees.all()) == {a, b}
     page = response.content.decode()
-    assert "2021-10-15のセッションを保存しました" in page
+    assert "2021年10月15日のセッションを保存しました" in page
     assert a.display_name in page
 
 

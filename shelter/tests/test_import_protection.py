@@ -201,8 +201,8 @@ def test_bad_protection_rows_are_each_reported_and_nothing_is_written(rooms, cen
         "blank"
     )
     assert errors[6] == (
-        "入所日: Admission must be on a night of the stay: from 2022-07-01 to the "
-        "day before 2022-07-06."
+        "入所日: Admission must be on a night of the stay: from 1 Jul 2022 to the "
+        "day before 6 Jul 2022."
     )
     assert errors[7] == (
         "一時保護委託: Only an overnight stay can be a temporary protection."

@@ -84,8 +84,11 @@ def test_a_file_with_bad_rows_writes_nothing_and_names_each_row(rooms):
     assert "居室「9号室」はありません（居室：1号室、2号室）" in errors[9]
     assert "区分: 「泊まり」は 宿泊/一時利用 のどれでもありません" in errors[13]
     # A clash with a stay already booked, and with an earlier row of the file.
-    assert "2021-11-01〜2021-11-05（4泊）" in errors[22]
-    assert "2021-10-06〜2021-10-07（1泊）、2021-10-07〜2021-10-08（1泊）" in errors[23]
+    assert "2021年11月1日〜2021年11月5日（4泊）" in errors[22]
+    assert (
+        "2021年10月6日〜2021年10月7日（1泊）、2021年10月7日〜2021年10月8日（1泊）"
+        in errors[23]
+    )
     assert "終了日: 宿泊では必須です" in errors[24]
     assert "同伴児数: 「x」は数値ではありません" in errors[24]
     assert Stay.objects.count() == 1
@@ -105,7 +108,7 @@ def test_the_cli_reports_bad_rows_and_exits_with_status_1(rooms, tmp_path, capsy
         call_command("import_records", "stays", str(path))
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
-    assert "3行目" in err and "2021-10-01〜2021-10-04（3泊）" in err
+    assert "3行目" in err and "2021年10月1日〜2021年10月4日（3泊）" in err
     assert not Stay.objects.exists()
 
 

@@ -272,8 +272,8 @@ def test_the_service_names_each_broken_rule_and_writes_nothing(centre, room):
         )
     errors = caught.value.message_dict
     assert errors["protection_admitted_on"] == [
-        "Admission must be on a night of the stay: from 2022-03-20 to the day "
-        "before 2022-04-10."
+        "Admission must be on a night of the stay: from 20 Mar 2022 to the day "
+        "before 10 Apr 2022."
     ]
     assert errors["protection_consent_on"] == ["Give the date of her consent."]
     assert errors["protection_children"][0].startswith(
@@ -314,7 +314,7 @@ def test_shortening_a_stay_below_its_discharge_is_refused(centre, room):
             stay=stay, by=None, expected_version=stay.version, end_date=D(2022, 4, 5)
         )
     assert caught.value.message_dict["protection_discharged_on"] == [
-        "Discharge must be at the latest on the day of departure, 2022-04-05."
+        "Discharge must be at the latest on the day of departure, 5 Apr 2022."
     ]
 
 

@@ -68,7 +68,7 @@ def test_overlapping_stay_is_refused_with_the_dates(room):
     with pytest.raises(ValidationError) as exc:
         book(room, D(2021, 10, 3), D(2021, 10, 6))
     text = messages_of(exc)
-    assert "2021-10-01〜2021-10-04（3泊）" in text
+    assert "2021年10月1日〜2021年10月4日（3泊）" in text
     assert "1号室" in text and "予約が入っています" in text
     assert Stay.objects.count() == 1
 
@@ -95,11 +95,11 @@ def test_a_day_rest_clashes_with_a_night_but_not_with_the_departure_day(room):
     book(room, D(2021, 10, 1), D(2021, 10, 4))
     with pytest.raises(ValidationError) as exc:
         book(room, D(2021, 10, 1), kind=Stay.Kind.DAY_REST)
-    assert "2021-10-01〜2021-10-04" in messages_of(exc)
+    assert "2021年10月1日〜2021年10月4日" in messages_of(exc)
     book(room, D(2021, 10, 4), kind=Stay.Kind.DAY_REST)
     with pytest.raises(ValidationError) as exc:
         book(room, D(2021, 10, 4), kind=Stay.Kind.DAY_REST)
-    assert "2021-10-04（一時利用）" in messages_of(exc)
+    assert "2021年10月4日（一時利用）" in messages_of(exc)
     with pytest.raises(ValidationError):
         book(room, D(2021, 10, 4), D(2021, 10, 5))
 
@@ -156,7 +156,7 @@ def test_a_stay_cannot_be_checked_in_before_it_starts(room):
     stay = book(room, D(2021, 10, 5), D(2021, 10, 6))
     with pytest.raises(ValidationError) as exc:
         stay_check_in(stay=stay, by=None, today=D(2021, 10, 4))
-    assert "2021-10-05" in messages_of(exc)
+    assert "2021年10月5日" in messages_of(exc)
 
 
 def test_status_changes_out_of_order_are_refused(room):
@@ -177,7 +177,7 @@ def test_changing_a_stay_checks_the_new_days_and_the_version(room):
         stay_update(
             stay=stay, by=None, expected_version=stay.version, end_date=D(2021, 10, 11)
         )
-    assert "2021-10-10〜2021-10-12" in messages_of(exc)
+    assert "2021年10月10日〜2021年10月12日" in messages_of(exc)
     stay = stay_update(
         stay=stay, by=None, expected_version=stay.version, end_date=D(2021, 10, 10)
     )
@@ -234,5 +234,5 @@ def test_a_clash_refused_by_the_database_gets_the_same_message(room, monkeypatch
     monkeypatch.setattr(Stay, "check_room_is_free", lambda self: None)
     with pytest.raises(ValidationError) as exc:
         book(room, D(2021, 10, 2), D(2021, 10, 3))
-    assert "2021-10-01〜2021-10-04（3泊）" in messages_of(exc)
+    assert "2021年10月1日〜2021年10月4日（3泊）" in messages_of(exc)
     assert Stay.objects.count() == 1

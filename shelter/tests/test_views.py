@@ -74,7 +74,7 @@ def test_other_roles_get_403(client_as, make_user, stay, role):
 
 def test_counsellors_read_a_stay_but_cannot_act_on_it(client_as, counsellor, stay):
     page = client_as(counsellor).get(stay.get_absolute_url()).content.decode()
-    assert "山田 花子" in page and "2021-10-01〜2021-10-04（3泊）" in page
+    assert "山田 花子" in page and "2021年10月1日〜2021年10月4日（3泊）" in page
     assert "チェックイン" not in page and "予約を取り消す" not in page
 
 
@@ -283,7 +283,9 @@ def test_a_clash_shows_the_dates_on_the_form_not_a_500(
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert "2021-10-01〜2021-10-04（3泊）" in page and "予約が入っています" in page
+    assert (
+        "2021年10月1日〜2021年10月4日（3泊）" in page and "予約が入っています" in page
+    )
     assert Stay.objects.count() == 1
 
 
@@ -421,7 +423,7 @@ def test_recording_a_salon_day_naming_clients(client_as, coordinator):
         },
         follow=True,
     )
-    assert "2021-10-06の利用者数5人を記録しました" in response.content.decode()
+    assert "2021年10月6日の利用者数5人を記録しました" in response.content.decode()
     visit = salon.visits.get()
     assert set(visit.clients.all()) == set(people)
     response = c.post(
