@@ -1,6 +1,7 @@
 """Form pieces shared by the apps."""
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import scoping
@@ -53,3 +54,19 @@ def organisation_of(cleaned_data: dict) -> dict:
     data = dict(cleaned_data)
     organisation = data.pop("organisation", None)
     return {**data, "organisation": organisation}
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError, fields=None) -> None:
+    """Show a service's ValidationError on the form: errors about a model field
+    go to the form field of that name (or as ``fields`` maps it), the rest
+    above the form. Every view that calls a service uses this one."""
+    fields = fields or {}
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.error_dict.items():
+        target = fields.get(name, name)
+        if target == NON_FIELD_ERRORS or target not in form.fields:
+            target = None
+        for error in errors:
+            form.add_error(target, error)

@@ -15,6 +15,7 @@ from django.views.generic import FormView, TemplateView
 
 import jpdates
 from accounts.audit import Action, audit, audit_many
+from accounts.forms import add_service_errors
 from accounts.roles import Role, RoleRequiredMixin, user_roles
 
 from . import selectors, services
@@ -24,16 +25,6 @@ from .models import Group, Series, Session
 
 class FacilitatorMixin(RoleRequiredMixin):
     roles = (Role.FACILITATOR,)
-
-
-def add_service_errors(form, exc: ValidationError) -> None:
-    """Show a service's errors on the form: on the field they name when the
-    form has it, above the form otherwise."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def fiscal_year_nav(fy: int) -> dict:

@@ -21,6 +21,7 @@ from django.views.generic import CreateView, DetailView, TemplateView, UpdateVie
 
 import jpdates
 from accounts.audit import Action, audit
+from accounts.forms import add_service_errors
 from accounts.locking import EditConflict
 from accounts.opening import opening_date
 from accounts.roles import Role, RoleRequiredMixin, has_role
@@ -286,18 +287,10 @@ class ProgrammeFormMixin(CityStaffMixin):
             messages.error(self.request, conflict.messages[0])
             return self.form_invalid(form)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("The programme was saved."))
         return redirect(self.object)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class ProgrammeCreateView(ProgrammeFormMixin, CreateView):
@@ -350,7 +343,7 @@ class TargetFormView(CityStaffMixin, View):
             try:
                 services.target_save(target=form.instance, by=request.user)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The target was saved."))
                 return redirect(programme)

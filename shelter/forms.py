@@ -2,7 +2,7 @@ import datetime as dt
 import re
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,22 +39,6 @@ class TimeInput(forms.TimeInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%H:%M", **kwargs)
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError, fields=None) -> None:
-    """Show a service's ValidationError on the form: errors about a model field
-    go to the form field of that name (or as ``fields`` maps it), the rest
-    above the form."""
-    fields = fields or {}
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        target = fields.get(name, name)
-        if target == NON_FIELD_ERRORS or target not in form.fields:
-            target = None
-        for error in errors:
-            form.add_error(target, error)
 
 
 class ClientCodeField(forms.CharField):

@@ -24,6 +24,7 @@ from django.views.generic import TemplateView
 
 import jpdates
 from accounts.audit import Action, audit
+from accounts.forms import add_service_errors
 from accounts.opening import opening_date
 from accounts.redirects import safe_next
 from accounts.roles import Role, RoleRequiredMixin, has_role, role_required
@@ -41,7 +42,6 @@ from .forms import (
     StayProtectionForm,
     StayUpdateForm,
     UnmetRequestForm,
-    add_service_errors,
     parse_month,
     protection_initial,
 )

@@ -16,6 +16,7 @@ from django.views.generic import FormView, TemplateView
 
 import jpdates
 from accounts.audit import Action, audit, audit_many
+from accounts.forms import add_service_errors
 from accounts.roles import Role, RoleRequiredMixin
 
 from . import selectors, services
@@ -31,14 +32,6 @@ from .models import Event, Speaker, SurveyResponse
 
 class FacilitatorMixin(RoleRequiredMixin):
     roles = (Role.FACILITATOR,)
-
-
-def add_service_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 class EventObjectMixin:

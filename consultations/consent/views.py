@@ -15,6 +15,7 @@ from django.views import View
 
 import jpdates
 from accounts.audit import Action, audit
+from accounts.forms import add_service_errors
 from accounts.roles import Role, RoleRequiredMixin
 
 from ..models import Client
@@ -25,15 +26,6 @@ from .models import Consent, Referral, categories_of
 
 class CounsellorMixin(RoleRequiredMixin):
     roles = (Role.COUNSELLOR,)
-
-
-def _add_error(form, error: ValidationError) -> None:
-    """A service's refusal on the form: on its field when the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class ConsentCreateView(CounsellorMixin, View):
@@ -52,7 +44,7 @@ class ConsentCreateView(CounsellorMixin, View):
                     by=request.user, client=client, **form.cleaned_data
                 )
             except ValidationError as error:
-                _add_error(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The consent was recorded."))
                 return redirect(client.get_absolute_url() + "#consents")
@@ -96,7 +88,7 @@ class ReferralCreateView(CounsellorMixin, View):
                     by=request.user, client=client, **form.cleaned_data
                 )
             except ValidationError as error:
-                _add_error(form, error)
+                add_service_errors(form, error)
             else:
                 if referral.is_override:
                     messages.warning(

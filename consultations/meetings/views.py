@@ -17,21 +17,13 @@ from django.views import View
 
 import jpdates
 from accounts.audit import Action, audit, audit_many
+from accounts.forms import add_service_errors
 
 from ..casework import local_today
 from ..views import CounsellorMixin
 from . import selectors, services
 from .forms import CaseEditForm, CaseForm, MeetingForm, MemberForm, PledgeForm, RoleForm
 from .models import CoordinationMeeting, MeetingCase, MeetingMember
-
-
-def _add_error(form, error: ValidationError) -> None:
-    """A service's refusal on the form: on its field when the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _meeting(pk) -> CoordinationMeeting:
@@ -96,7 +88,7 @@ class MeetingFormView(CounsellorMixin, View):
                         by=request.user, meeting=meeting, **data
                     )
             except ValidationError as error:
-                _add_error(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The meeting was saved."))
                 return redirect(meeting)
@@ -144,7 +136,7 @@ class MemberAddView(CounsellorMixin, View):
                     by=request.user, meeting=meeting, **form.cleaned_data
                 )
             except ValidationError as error:
-                _add_error(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The member was added."))
                 return redirect(meeting.get_absolute_url() + "#members")
@@ -211,7 +203,7 @@ class CaseAddView(CounsellorMixin, View):
                     by=request.user, meeting=meeting, **form.cleaned_data
                 )
             except ValidationError as error:
-                _add_error(form, error)
+                add_service_errors(form, error)
             except PermissionDenied:
                 form.add_error(
                     None,
@@ -276,7 +268,7 @@ class CaseUpdateView(CounsellorMixin, View):
             try:
                 services.case_update(by=request.user, case=case, **form.cleaned_data)
             except ValidationError as error:
-                _add_error(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The case was saved."))
                 return redirect(case)
@@ -303,7 +295,7 @@ class RoleAddView(CounsellorMixin, View):
                     by=request.user, case=case, **form.cleaned_data
                 )
             except ValidationError as error:
-                _add_error(form, error)
+                add_service_errors(form, error)
             else:
                 if role.follow_up_id:
                     messages.success(
