@@ -45,6 +45,8 @@ NOT_PAGES = {
     "line_simulator:feed",  # the simulator phone's conversation, refreshed
     "consultations:consultation_export",
     "consultations:referral_letter",
+    "consultations:meeting_minutes",  # the minutes, a PDF
+    "shelter:client_lookup",  # JSON for the coordinators' client picker
     "line:media",
     "line:media_thumbnail",
     "reports:annual_pdf",

@@ -14,6 +14,7 @@ MENUS = {
     Role.COUNSELLOR: [
         "consultations:client_list",
         "consultations:consultation_list",
+        "consultations:meeting_list",
         "line:inbox",
         "reports:import",
         "line_simulator:index",  # development tool: on in the tests and the demo

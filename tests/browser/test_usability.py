@@ -48,7 +48,7 @@ PAGE_PROBLEMS = """() => {
 # case); and the test users' names (b_admin, b_facilitator...), which are data.
 LATIN_ALLOWED = {
     "ibasho", "line", "sns", "dv", "ctrl", "enter", "shift", "english",
-    "csv", "excel", "pdf", "xlsx", "json", "utf-",
+    "csv", "excel", "pdf", "xlsx", "json", "utf-", "npo",
     "admin", "counsellor", "coordinator", "facilitator", "city",
 }  # fmt: skip
 LATIN_WORDS = r"""() => {
