@@ -13,14 +13,12 @@ name, kana, age band, last stay). Neither ever returns contact details.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -56,13 +54,6 @@ def unknown_client(text: str) -> ValidationError:
     )
 
 
-def _screen_date(day: dt.date | None) -> str:
-    if day is None:
-        return ""
-    japanese = (translation.get_language() or "ja").startswith("ja")
-    return jpdates.screen_date(day, timezone.localdate(), japanese=japanese)
-
-
 def picker_rows(rows: list[dict], *, date_key: str, date_label: str) -> list[dict]:
     """Selector rows as the picker's JSON: texts ready to show (the age band's
     label, the date as lists show it), plus the ISO date."""
@@ -76,7 +67,7 @@ def picker_rows(rows: list[dict], *, date_key: str, date_label: str) -> list[dic
             "kana": row.get("kana", ""),
             "age_band": str(bands.get(row.get("age_band") or "", "")),
             "date": day.isoformat() if day else "",
-            "date_text": (date_label % {"date": _screen_date(day)}) if day else "",
+            "date_text": (date_label % {"date": jpdates.on_screen(day)}) if day else "",
         }
         if "has_consultations" in row:
             item["has_consultations"] = row["has_consultations"]

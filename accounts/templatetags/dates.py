@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import format_html
 
 import jpdates
@@ -26,8 +26,7 @@ def _local(value) -> tuple[dt.date, dt.datetime | None] | None:
 
 
 def _text(day: dt.date) -> str:
-    japanese = (translation.get_language() or "ja").startswith("ja")
-    return jpdates.screen_date(day, timezone.localdate(), japanese=japanese)
+    return jpdates.on_screen(day)
 
 
 def _wrap(text: str, iso: str, arg: str):
