@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.roles import Role
+from jpdates import screen_date
 from shelter.models import Stay
 from shelter.tests.factories import RoomFactory
 from tests.factories import ClientFactory
@@ -74,7 +75,7 @@ def test_coordinator_books_a_stay_in_the_calendar_then_gets_the_conflict_message
 
     error = page.get_by_role("alert")
     expect(error).to_contain_text("1号室は")
-    expect(error).to_contain_text(f"{arrive:%Y-%m-%d}")
+    expect(error).to_contain_text(screen_date(arrive, timezone.localdate()))
     expect(error).to_contain_text(
         "予約が入っています。別の日か別の居室を選んでください。"
     )
