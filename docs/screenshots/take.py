@@ -95,6 +95,8 @@ def line_desk(page, base, out):
     page.set_viewport_size({"width": 375, "height": 740})
     page.goto(base + "/dev/line-simulator/")
     page.fill("input[name=display_name]", "さくら")
+    # She writes to the NPO's official account (the first one offered).
+    page.locator("select[name=channel]").select_option(index=1)
     page.locator("form[action$='/people/'] button[type=submit]").click()
     page.wait_for_url("**/dev/line-simulator/*/")
     for text in (
