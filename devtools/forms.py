@@ -26,7 +26,14 @@ class PersonForm(forms.Form):
         # The active accounts of the user's organisations, made here in the
         # request's scope (a queryset made at import would keep the scope
         # active then: the urlconf may be first loaded inside a scope).
-        self.fields["channel"].queryset = LineChannel.objects.filter(active=True)
+        channels = LineChannel.objects.filter(active=True)
+        self.fields["channel"].queryset = channels
+        # Her organisation's account first: the settings' single-account
+        # webhook answers 404 once there are several organisations.
+        if not self.is_bound:
+            self.fields["channel"].initial = (
+                channels.order_by("pk").values_list("pk", flat=True).first()
+            )
 
 
 class SendForm(forms.Form):

@@ -1,27 +1,26 @@
-"""Dates and times of sessions as the pages show them: ISO with the weekday,
-a multi-day session as first～last."""
+"""Dates and times of sessions as the pages show them: by the screen rule
+(jpdates.on_screen, like |jdate), a multi-day session as first～last."""
 
 from django import template
-from django.utils.dateformat import format as date_format
+
+import jpdates
 
 register = template.Library()
 
 
 @register.filter
 def day(value) -> str:
-    """2021-10-15 (金)"""
-    return date_format(value, "Y-m-d (D)") if value else ""
+    """10月15日(金) this year, 2021年10月15日 another."""
+    return jpdates.on_screen(value) if value else ""
 
 
 @register.filter
 def session_days(session) -> str:
-    """2021-10-15 (金), or 2022-01-01 (土)～01-03 (月) for several days."""
+    """The day, or first～last for several days (2022年1月1日～2022年1月3日)."""
     first = day(session.date)
     if not session.end_date:
         return first
-    last = session.end_date
-    fmt = "m-d (D)" if last.year == session.date.year else "Y-m-d (D)"
-    return f"{first}～{date_format(last, fmt)}"
+    return f"{first}～{day(session.end_date)}"
 
 
 @register.filter

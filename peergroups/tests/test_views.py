@@ -117,7 +117,7 @@ def test_session_list_totals_one_fiscal_year_with_a_multi_day_session_once(
     )
     SessionFactory(group=group, date=dt.date(2022, 4, 1), anonymous_count=987)
     page = client_as(facilitator).get("/groups/sessions/?fy=2021").content.decode()
-    assert "2022-01-01 (土)～01-03 (月)" in page
+    assert "2022年1月1日～2022年1月3日" in page
     assert "令和3年度: 2件のセッション" in page
     assert "<dd>14</dd>" in page
     assert "987" not in page  # the next fiscal year's session is not counted
