@@ -9,17 +9,64 @@ and their table go. Going back gives each consultation the old topics its
 complaints came from (the first topic of each code).
 """
 
-from django.db import migrations, models
 import django.db.models.deletion
+from django.db import migrations, models
 
-from consultations.complaints import (
-    INACTIVE,
-    LEGACY_ORDER,
-    LEGACY_TOPICS,
-    SEED,
-    UNKNOWN,
-    main_and_others,
-)
+# The list and the mapping as they were when this migration was written,
+# copied from consultations/complaints.py so that this migration does not
+# change when that module does.
+UNKNOWN = "unknown"
+OTHER = "other"
+
+# (code, label) in the order of the statistics tables.
+SEED = [
+    ("spouse_violence", "夫等からの暴力"),
+    ("family_violence", "子・親・親族からの暴力"),
+    ("partner_violence", "交際相手等からの暴力"),
+    ("sexual_violence", "性暴力"),
+    ("stalking", "ストーカー被害"),
+    ("divorce", "離婚問題"),
+    ("family_problems", "子・親・親族の問題"),
+    ("housing", "住居問題"),
+    ("economic", "経済関係"),
+    ("medical", "医療関係"),
+    ("mental", "精神的問題"),
+    ("relationships", "人間関係"),
+    ("pregnancy", "妊娠・出産"),
+    (OTHER, "その他"),
+    (UNKNOWN, "不明"),
+]
+INACTIVE = {UNKNOWN}
+
+# The old topics (migration 0003) and the complaint each one becomes. A
+# consultation's first topic (in the old list's order) becomes its main
+# complaint, the others its other problems.
+LEGACY_TOPICS = {
+    "DV": "spouse_violence",
+    "生活困窮": "economic",
+    "就労": "economic",
+    "子育て": "family_problems",
+    "住まい": "housing",
+    "心身の健康": "medical",
+    "孤立・孤独": "relationships",
+    "その他": OTHER,
+}
+LEGACY_ORDER = list(LEGACY_TOPICS)
+
+
+
+def main_and_others(codes: list[str]) -> tuple[str | None, list[str]]:
+    """The first code as the main complaint, the rest (without it and without
+    repeats, in order) as other problems."""
+    if not codes:
+        return None, []
+    main = codes[0]
+    others = []
+    for code in codes[1:]:
+        if code != main and code not in others:
+            others.append(code)
+    return main, others
+
 
 OTHER_PROBLEMS = "consultations_consultation_other_problems"
 # Row-level security of the new many-to-many table, through its consultation
