@@ -226,6 +226,9 @@ def private_storage(*, root_setting: str, prefix: str, overwrite: bool) -> dict:
                 "region_name": MEDIA_S3_REGION,
                 "addressing_style": MEDIA_S3_ADDRESSING_STYLE,
                 "file_overwrite": overwrite,
+                # A file read back (to serve it) is held in memory up to
+                # this size, beyond it in a temporary file (owner only).
+                "max_memory_size": 2 * 1024 * 1024,
             },
         }
     return {
