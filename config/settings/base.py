@@ -353,7 +353,8 @@ LINE_DATA_API_BASE_URL = env(
 )
 # Downloaded content is kept here, private: never under MEDIA_URL or static,
 # served only through the conversation's media view. Back it up with the
-# database.
+# database. With MEDIA_S3_BUCKET set, it is kept in the bucket instead
+# (SHARED FILES).
 LINE_MEDIA_ROOT = env("LINE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "line-media"))
 # Content larger than this is not kept (LINE allows videos up to 200 MB).
 LINE_MEDIA_MAX_BYTES = env.int("LINE_MEDIA_MAX_BYTES", default=50 * 1024 * 1024)
@@ -368,7 +369,8 @@ SEED_DEMO_ALLOWED = False
 
 # IMPORTS
 # ------------------------------------------------------------------------------
-# Uploaded files wait here between the preview and the confirmation.
+# Uploaded files wait here between the preview and the confirmation (in the
+# bucket instead with MEDIA_S3_BUCKET set: SHARED FILES).
 IMPORT_UPLOAD_DIR = env("IMPORT_UPLOAD_DIR", default=str(BASE_DIR / "var" / "imports"))
 # Limits of one import file, checked while it streams, before any heavy work:
 # a file past one is refused with a message naming it (reports/imports.py).
