@@ -49,6 +49,7 @@ media_root = line_tests.media_root
 person = line_tests.person
 as_user = line_tests.as_user
 BUCKET = "ibasho-test-media"
+PDF_HEAD = b"%PDF-1.7\n"
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 
 
@@ -211,3 +212,35 @@ def test_an_import_upload_waits_in_the_bucket_for_the_worker(
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE and job.rows_written == 5
     assert keys(s3) == []
+
+
+def test_a_file_larger_than_the_memory_buffer_is_served_whole(
+    s3,
+    client,
+    django_capture_on_commit_callbacks,
+    content_api,
+    person,
+    counsellor,
+    as_user,
+):
+    """Read back through a temporary file past 2 MB (max_memory_size)."""
+    large = PDF_HEAD + bytes(range(256)) * (12 * 1024)  # 3 MB
+    content_api.contents["700"] = (200, large)
+    message = deliver_image(
+        client,
+        django_capture_on_commit_callbacks,
+        message_id="700",
+        kind="file",
+        fileName="large.pdf",
+        fileSize=len(large),
+    )
+    work(django_capture_on_commit_callbacks)
+    item = LineMedia.objects.get()
+    assert item.status == LineMedia.Status.DOWNLOADED
+    stored = s3.head_object(Bucket=BUCKET, Key=f"line-media/{item.stored_name}")
+    assert stored["ContentLength"] == len(large)
+    assert storages["line_media"].max_memory_size < len(large)
+    response = as_user(counsellor).get(media_urls(message)[0])
+    assert response.status_code == 200
+    assert int(response["Content-Length"]) == len(large)
+    assert b"".join(response.streaming_content) == large
