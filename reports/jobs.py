@@ -1,5 +1,7 @@
-"""Browser imports as jobs (services). The uploaded file waits in
-IMPORT_UPLOAD_DIR, named by the job's token, until it is imported, cancelled,
+"""Browser imports as jobs (services). The uploaded file waits in the private
+storage "imports" (config.storages: the folder IMPORT_UPLOAD_DIR, or an S3
+bucket that the task worker on another server reads too), named by the job's
+token, until it is imported, cancelled,
 replaced by the same user's next upload, deleted after IMPORT_STASH_HOURS
 (purge) or deleted because a client is anonymised. Beside it:
 ``<token>.errors.json`` (the first row errors, whose messages may quote cells)
@@ -15,17 +17,16 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 
 from accounts import scoping
+from config.storages import NamedStorage
 
 from .imports import (
     ImportFileError,
@@ -42,57 +43,60 @@ Status = ImportJob.Status
 ERRORS_KEPT = 100  # row errors shown (and kept beside the file); the rest counted
 
 
-def upload_dir() -> Path:
-    path = Path(settings.IMPORT_UPLOAD_DIR)
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+storage = NamedStorage("imports")
+# What lies beside an upload (<token>.<csv|xlsx>), named by its token.
+ERRORS_SUFFIX = ".errors.json"
+PROGRESS_SUFFIX = ".progress"
 
 
-def _file(job: ImportJob) -> Path:
-    return upload_dir() / job.filename
+def upload_names() -> list[str]:
+    """The names of every file that waits in the storage."""
+    try:
+        return storage.listdir("")[1]
+    except FileNotFoundError:  # the folder is made by the first upload
+        return []
 
 
-def _errors_file(job: ImportJob) -> Path:
-    return upload_dir() / f"{job.token}.errors.json"
+def _write(name: str, content: bytes) -> None:
+    storage.save(name, ContentFile(content))  # replaces it (overwrite=True)
 
 
-def _progress_file(job: ImportJob) -> Path:
-    return upload_dir() / f"{job.token}.progress"
+def _read(name: str) -> bytes:
+    with storage.open(name, "rb") as file:
+        return file.read()
 
 
 def _delete_files(token: str) -> None:
-    for path in upload_dir().glob(f"{token}*"):
-        path.unlink(missing_ok=True)
+    for ending in (".csv", ".xlsx", ERRORS_SUFFIX, PROGRESS_SUFFIX):
+        storage.delete(f"{token}{ending}")
 
 
 def job_content(job: ImportJob) -> bytes | None:
     try:
-        return _file(job).read_bytes()
+        return _read(job.filename)
     except FileNotFoundError:
         return None
 
 
 def job_errors(job: ImportJob) -> list[tuple[int, str]]:
     try:
-        return [tuple(e) for e in json.loads(_errors_file(job).read_text("utf-8"))]
+        content = _read(f"{job.token}{ERRORS_SUFFIX}")
     except FileNotFoundError:
         return []
+    return [tuple(e) for e in json.loads(content.decode("utf-8"))]
 
 
 def job_progress(job: ImportJob) -> tuple[int, int]:
     """(rows done, rows in all) as the worker last wrote them."""
     try:
-        done, total = _progress_file(job).read_text().split()
+        done, total = _read(f"{job.token}{PROGRESS_SUFFIX}").decode().split()
         return int(done), int(total)
-    except (FileNotFoundError, ValueError):
+    except (FileNotFoundError, ValueError):  # none yet, or being rewritten
         return job.rows_done, job.rows_total
 
 
 def _set_progress(job: ImportJob, done: int, total: int) -> None:
-    path = _progress_file(job)
-    partial = path.with_suffix(".partial")
-    partial.write_text(f"{done} {total}")
-    os.replace(partial, path)
+    _write(f"{job.token}{PROGRESS_SUFFIX}", f"{done} {total}".encode())
 
 
 def job_preview(job: ImportJob, *, start: int, count: int):
@@ -129,9 +133,7 @@ def import_job_create(*, by, kind: str, filename: str, content: bytes) -> Import
         token=uuid.uuid4().hex,
         file_format="xlsx" if filename.lower().endswith(".xlsx") else "csv",
     )
-    path = _file(job)
-    path.write_bytes(content)
-    path.chmod(0o600)
+    _write(job.filename, content)  # owner only on disk, private in a bucket
     job.save()
     from .tasks import purge_import_uploads
 
@@ -153,8 +155,9 @@ def import_job_enqueue(job: ImportJob) -> None:
 
 def _keep_errors(job: ImportJob, outcome: ImportOutcome) -> dict:
     kept = outcome.errors[:ERRORS_KEPT]
-    _errors_file(job).write_text(
-        json.dumps([[e.row, e.message] for e in kept], ensure_ascii=False), "utf-8"
+    _write(
+        f"{job.token}{ERRORS_SUFFIX}",
+        json.dumps([[e.row, e.message] for e in kept], ensure_ascii=False).encode(),
     )
     return {"error_count": len(outcome.errors), "error_rows": [e.row for e in kept]}
 
@@ -194,7 +197,7 @@ def import_job_check(job: ImportJob) -> None:
         _refuse_file(job, (Status.CHECKING,), error)
         return
     fields = _keep_errors(job, outcome)
-    _progress_file(job).unlink(missing_ok=True)
+    storage.delete(f"{job.token}{PROGRESS_SUFFIX}")
     status = Status.CHECKED if outcome.ok else Status.REFUSED
     if not _move(
         job, (Status.CHECKING,), status, rows_done=outcome.total_rows, **fields
@@ -253,8 +256,8 @@ def import_job_write(job: ImportJob) -> ImportOutcome | None:
         if job.status != Status.REFUSED:
             _delete_files(job.token)
         else:
-            _file(job).unlink(missing_ok=True)
-            _progress_file(job).unlink(missing_ok=True)
+            storage.delete(job.filename)
+            storage.delete(f"{job.token}{PROGRESS_SUFFIX}")
 
 
 def import_job_discard(job: ImportJob) -> None:
@@ -266,6 +269,14 @@ def import_job_discard(job: ImportJob) -> None:
 def import_job_fail(job: ImportJob) -> None:
     _delete_files(job.token)
     _move(job, ImportJob.RUNNING, Status.FAILED)
+
+
+def _delete_names(tokens: set[str]) -> None:
+    """Delete every file named by one of ``tokens`` (whatever lies beside an
+    upload, a file left by an older version included)."""
+    for name in upload_names():
+        if name.split(".")[0] in tokens:
+            storage.delete(name)
 
 
 def _expire(tokens: set[str]) -> None:
@@ -280,13 +291,16 @@ def import_uploads_purge(*, hours: float | None = None) -> int:
     many uploads were deleted."""
     if hours is None:
         hours = settings.IMPORT_STASH_HOURS
-    cutoff = time.time() - hours * 3600
-    tokens = set()
-    for path in upload_dir().iterdir():
-        if path.is_file() and path.stat().st_mtime < cutoff:
-            tokens.add(path.name.split(".")[0])
-    for token in tokens:
-        _delete_files(token)
+    cutoff = timezone.now() - timedelta(hours=hours)
+    old = set()
+    for name in upload_names():
+        try:
+            if storage.get_modified_time(name) < cutoff:
+                old.add(name)
+        except FileNotFoundError:  # deleted meanwhile
+            pass
+    tokens = {name.split(".")[0] for name in old}
+    _delete_names(tokens)
     _expire(tokens)
     return len(tokens)
 
@@ -296,8 +310,7 @@ def import_uploads_wipe(client) -> None:
     it), since any of them may name the client. The uploaders are told that
     the file expired and upload it again; a write running meanwhile is
     rolled back (import_job_write)."""
-    tokens = {path.name.split(".")[0] for path in upload_dir().iterdir()}
-    for token in tokens:
-        _delete_files(token)
+    tokens = {name.split(".")[0] for name in upload_names()}
+    _delete_names(tokens)
     _expire(tokens)
     logger.info("anonymisation deleted %d waiting import uploads", len(tokens))

@@ -476,7 +476,7 @@ IMPORT_FINISHED = (
 
 
 class ImportJob(Scoped):
-    """One browser import: the uploaded file waits in IMPORT_UPLOAD_DIR under
+    """One browser import: the uploaded file waits in the storage "imports" under
     ``token`` (never in the database) from the check to the confirmation.
     Small files are checked and written in the request, larger ones by the
     task worker (reports/tasks.py), which records its progress here. Nothing

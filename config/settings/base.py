@@ -193,6 +193,61 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
+# SHARED FILES
+# ------------------------------------------------------------------------------
+# Files the app keeps and serves later (LINE content, import uploads) go
+# through Django's storage API, each in its own private storage
+# (config.storages): a folder on this server's disk by default
+# (LINE_MEDIA_ROOT, IMPORT_UPLOAD_DIR), or, with several servers, an
+# S3-compatible bucket (django-storages) when MEDIA_S3_BUCKET is set. The
+# objects are private (ACL "private") and have no URL: the app's audited views
+# stream them. Credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or
+# whatever else boto3 finds: an instance role). Keys are prefixed
+# "line-media/" and "imports/".
+MEDIA_S3_BUCKET = env("MEDIA_S3_BUCKET", default="")
+MEDIA_S3_ENDPOINT_URL = env("MEDIA_S3_ENDPOINT_URL", default="") or None
+MEDIA_S3_REGION = env("MEDIA_S3_REGION", default="") or None
+# "path" for S3-compatible stores that need it (MinIO); boto3 chooses if unset.
+MEDIA_S3_ADDRESSING_STYLE = env("MEDIA_S3_ADDRESSING_STYLE", default="") or None
+
+
+def private_storage(*, root_setting: str, prefix: str, overwrite: bool) -> dict:
+    """The STORAGES entry of one private storage: the bucket under ``prefix``
+    when MEDIA_S3_BUCKET is set, else the folder named by ``root_setting``.
+    ``overwrite``: saving a name that exists replaces the file (else the
+    storage picks another name)."""
+    if MEDIA_S3_BUCKET:
+        return {
+            "BACKEND": "config.storages.PrivateS3Storage",
+            "OPTIONS": {
+                "bucket_name": MEDIA_S3_BUCKET,
+                "location": prefix,
+                "endpoint_url": MEDIA_S3_ENDPOINT_URL,
+                "region_name": MEDIA_S3_REGION,
+                "addressing_style": MEDIA_S3_ADDRESSING_STYLE,
+                "file_overwrite": overwrite,
+                # A file read back (to serve it) is held in memory up to
+                # this size, beyond it in a temporary file (owner only).
+                "max_memory_size": 2 * 1024 * 1024,
+            },
+        }
+    return {
+        "BACKEND": "config.storages.PrivateFileSystemStorage",
+        "OPTIONS": {"root_setting": root_setting, "allow_overwrite": overwrite},
+    }
+
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "line_media": private_storage(
+        root_setting="LINE_MEDIA_ROOT", prefix="line-media", overwrite=False
+    ),
+    "imports": private_storage(
+        root_setting="IMPORT_UPLOAD_DIR", prefix="imports", overwrite=True
+    ),
+}
+
 # SECURITY
 # ------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
@@ -298,7 +353,8 @@ LINE_DATA_API_BASE_URL = env(
 )
 # Downloaded content is kept here, private: never under MEDIA_URL or static,
 # served only through the conversation's media view. Back it up with the
-# database.
+# database. With MEDIA_S3_BUCKET set, it is kept in the bucket instead
+# (SHARED FILES).
 LINE_MEDIA_ROOT = env("LINE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "line-media"))
 # Content larger than this is not kept (LINE allows videos up to 200 MB).
 LINE_MEDIA_MAX_BYTES = env.int("LINE_MEDIA_MAX_BYTES", default=50 * 1024 * 1024)
@@ -313,7 +369,8 @@ SEED_DEMO_ALLOWED = False
 
 # IMPORTS
 # ------------------------------------------------------------------------------
-# Uploaded files wait here between the preview and the confirmation.
+# Uploaded files wait here between the preview and the confirmation (in the
+# bucket instead with MEDIA_S3_BUCKET set: SHARED FILES).
 IMPORT_UPLOAD_DIR = env("IMPORT_UPLOAD_DIR", default=str(BASE_DIR / "var" / "imports"))
 # Limits of one import file, checked while it streams, before any heavy work:
 # a file past one is refused with a message naming it (reports/imports.py).

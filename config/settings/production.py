@@ -4,7 +4,7 @@ without them, and it refuses to start with DEBUG on."""
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DB_LOCK_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS, env
+from .base import DB_LOCK_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS, STORAGES, env
 
 if env.bool("DEBUG", default=False):
     raise ImproperlyConfigured("DEBUG must be off in production (unset DEBUG).")
@@ -27,6 +27,7 @@ SECURE_HSTS_PRELOAD = True
 # STATIC (whitenoise serves hashed, compressed files)
 # ------------------------------------------------------------------------------
 STORAGES = {
+    **STORAGES,
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"

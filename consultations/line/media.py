@@ -1,10 +1,11 @@
 """Where LINE message content is kept, and what it is.
 
-Content is stored through Django's storage API in a private
-FileSystemStorage at ``LINE_MEDIA_ROOT`` (never under MEDIA_URL or static:
-the storage has no URL), under random names; it is served only by the
-conversation's media view. Its type is read from its first bytes (magic
-numbers), never from a name or from what LINE announced.
+Content is stored through Django's storage API in the private storage
+"line_media" (config.storages: the folder LINE_MEDIA_ROOT, or an S3 bucket
+shared by several servers; never under MEDIA_URL or static: the storage has
+no URL), under random names; it is served only by the conversation's media
+view. Its type is read from its first bytes (magic numbers), never from a
+name or from what LINE announced.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import tempfile
 import warnings
 import zipfile
 
-from django.conf import settings
 from django.core.files.base import ContentFile, File
-from django.core.files.storage import FileSystemStorage
+
+from config.storages import NamedStorage
 
 from .models import LineMessage
 
@@ -27,27 +29,7 @@ THUMBNAIL_SIZE = (480, 480)
 # Pillow refuses larger images (decompression bombs) instead of warning.
 THUMBNAIL_MAX_PIXELS = 60_000_000
 
-
-class LineMediaStorage(FileSystemStorage):
-    """The private storage of LINE content. Its folder is read from the
-    setting each time (tests point it elsewhere); it has no URL."""
-
-    def __init__(self):
-        super().__init__(file_permissions_mode=0o600, directory_permissions_mode=0o700)
-
-    @property
-    def base_location(self):
-        return settings.LINE_MEDIA_ROOT
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-    def url(self, name):
-        raise ValueError("LINE content has no public URL; use the media view.")
-
-
-storage = LineMediaStorage()
+storage = NamedStorage("line_media")
 
 
 def random_name() -> str:
@@ -55,12 +37,16 @@ def random_name() -> str:
 
 
 def partial_file():
-    """A temporary file for a download in progress, inside the private folder
-    (created if needed, owner only); deleted when closed."""
-    import tempfile
-
-    folder = os.path.join(storage.location, "partial")
-    os.makedirs(folder, mode=0o700, exist_ok=True)
+    """A temporary file for a download in progress, deleted when closed:
+    inside the private folder (created if needed, owner only) when the
+    storage is this server's disk, else in the system's temporary folder
+    (the file is the owner's only either way)."""
+    try:
+        folder = storage.path("partial")
+    except NotImplementedError:  # object storage: no folder on this server
+        folder = None
+    else:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
     return tempfile.NamedTemporaryFile(dir=folder, prefix="dl-")
 
 
