@@ -297,8 +297,11 @@ def import_uploads_purge(*, hours: float | None = None) -> int:
         try:
             if storage.get_modified_time(name) < cutoff:
                 old.add(name)
-        except FileNotFoundError:  # deleted meanwhile
-            pass
+        except Exception:
+            # Deleted meanwhile (the disk says FileNotFoundError, a bucket a
+            # 404 of its own): nothing left to purge; anything else is raised.
+            if storage.exists(name):
+                raise
     tokens = {name.split(".")[0] for name in old}
     _delete_names(tokens)
     _expire(tokens)
