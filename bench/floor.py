@@ -364,7 +364,8 @@ def measure_floor(args) -> dict:
     }
     databases = {"app": dbname(args.database_url), "plain": dbname(plain_url)}
     backends = Backends(args.database_url)
-    watch = Watch([pid for s in servers.values() for pid in s.pids()])
+    ours = [os.getpid(), *(pid for s in servers.values() for pid in s.pids())]
+    watch = Watch(ours)
     try:
         http = {k: Http(s.port) for k, s in servers.items()}
         cookies = {}
@@ -403,10 +404,7 @@ def measure_floor(args) -> dict:
                     )
             print(f"  round {round_ + 1}/{args.rounds}, load {load()}", flush=True)
         pg_all = backends.pids(databases["app"]) + backends.pids(databases["plain"])
-        machine_use = watch.stop(
-            [pid for s in servers.values() for pid in s.pids()] + pg_all,
-            extra_ns=cpu_ns(os.getpid()) or 0,
-        )
+        machine_use = watch.stop(ours + pg_all)
     finally:
         backends.close()
         for server in servers.values():
