@@ -260,6 +260,8 @@ def ensure_plain_database(plain_url: str) -> None:
             "-m",
             "django",
             "shell",
+            "--verbosity",
+            "0",
             "-c",
             "from django.contrib.auth.models import User\n"
             f"u, _ = User.objects.get_or_create(username={PLAIN_USER!r})\n"
@@ -297,7 +299,7 @@ def setup_django(database_url: str) -> None:
 def latest(database_url: str) -> tuple[str, int, str]:
     """The data set's last month (YYYY-MM), the fiscal year before its last
     (bench/run.py's report year) and the first day of the last fiscal year
-    (the one the consultation list opens on)."""
+    (the one the consultation list opens on: its start, with its offset)."""
     from django.utils import timezone
 
     import jpdates
@@ -307,7 +309,8 @@ def latest(database_url: str) -> tuple[str, int, str]:
         Consultation.objects.order_by("-started_at").first().started_at
     ).date()
     fy = jpdates.fiscal_year(last)
-    return f"{last:%Y-%m}", fy - 1, f"{fy}-04-01"
+    start = timezone.make_aware(dt.datetime(fy, 4, 1))
+    return f"{last:%Y-%m}", fy - 1, start.isoformat()
 
 
 def floor_targets(database_url: str) -> list[Target]:
@@ -319,7 +322,7 @@ def floor_targets(database_url: str) -> list[Target]:
     targets = [
         Target(p.name, p.path, p.role, p.kind) for p in run.pick_pages(month, report_fy)
     ]
-    admin_query = f"?started_at__gte={fy_start}"
+    admin_query = "?" + urllib.parse.urlencode({"started_at__gte": fy_start})
     targets += [
         Target(FLOOR, "/_bench/floor/", "counsellor", "floor"),
         Target(FLOOR_BASE, "/_bench/floor-base/", "counsellor", "floor"),
@@ -799,8 +802,10 @@ def write_markdown(path: Path, results: dict) -> None:
             "calendar and the stays. The counsellors sign in as the "
             f"{len(mix['counsellor_users'])} counsellor users of the data set "
             "(more people than users: some share a user, each with a session "
-            "of her own). Latencies from locust's statistics (locust rounds "
-            "those over 100 ms to 10 ms).",
+            "of her own). Everyone is signed in, and every worker has served "
+            "every page, before locust starts. Latencies from locust's "
+            "statistics (which rounds them: to 10 ms over 100 ms, to 100 ms "
+            "over 1 s).",
             "",
             busy_sentence(mix),
             "",
