@@ -57,12 +57,6 @@ consultations AS (
     SELECT channel, count(*) AS n, count(*) FILTER (WHERE is_new) AS new
     FROM year GROUP BY channel
 ),
-complaints AS (
-    SELECT complaint, count(*) AS consultations,
-           count(DISTINCT client_id) + count(*) FILTER (WHERE client_id IS NULL)
-               AS people
-    FROM year GROUP BY complaint
-),
 complaint_channels AS (
     SELECT complaint, channel, count(*) AS n FROM year GROUP BY complaint, channel
 ),
@@ -71,6 +65,12 @@ complaint_bands AS (
            count(DISTINCT client_id) + count(*) FILTER (WHERE client_id IS NULL)
                AS people
     FROM year GROUP BY complaint, band
+),
+complaints AS (  -- a client has one age band: people add up over the bands
+    SELECT complaint, sum(people) AS people,
+           (SELECT sum(n) FROM complaint_channels x WHERE x.complaint = b.complaint)
+               AS consultations
+    FROM complaint_bands b GROUP BY complaint
 ),
 other_problems AS (
     SELECT o.complaint_id AS complaint, count(*) AS n
