@@ -696,6 +696,14 @@ def measure_report(database_url: str, fiscal_year: int, repeat: int) -> dict:
         return hand_sql.figures(fiscal_year, programme.pk if programme else None)
 
     report, figures = app(), sql()  # warm up (and compare)
+    if programme is not None and not report["consultations_total"]["count"]:
+        # A programme's report counts only its records: timing one that has
+        # none would compare two empty reports.
+        raise SystemExit(
+            f"Programme {programme.pk} of fiscal year {fiscal_year} has no "
+            "consultations attributed to it: seed the data set again (seed_scale "
+            "attributes each year's records to its programme) or attribute them."
+        )
     mismatches = hand_sql.compare(report, figures)
     app_times, sql_times = [], []
     for _ in range(repeat):

@@ -157,28 +157,36 @@ class YearFigures:
     @cached_property
     def consultations_by_channel(self) -> list[dict]:
         """[{channel, label, count, new}] for all six channels, zeros included:
-        one GROUP BY query, answered from the index consult_time_cover."""
-        rows = {
-            row["channel"]: row
-            for row in self._attributed(
-                Consultation.objects.filter(consultations_between(self.start, self.end))
-            )
-            .order_by()
-            .values("channel")
-            .annotate(
-                count=Count("started_at"),  # never null, and in the index
-                new=Count("started_at", filter=Q(is_new=True)),
-            )
-        }
+        the sums of ``_by_complaint_and_channel`` (no query of its own)."""
+        counts = {}
+        for row in self._by_complaint_and_channel:
+            channel = counts.setdefault(row["channel"], {"count": 0, "new": 0})
+            channel["count"] += row["count"]
+            channel["new"] += row["new"]
         return [
             {
                 "channel": channel.value,
                 "label": channel.label,
-                "count": rows.get(channel.value, {}).get("count", 0),
-                "new": rows.get(channel.value, {}).get("new", 0),
+                "count": counts.get(channel.value, {}).get("count", 0),
+                "new": counts.get(channel.value, {}).get("new", 0),
             }
             for channel in Channel
         ]
+
+    @cached_property
+    def _by_complaint_and_channel(self) -> list[dict]:
+        """[{main_complaint, channel, count, new}]: the year's consultations
+        by main complaint and channel, with their new ones, in one GROUP BY
+        query. Both the channel table and the 主訴 tables read it, so the
+        report scans the year's consultations once for the two."""
+        return list(
+            self._year_consultations()
+            .values("main_complaint", "channel")
+            .annotate(
+                count=Count("started_at"),  # never null
+                new=Count("started_at", filter=Q(is_new=True)),
+            )
+        )
 
     @cached_property
     def consultations_total(self) -> dict[str, int]:
@@ -222,13 +230,14 @@ class YearFigures:
     def main_complaints(self) -> dict[str, dict]:
         """主訴 of the year's consultations, for every complaint of the list:
         {code: {people, consultations, other_problems, by_channel {channel:
-        consultations}, by_age_band {band: people}}}. Four queries (and the
-        list's). ``people`` (実人員) counts each client once per main
-        complaint; an anonymous consultation counts as one person, as nobody
-        can tell two anonymous contacts apart. ``other_problems`` counts the
+        consultations}, by_age_band {band: people}}}. Two queries, plus the
+        one shared with the channel table and the list's. ``people`` (実人員)
+        counts each client once per main complaint; an anonymous consultation
+        counts as one person, as nobody can tell two anonymous contacts
+        apart. A client has one age band, so the people of a complaint are
+        the sum of its people by age band. ``other_problems`` counts the
         consultations that name it as an other problem (延件数)."""
         year = self._year_consultations()
-        anonymous = Count("started_at", filter=Q(client__isnull=True))
 
         def blank() -> dict:
             return {
@@ -244,24 +253,18 @@ class YearFigures:
         def entry(code: str) -> dict:
             return out.setdefault(code, blank())
 
-        for row in year.values("main_complaint").annotate(
-            consultations=Count("started_at"),
+        for row in self._by_complaint_and_channel:
+            e = entry(row["main_complaint"])
+            e["consultations"] += row["count"]
+            e["by_channel"][row["channel"]] = row["count"]
+        for row in year.values("main_complaint", "client__age_band").annotate(
             clients=Count("client", distinct=True),
-            anonymous=anonymous,
+            anonymous=Count("started_at", filter=Q(client__isnull=True)),
         ):
             e = entry(row["main_complaint"])
-            e["consultations"] = row["consultations"]
-            e["people"] = row["clients"] + row["anonymous"]
-        for row in year.values("main_complaint", "channel").annotate(
-            n=Count("started_at")
-        ):
-            entry(row["main_complaint"])["by_channel"][row["channel"]] = row["n"]
-        for row in year.values("main_complaint", "client__age_band").annotate(
-            clients=Count("client", distinct=True), anonymous=anonymous
-        ):
-            band = row["client__age_band"] or UNKNOWN_AGE
-            bands = entry(row["main_complaint"])["by_age_band"]
-            bands[band] += row["clients"] + row["anonymous"]
+            people = row["clients"] + row["anonymous"]
+            e["by_age_band"][row["client__age_band"] or UNKNOWN_AGE] += people
+            e["people"] += people
         Others = Consultation.other_problems.through
         for code, n in (
             Others.objects.filter(consultation__in=year.values("pk"))

@@ -52,6 +52,7 @@ from consultations.models import (
     SupportAction,
 )
 from consultations.resources import consultation_refresh_new
+from consultations.selectors import consultations_between
 from consultations.services import CLIENT_CODE_FORMAT
 from peergroups.models import Attendance, Session
 from peergroups.models import Group as PeerGroup
@@ -662,8 +663,13 @@ class ScaleSeeder:
 
     def seed_programmes(self) -> None:
         """The demo programme (reports/demo.py: targets like Ueda's) in every
-        fiscal year of the period, so that the annual report has targets."""
+        fiscal year of the period, so that the annual report has targets, and
+        the year's records attributed to it, as an upgrade attributes the
+        records made before programmes (reports 0006): a programme's report
+        counts only its records, so it would show zeros otherwise."""
+        from reports.attribution import KINDS
         from reports.demo import seed_programme
+        from reports.models import Programme
 
         first = jpdates.fiscal_year(self.c.start)
         for fiscal_year in range(first, jpdates.fiscal_year(self.c.until) + 1):
@@ -672,3 +678,13 @@ class ScaleSeeder:
                     rng=self.rng, fiscal_year=fiscal_year, users=self.users
                 )
             )
+            programme = Programme.objects.latest("pk")  # the one just made
+            start, end = jpdates.fiscal_year_range(fiscal_year)
+            for kind in KINDS:
+                if kind.date_field == "started_at":
+                    in_year = consultations_between(start, end)
+                else:
+                    in_year = models.Q(**{f"{kind.date_field}__range": (start, end)})
+                kind.model_class.objects.filter(in_year, programme__isnull=True).update(
+                    programme=programme
+                )
