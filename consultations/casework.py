@@ -21,7 +21,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from .models import Client, Consultation, FollowUp, SupportAction
@@ -66,39 +67,71 @@ def follow_ups_due(*, owner=None, now=None) -> QuerySet[FollowUp]:
     )
 
 
+def last_contact_computed() -> Func:
+    """A client's last contact computed from the records (an expression over
+    the client's rows): the later of the local date of her last consultation
+    and the date of her last support action, None when she has neither."""
+    consulted = Subquery(
+        Consultation.objects.filter(client=OuterRef("pk"))
+        .order_by("-started_at")
+        .annotate(day=TruncDate("started_at"))
+        .values("day")[:1]
+    )
+    supported = Subquery(
+        SupportAction.objects.filter(client=OuterRef("pk"))
+        .order_by("-date")
+        .values("date")[:1]
+    )
+    # GREATEST of two NULLs is NULL on both databases; with one NULL,
+    # PostgreSQL would skip it but SQLite would answer NULL: coalesce first.
+    return Greatest(Coalesce(consulted, supported), Coalesce(supported, consulted))
+
+
+def client_refresh_last_contact(client_ids) -> None:
+    """Recompute the cached ``Client.last_contact_on`` of these clients (one
+    UPDATE). Every write of a consultation or a support action calls it in
+    its transaction, with the clients before and after the write."""
+    ids = {pk for pk in client_ids if pk is not None}
+    if ids:
+        Client.objects.filter(pk__in=ids).update(
+            last_contact_on=last_contact_computed()
+        )
+
+
+def last_contact_stale() -> QuerySet[Client]:
+    """Clients whose cached last contact differs from their records (none,
+    unless a write path forgot to refresh it): manage.py check_last_contact."""
+    return (
+        Client.objects.annotate(computed=last_contact_computed())
+        .exclude(last_contact_on__isnull=True, computed__isnull=True)
+        .exclude(last_contact_on=F("computed"))
+    )
+
+
 def quiet_cases(
     *, days: int, counsellor=None, now=None, urgency: str | None = None
 ) -> QuerySet[Client]:
-    """Open cases with no contact in ``days`` days, quietest first, each with
-    its last consultation time and last support action date."""
+    """Open cases with no contact in ``days`` days, quietest (earliest last
+    contact, none first) first. Reads the cached ``last_contact_on``."""
     since = local_today(now) - dt.timedelta(days=days - 1)
-    since_at = _local_midnight(since)
-    recent = Exists(
-        Consultation.objects.filter(client=OuterRef("pk"), started_at__gte=since_at)
-    ) | Exists(SupportAction.objects.filter(client=OuterRef("pk"), date__gte=since))
     cases = (
-        Client.objects.filter(status=Client.Status.OPEN, created_at__lt=since_at)
-        .exclude(recent)
-        .annotate(
-            last_consultation=Subquery(
-                Consultation.objects.filter(client=OuterRef("pk"))
-                .order_by("-started_at")
-                .values("started_at")[:1]
-            ),
-            last_support=Subquery(
-                SupportAction.objects.filter(client=OuterRef("pk"))
-                .order_by("-date")
-                .values("date")[:1]
-            ),
+        Client.objects.filter(
+            Q(last_contact_on__isnull=True) | Q(last_contact_on__lt=since),
+            status=Client.Status.OPEN,
+            created_at__lt=_local_midnight(since),
         )
         .select_related("assigned_counsellor")
-        .only(*CLIENT_FIELDS, *(f"assigned_counsellor__{f}" for f in USER_FIELDS))
+        .only(
+            *CLIENT_FIELDS,
+            "last_contact_on",
+            *(f"assigned_counsellor__{f}" for f in USER_FIELDS),
+        )
     )
     if urgency:
         cases = cases.filter(urgency=urgency)
     if counsellor is not None:
         cases = cases.filter(assigned_counsellor=counsellor)
-    return cases.order_by(F("last_consultation").asc(nulls_first=True), "id")
+    return cases.order_by(F("last_contact_on").asc(nulls_first=True), "id")
 
 
 def unread_line_conversations(*, user=None):
@@ -166,21 +199,4 @@ def worklist(*, user=None, now=None) -> Worklist:
     rows = {name: list(queryset[: LIST_LIMIT + 1]) for name, queryset in lists.items()}
     more = {name for name, found in rows.items() if len(found) > LIST_LIMIT}
     rows = {name: found[:LIST_LIMIT] for name, found in rows.items()}
-    for case in (*rows["high_quiet"], *rows["quiet"]):
-        case.last_contact = last_contact(case)
     return Worklist(**rows, today=today, more=more, supervisor=supervisor)
-
-
-def last_contact(client) -> dt.date | None:
-    """The later of an annotated case's last consultation and support action."""
-    dates = [
-        d
-        for d in (
-            timezone.localdate(client.last_consultation)
-            if client.last_consultation
-            else None,
-            client.last_support,
-        )
-        if d
-    ]
-    return max(dates) if dates else None
