@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import Action, audit
 from accounts.locking import lock_for_update
 
+from .casework import client_refresh_last_contact
 from .models import (
     Client,
     CodeSequence,
@@ -23,7 +24,6 @@ from .models import (
     SupportAction,
     UrgencyChange,
 )
-from .casework import client_refresh_last_contact
 from .resources import consultation_refresh_new
 
 CLIENT_CODE_FORMAT = "C-{:06d}"

@@ -39,6 +39,7 @@ from django.utils import timezone
 import jpdates
 from accounts import demo, scoping
 from accounts.roles import Role
+from consultations.casework import client_refresh_last_contact
 from consultations.complaints import DemoComplaints
 from consultations.demo import AREAS, FAMILY, FAMILY_KANA, GIVEN
 from consultations.models import (
@@ -53,7 +54,6 @@ from consultations.models import (
     PartnerAgency,
     SupportAction,
 )
-from consultations.casework import client_refresh_last_contact
 from consultations.resources import consultation_refresh_new
 from consultations.services import CLIENT_CODE_FORMAT
 from peergroups.models import Attendance, Session
