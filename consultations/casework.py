@@ -19,11 +19,14 @@ Each list is one query, whatever the number of cases.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from .models import Client, Consultation, FollowUp, SupportAction
 
@@ -199,4 +202,42 @@ def worklist(*, user=None, now=None) -> Worklist:
     rows = {name: list(queryset[: LIST_LIMIT + 1]) for name, queryset in lists.items()}
     more = {name for name, found in rows.items() if len(found) > LIST_LIMIT}
     rows = {name: found[:LIST_LIMIT] for name, found in rows.items()}
+    _for_display(rows)
     return Worklist(**rows, today=today, more=more, supervisor=supervisor)
+
+
+def _url_of(name: str) -> Callable[[int], str]:
+    """The URL ``name`` of a record by its integer id, reversed once: the
+    team's worklist shows up to 400 rows, and a reverse() per row was a fifth
+    of the page's time."""
+    marker = 987654321
+    head, tail = reverse(name, args=[marker]).split(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _for_display(rows: dict) -> None:
+    """What the long lists show, worked out once per page rather than by
+    template tags per row (get_FOO_display, url, blocktranslate were half of
+    the rendering): each row's link and labels."""
+    client_url = _url_of("consultations:client_detail")
+    kinds = {value: str(label) for value, label in FollowUp.Kind.choices}
+    urgencies = {value: str(label) for value, label in Client.Urgency.choices}
+    for item in (*rows["overdue"], *rows["due_today"]):
+        item.url = client_url(item.client_id)
+        item.kind_label = kinds.get(item.kind, item.kind)
+    for case in (*rows["high_quiet"], *rows["quiet"]):
+        case.url = client_url(case.pk)
+        case.urgency_label = urgencies.get(case.urgency, case.urgency)
+    unread_line_for_display(rows["unread_line"])
+
+
+def unread_line_for_display(conversations) -> None:
+    """Each unread conversation's link and unread count, for
+    includes/line_unread_rows.html (the worklist and its live updates)."""
+    conversation_url = _url_of("line:conversation")
+    for conversation in conversations:
+        n = conversation.unread_count
+        conversation.url = conversation_url(conversation.pk)
+        conversation.unread_label = ngettext("%(n)s unread", "%(n)s unread", n) % {
+            "n": n
+        }
