@@ -139,11 +139,21 @@ def quiet_cases(
 
 def unread_line_conversations(*, user=None):
     """LINE conversations with unread messages: for a counsellor, those of her
-    clients and those not linked to any client yet; for the team, all."""
-    from .line.selectors import inbox
+    clients and those not linked to any client yet; for the team, all. Only
+    the columns the worklist shows are read."""
+    from .line.selectors import unread_conversations
 
-    conversations = inbox(fetched_by=user, unread_only=True).select_related(
-        "client__assigned_counsellor"
+    conversations = (
+        unread_conversations()
+        .select_related("client__assigned_counsellor")
+        .only(
+            "id",
+            "display_name",
+            "client_id",
+            "last_event_at",
+            *(f"client__{f}" for f in CLIENT_FIELDS),
+            *(f"client__assigned_counsellor__{f}" for f in USER_FIELDS),
+        )
     )
     if user is not None:
         conversations = conversations.filter(
