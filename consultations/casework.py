@@ -22,7 +22,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -104,11 +104,14 @@ def client_refresh_last_contact(client_ids) -> None:
 def last_contact_stale() -> QuerySet[Client]:
     """Clients whose cached last contact differs from their records (none,
     unless a write path forgot to refresh it): manage.py check_last_contact."""
-    return (
-        Client.objects.annotate(computed=last_contact_computed())
-        .exclude(last_contact_on__isnull=True, computed__isnull=True)
-        .exclude(last_contact_on=F("computed"))
-    )
+    # NULL (no contact) compared as a date before any other: a plain
+    # exclude(last_contact_on=F(...)) would miss a cached date where the
+    # records have none (NULL = NULL is not true).
+    never = Value(dt.date.min)
+    return Client.objects.annotate(
+        cached=Coalesce("last_contact_on", never),
+        computed=Coalesce(last_contact_computed(), never),
+    ).exclude(cached=F("computed"))
 
 
 def quiet_cases(

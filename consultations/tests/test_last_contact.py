@@ -166,3 +166,11 @@ def test_check_last_contact_reports_and_fixes_a_stale_client(counsellor):
         call_command("check_last_contact", stdout=io.StringIO())
     call_command("check_last_contact", "--fix", stdout=io.StringIO())
     assert cached(ana) == dt.date(2021, 10, 5)
+    # A cached date for a client with no contact at all is stale too.
+    bea = ClientFactory(code="C-000002")
+    Client.objects.filter(pk=bea.pk).update(last_contact_on=dt.date(2021, 1, 1))
+    with pytest.raises(CommandError, match=f"1 clients .*{bea.pk}"):
+        call_command("check_last_contact", stdout=io.StringIO())
+    call_command("check_last_contact", "--fix", stdout=io.StringIO())
+    assert cached(bea) is None
+    assert_consistent()
