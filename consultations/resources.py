@@ -22,6 +22,7 @@ from accounts.audit import Action, audit_many
 from accounts.models import Organisation
 from accounts.spreadsheet import append_row, csv_bytes
 
+from .casework import client_refresh_last_contact
 from .complaints import LEGACY_TOPICS, UNKNOWN, main_and_others, split_names
 from .models import Channel, Client, Complaint, Consultation
 
@@ -545,6 +546,7 @@ class ConsultationResource(RowImportResource):
             batch_size=2000,
         )
         consultation_refresh_new(c.pk for c in self.clients.by_code.values())
+        client_refresh_last_contact(c.pk for c in self.clients.by_code.values())
         audit_many(
             user=self.by,
             action=Action.IMPORT,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import Action, audit
 from accounts.locking import lock_for_update
 
+from .casework import client_refresh_last_contact
 from .models import (
     Client,
     CodeSequence,
@@ -290,6 +291,7 @@ def consultation_create(
     )
     if client is not None:
         consultation_refresh_new([client.pk])
+        client_refresh_last_contact([client.pk])
         consultation.refresh_from_db(fields=["is_new"])
     audit(user=by, action=Action.CREATE, obj=consultation)
     return consultation
@@ -322,6 +324,7 @@ def consultation_update(
     elif "main_complaint" in fields:
         fresh.other_problems.remove(fresh.main_complaint)
     consultation_refresh_new([old_client_id, fresh.client_id])
+    client_refresh_last_contact([old_client_id, fresh.client_id])
     fresh.refresh_from_db(fields=["version", "is_new"])
     changed = sorted(
         [*fields, *(["other_problems"] if other_problems is not None else [])]
@@ -336,6 +339,7 @@ def consultation_delete(*, consultation: Consultation, by) -> None:
     audit(user=by, action=Action.DELETE, obj=consultation)
     consultation.delete()
     consultation_refresh_new([client_id])
+    client_refresh_last_contact([client_id])
 
 
 @transaction.atomic
@@ -361,15 +365,18 @@ def support_action_create(
     )
     action.full_clean()
     action.save()
+    client_refresh_last_contact([client.pk])
     audit(user=by, action=Action.CREATE, obj=action)
     return action
 
 
 @transaction.atomic
 def support_action_update(*, action: SupportAction, by, **fields) -> SupportAction:
+    old_client_id = action.client_id
     for name, value in fields.items():
         setattr(action, name, value)
     action.full_clean()
     action.save()
+    client_refresh_last_contact([old_client_id, action.client_id])
     audit(user=by, action=Action.CHANGE, obj=action, detail=",".join(sorted(fields)))
     return action

@@ -8,6 +8,8 @@ set-based afterwards:
 
 * each client has exactly one new (新規) consultation, its earliest: derived
   with ``consultations.resources.consultation_refresh_new`` after the insert;
+* each client's cached last contact: ``client_refresh_last_contact`` after
+  the support actions;
 * stays are planned room by room, one after the other, so two stays that are
   not cancelled never overlap in one room (PostgreSQL's exclusion constraint
   would refuse the insert otherwise);
@@ -37,6 +39,7 @@ from django.utils import timezone
 import jpdates
 from accounts import demo, scoping
 from accounts.roles import Role
+from consultations.casework import client_refresh_last_contact
 from consultations.complaints import DemoComplaints
 from consultations.demo import AREAS, FAMILY, FAMILY_KANA, GIVEN
 from consultations.models import (
@@ -171,6 +174,8 @@ class ScaleSeeder:
                 consultation_refresh_new(c.pk for c in self.clients)
             with self.step("support actions and follow-ups"):
                 self.seed_support()
+            with self.step("last contacts (client_refresh_last_contact)"):
+                client_refresh_last_contact(c.pk for c in self.clients)
             with self.step("shelter: facilities, stays, unmet requests, salons"):
                 self.seed_shelter()
         with self.step("peer-support groups, sessions, attendance"):

@@ -84,6 +84,23 @@ def inbox(*, fetched_by, unread_only: bool = False) -> QuerySet[LineUser]:
     return users.order_by("-last_event_at", "-id")
 
 
+def unread_conversations() -> QuerySet[LineUser]:
+    """The conversations with unread messages, the most recent first, each
+    with its unread count only: what the worklists show (two queries, like
+    ``inbox(unread_only=True)`` without its other counts)."""
+    unread_users = (
+        LineMessage.objects.filter(_unread())
+        .order_by()
+        .values_list("line_user", flat=True)
+        .distinct()
+    )
+    return (
+        LineUser.objects.filter(pk__in=list(unread_users))
+        .annotate(unread_count=_count_per_user(_unread()))
+        .order_by("-last_event_at", "-id")
+    )
+
+
 def attach_last_messages(users) -> None:
     """Set ``last_message`` on each user of a page (one query)."""
     ids = [u.last_message_id for u in users if u.last_message_id]

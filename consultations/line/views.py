@@ -925,7 +925,11 @@ def inbox_updates(request):
 @transaction.non_atomic_requests
 def worklist_updates(request):
     """The unread LINE conversations of an open home worklist."""
-    from ..casework import LIST_LIMIT, unread_line_conversations
+    from ..casework import (
+        LIST_LIMIT,
+        unread_line_conversations,
+        unread_line_for_display,
+    )
 
     user_id, state = _live_state(request)
     if state is None:
@@ -934,6 +938,7 @@ def worklist_updates(request):
     def fragment():
         viewer = _live_viewer(user_id)
         found = list(unread_line_conversations(user=viewer)[: LIST_LIMIT + 1])
+        unread_line_for_display(found)
         worklist = {
             "unread_line": found[:LIST_LIMIT],
             "more": {"unread_line"} if len(found) > LIST_LIMIT else set(),

@@ -108,7 +108,7 @@ def test_no_contact_rules_count_tokyo_days_with_today_included(counsellor):
     assert set(work.quiet) == {never, quiet_low}
     assert recent_low not in work.quiet
     assert work.quiet[0] == never  # never contacted comes first
-    assert {c.last_contact for c in work.quiet} == {None, dt.date(2021, 9, 7)}
+    assert {c.last_contact_on for c in work.quiet} == {None, dt.date(2021, 9, 7)}
 
 
 def test_closed_cases_are_not_on_the_worklist(counsellor):

@@ -1,0 +1,4 @@
+from config.settings.local import *  # noqa
+
+ROOT_URLCONF = "floor_urls"
+ALLOWED_HOSTS = ["*"]
