@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -110,10 +110,8 @@ def check(*, fresh: bool = False) -> Health:
             recovering, lag = True, 0.0
     except Exception as exc:  # noqa: BLE001 (any failure means: not usable)
         health = Health(False, f"replica unavailable ({type(exc).__name__})", now)
-        try:
+        with suppress(DatabaseError):
             conn.close()
-        except DatabaseError:
-            pass
     else:
         if lag > settings.REPLICA_MAX_LAG_SECONDS:
             health = Health(False, f"replica lags {lag:.0f} s", now)

@@ -119,9 +119,7 @@ def test_a_list_page_reads_from_the_replica_and_the_session_from_the_primary(
     assert 'FROM "django_session"' not in copy and 'FROM "accounts_user"' not in copy
 
 
-def test_a_page_not_listed_reads_from_the_primary(
-    replica_alias, client_as, counsellor
-):
+def test_a_page_not_listed_reads_from_the_primary(replica_alias, client_as, counsellor):
     replica_alias()
     client = ClientFactory()
     web = client_as(counsellor)
