@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Makes a PostgreSQL cluster on this machine a streaming replica (hot standby)
+# of the primary, with PostgreSQL's own tools (Debian's postgresql-common and
+# pg_basebackup -R). Run as root on the replica machine:
+#
+#   deploy/postgresql/replica-setup.sh PRIMARY_HOST [PRIMARY_PORT] [PORT]
+#
+# Environment (optional): PG_VERSION (default: the one in /etc/postgresql),
+# CLUSTER (default "replica"), REPLICATION_USER (default "replicator"),
+# PGPASSWORD or ~postgres/.pgpass for that user's password.
+#
+# Before: on the primary, a role that may replicate and a pg_hba.conf line
+# that lets this machine connect for replication (deploy/README.md):
+#   CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD '...';
+#   host replication replicator <replica address>/32 scram-sha-256
+#
+# What it does: creates the cluster if it is missing (pg_createcluster), stops
+# it, empties its data directory, copies the primary into it with
+# pg_basebackup -R (which writes standby.signal and primary_conninfo, so the
+# cluster starts as a standby that follows the primary), starts it and waits
+# until it answers in recovery. Everything on the cluster is replaced.
+# tests/deploy/test_scaleout.py and bench/scaleout.py build their replica
+# with this script.
+set -euo pipefail
+
+PRIMARY_HOST=${1:?usage: replica-setup.sh PRIMARY_HOST [PRIMARY_PORT] [PORT]}
+PRIMARY_PORT=${2:-5432}
+PORT=${3:-5432}
+PG_VERSION=${PG_VERSION:-$(ls /etc/postgresql | sort -n | tail -1)}
+CLUSTER=${CLUSTER:-replica}
+REPLICATION_USER=${REPLICATION_USER:-replicator}
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "replica-setup.sh: run as root (it manages a cluster as the postgres user)." >&2
+  exit 2
+fi
+
+if ! pg_lsclusters -h | awk '{print $1"/"$2}' | grep -qx "$PG_VERSION/$CLUSTER"; then
+  pg_createcluster "$PG_VERSION" "$CLUSTER" -p "$PORT"
+fi
+DATA_DIR=$(pg_lsclusters -h | awk -v v="$PG_VERSION" -v c="$CLUSTER" '$1==v && $2==c {print $6}')
+pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" "$CLUSTER" stop 2>/dev/null || true
+
+# An empty data directory, then a copy of the primary's (WAL streamed along).
+find "$DATA_DIR" -mindepth 1 -delete
+runuser -u postgres -- pg_basebackup \
+  -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U "$REPLICATION_USER" \
+  -D "$DATA_DIR" -R -X stream -c fast --no-password
+# Reads on the standby wait for a conflicting change to be replayed for at
+# most this long (a long report is cancelled rather than holding replication).
+runuser -u postgres -- pg_conftool "$PG_VERSION" "$CLUSTER" set hot_standby on
+runuser -u postgres -- pg_conftool "$PG_VERSION" "$CLUSTER" set max_standby_streaming_delay 30s
+
+pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" "$CLUSTER" start
+for _ in $(seq 1 60); do
+  if [ "$(runuser -u postgres -- psql -p "$PORT" -Atc 'SELECT pg_is_in_recovery()' 2>/dev/null)" = "t" ]; then
+    echo "replica-setup.sh: $PG_VERSION/$CLUSTER on port $PORT follows $PRIMARY_HOST:$PRIMARY_PORT."
+    exit 0
+  fi
+  sleep 1
+done
+echo "replica-setup.sh: the cluster did not come up in recovery; see /var/log/postgresql/postgresql-$PG_VERSION-$CLUSTER.log" >&2
+exit 1
