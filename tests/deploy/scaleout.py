@@ -52,9 +52,7 @@ def unit(name: str) -> configparser.ConfigParser:
 def exec_start(name: str) -> list[str]:
     """The unit's ExecStart, with the project where this checkout is."""
     command = unit(name)["Service"]["ExecStart"]
-    return [
-        part.replace(INSTALLED_ROOT, str(ROOT)) for part in shlex.split(command)
-    ]
+    return [part.replace(INSTALLED_ROOT, str(ROOT)) for part in shlex.split(command)]
 
 
 def unit_environment(name: str) -> dict[str, str]:
@@ -258,7 +256,9 @@ def render_nginx(
     for placeholder, value in values.items():
         text = text.replace(placeholder, value)
     # The test's nginx listens on 127.0.0.1 only.
-    text = text.replace(f"listen {https_port} ssl", f"listen 127.0.0.1:{https_port} ssl")
+    text = text.replace(
+        f"listen {https_port} ssl", f"listen 127.0.0.1:{https_port} ssl"
+    )
     assert "@" not in text.replace("$", ""), "a placeholder is left"
     return text
 
@@ -307,7 +307,9 @@ http {{
 }}
 """
         )
-        subprocess.run(["nginx", "-t", "-c", str(conf)], check=True, capture_output=True)
+        subprocess.run(
+            ["nginx", "-t", "-c", str(conf)], check=True, capture_output=True
+        )
         self.https_port = https_port
         self.proc = subprocess.Popen(
             ["nginx", "-c", str(conf), "-g", "daemon off;"],
@@ -369,7 +371,10 @@ class Browser:
 
     def request(self, method: str, path: str, body: str | None = None) -> Response:
         scheme = "https" if self.https else "http"
-        headers = {"Host": f"127.0.0.1:{self.port}", "Referer": f"{scheme}://127.0.0.1:{self.port}/"}
+        headers = {
+            "Host": f"127.0.0.1:{self.port}",
+            "Referer": f"{scheme}://127.0.0.1:{self.port}/",
+        }
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:

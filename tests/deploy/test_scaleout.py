@@ -21,6 +21,7 @@ import os
 import re
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import psycopg
 import pytest
@@ -77,7 +78,9 @@ def scratch_database():
 
 
 def replica_log(replica) -> Path:
-    return Path(f"/var/log/postgresql/postgresql-{replica.version}-{replica.cluster}.log")
+    return Path("/var/log/postgresql") / (
+        f"postgresql-{replica.version}-{replica.cluster}.log"
+    )
 
 
 def test_reads_on_the_replica_behind_nginx_and_two_app_servers(
@@ -100,7 +103,8 @@ def test_reads_on_the_replica_behind_nginx_and_two_app_servers(
             assert replica.psql("SELECT pg_is_in_recovery()") == "t"
             # The replica logs every statement: which database, which tables.
             scaleout.subprocess.run(
-                ["pg_conftool", replica.version, CLUSTER, "set", "log_statement", "all"],
+                ["pg_conftool", replica.version, CLUSTER]
+                + ["set", "log_statement", "all"],
                 check=True,
                 capture_output=True,
             )
@@ -148,9 +152,9 @@ def check_the_scale_out(replica, database: str) -> None:
         read_there = [
             line for line in f if f"@{database} " in line and "statement:" in line
         ]
-    assert any("consultations_consultation" in line for line in read_there), (
-        read_there[-5:]
-    )
+    assert any("consultations_consultation" in line for line in read_there), read_there[
+        -5:
+    ]
 
     # A change is on the very next page (her reads stay on the primary).
     counsellor = browsers["counsellor"]
@@ -158,8 +162,9 @@ def check_the_scale_out(replica, database: str) -> None:
     added = counsellor.post(
         "/clients/new/", {"display_name": "スケール 花子", "children_count": "0"}
     )
-    assert added.status == 302, re.findall(r'class="errorlist[^<]*<li>[^<]*', added.text)
-    listed = counsellor.get("/clients/?q=スケール".encode().decode())
+    errors = re.findall(r'class="errorlist[^<]*<li>[^<]*', added.text)
+    assert added.status == 302, errors
+    listed = counsellor.get("/clients/?" + urlencode({"q": "スケール"}))
     assert listed.status == 200
     assert "スケール 花子" in listed.text
     # ... and reaches the replica (streaming, within a moment).
