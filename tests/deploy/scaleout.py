@@ -10,6 +10,7 @@ import configparser
 import contextlib
 import http.client
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -259,7 +260,8 @@ def render_nginx(
     text = text.replace(
         f"listen {https_port} ssl", f"listen 127.0.0.1:{https_port} ssl"
     )
-    assert "@" not in text.replace("$", ""), "a placeholder is left"
+    left = re.findall(r"@[A-Z_]+@", text)
+    assert not left, f"placeholders left: {left}"
     return text
 
 
