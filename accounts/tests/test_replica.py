@@ -287,3 +287,17 @@ def test_the_replica_connection_takes_each_requests_scope(replica_alias):
             assert set(json.loads(response.content)) == rows[org]
             raw = raw or conn.connection
             assert conn.connection is raw  # one persistent connection
+
+
+def test_annual_report_reads_on_the_replica_when_asked(replica_alias):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    replica_alias()
+    for args, on_replica in (((), False), (("--replica",), True)):
+        with captured(connections[REPLICA]) as copy:
+            out = StringIO()
+            call_command("annual_report", "--fiscal-year", "2021", *args, stdout=out)
+        assert json.loads(out.getvalue())["fiscal_year"] == 2021
+        assert ('"consultations_consultation"' in tables_read(copy)) == on_replica
