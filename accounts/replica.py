@@ -81,7 +81,7 @@ _health: Health | None = None
 # sends nothing new, so the last replayed commit grows old without any lag),
 # else the age of the last replayed commit.
 LAG_SQL = (
-    "SELECT pg_is_in_recovery(), CASE"
+    "SELECT CASE"
     " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
     " ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()),"
     " 0) END"
@@ -104,20 +104,17 @@ def check(*, fresh: bool = False) -> Health:
         conn.ensure_connection()
         if conn.vendor == "postgresql":
             # On the driver's connection: not one of the page's queries.
-            recovering, lag = conn.connection.execute(LAG_SQL).fetchone()
-            lag = float(lag or 0)
+            lag = float(conn.connection.execute(LAG_SQL).fetchone()[0] or 0)
         else:  # SQLite in the unit tests: a copy that never lags
-            recovering, lag = True, 0.0
+            lag = 0.0
     except Exception as exc:  # noqa: BLE001 (any failure means: not usable)
         health = Health(False, f"replica unavailable ({type(exc).__name__})", now)
         with suppress(DatabaseError):
             conn.close()
     else:
+        # (Not in recovery: a primary, or a promoted replica; its lag is 0.)
         if lag > settings.REPLICA_MAX_LAG_SECONDS:
             health = Health(False, f"replica lags {lag:.0f} s", now)
-        elif not recovering:
-            # A promoted replica takes writes of its own: not a copy of ours.
-            health = Health(False, "replica is not in recovery", now)
         else:
             health = Health(True, "", now)
     if _health is None or health.ok != _health.ok:
