@@ -14,6 +14,10 @@
 #   CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD '...';
 #   host replication replicator <replica address>/32 scram-sha-256
 #
+# After: the app servers must be let in by the replica's own pg_hba.conf
+# (/etc/postgresql/<version>/<cluster>/pg_hba.conf: Debian keeps it out of
+# the data directory, so pg_basebackup does not copy the primary's).
+#
 # What it does: creates the cluster if it is missing (pg_createcluster), stops
 # it, empties its data directory, copies the primary into it with
 # pg_basebackup -R (which writes standby.signal and primary_conninfo, so the
@@ -50,9 +54,13 @@ runuser -u postgres -- pg_basebackup \
 # most this long (a long report is cancelled rather than holding replication).
 runuser -u postgres -- pg_conftool "$PG_VERSION" "$CLUSTER" set hot_standby on
 runuser -u postgres -- pg_conftool "$PG_VERSION" "$CLUSTER" set max_standby_streaming_delay 30s
+# The first start syncs the copied files to disk: one syncfs() per file
+# system rather than an fsync() per file (minutes on a large database).
+runuser -u postgres -- pg_conftool "$PG_VERSION" "$CLUSTER" set recovery_init_sync_method syncfs
 
 pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" "$CLUSTER" start
-for _ in $(seq 1 60); do
+# A large database takes a while to sync to disk before it opens for reads.
+for _ in $(seq 1 "${WAIT_SECONDS:-900}"); do
   if [ "$(runuser -u postgres -- psql -p "$PORT" -Atc 'SELECT pg_is_in_recovery()' 2>/dev/null)" = "t" ]; then
     echo "replica-setup.sh: $PG_VERSION/$CLUSTER on port $PORT follows $PRIMARY_HOST:$PRIMARY_PORT."
     exit 0

@@ -123,7 +123,13 @@ def streaming_replica(*, cluster: str, port: int, primary_port: int = 5432):
             capture_output=True,
             text=True,
         )
-        yield Replica(version, cluster, port)
+        # The app servers connect as on the primary (trust on 127.0.0.1 here):
+        # the replica's pg_hba.conf is its own (deploy/README.md).
+        etc = Path("/etc/postgresql") / version
+        shutil.copy(etc / "main" / "pg_hba.conf", etc / cluster / "pg_hba.conf")
+        replica = Replica(version, cluster, port)
+        replica.ctl("reload")
+        yield replica
     finally:
         subprocess.run(
             ["pg_dropcluster", "--stop", version, cluster], capture_output=True
