@@ -111,7 +111,7 @@ def streaming_replica(*, cluster: str, port: int, primary_port: int = 5432):
         "REPLICATION_USER": "postgres",
     }
     try:
-        subprocess.run(
+        done = subprocess.run(
             [
                 str(DEPLOY / "postgresql" / "replica-setup.sh"),
                 "127.0.0.1",
@@ -119,10 +119,11 @@ def streaming_replica(*, cluster: str, port: int, primary_port: int = 5432):
                 str(port),
             ],
             env=env,
-            check=True,
             capture_output=True,
             text=True,
         )
+        if done.returncode:
+            raise RuntimeError(f"replica-setup.sh failed: {done.stderr[-3000:]}")
         # The app servers connect as on the primary (trust on 127.0.0.1 here):
         # the replica's pg_hba.conf is its own (deploy/README.md).
         etc = Path("/etc/postgresql") / version
