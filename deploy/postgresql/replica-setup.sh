@@ -58,7 +58,10 @@ runuser -u postgres -- pg_conftool "$PG_VERSION" "$CLUSTER" set max_standby_stre
 # system rather than an fsync() per file (minutes on a large database).
 runuser -u postgres -- pg_conftool "$PG_VERSION" "$CLUSTER" set recovery_init_sync_method syncfs
 
-pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" "$CLUSTER" start
+# pg_ctl gives up waiting after a minute; a large copy may take longer to
+# open: the loop below waits for it.
+pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" "$CLUSTER" start \
+  || echo "replica-setup.sh: still starting; waiting for it." >&2
 # A large database takes a while to sync to disk before it opens for reads.
 for _ in $(seq 1 "${WAIT_SECONDS:-900}"); do
   if [ "$(runuser -u postgres -- psql -p "$PORT" -Atc 'SELECT pg_is_in_recovery()' 2>/dev/null)" = "t" ]; then
