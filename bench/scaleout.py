@@ -96,6 +96,15 @@ def load(browsers: list, *, seconds: float) -> dict:
     return {"rps": ok / elapsed, "requests": ok, "errors": errors, "seconds": elapsed}
 
 
+def replica_transactions(replica, database: str) -> int:
+    return int(
+        replica.psql(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database"
+            f" WHERE datname = '{database}'"
+        )
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True)
@@ -121,7 +130,7 @@ def main() -> None:
         scaleout.replication_allowed(),
         scaleout.streaming_replica(
             cluster=CLUSTER, port=REPLICA_PORT, primary_port=url.port or 5432
-        ),
+        ) as replica,
     ):
         try:
             alone = scaleout.Gunicorn(
@@ -152,7 +161,12 @@ def main() -> None:
                     browsers = sign_in(port, https=https, users=args.users)
                     # A sign-in pins reads to the primary for REPLICA_PIN_SECONDS.
                     time.sleep(16)
+                    before = replica_transactions(replica, database)
                     result = load(browsers, seconds=args.seconds)
+                    # Shows that the pair's pages read on the replica.
+                    result["replica_transactions"] = (
+                        replica_transactions(replica, database) - before
+                    )
                     result.update(round=n + 1, setup=setup, load=os.getloadavg())
                     rounds.append(result)
                     print(json.dumps(result), flush=True)
@@ -185,13 +199,15 @@ def report(rounds: list[dict], args) -> None:
         "# Scale-out: list pages at "
         f"{args.users} concurrent users ({time.strftime('%Y-%m-%d')})",
         "",
-        "| round | setup | requests/s | requests | errors | load (1/5/15 min) |",
-        "|---|---|---|---|---|---|",
+        "| round | setup | requests/s | requests | errors "
+        "| transactions on the replica | load (1/5/15 min) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in rounds:
         lines.append(
             f"| {r['round']} | {r['setup']} | {r['rps']:.1f} | {r['requests']} "
-            f"| {r['errors']} | {' / '.join(f'{x:.2f}' for x in r['load'])} |"
+            f"| {r['errors']} | {r.get('replica_transactions', '-')} "
+            f"| {' / '.join(f'{x:.2f}' for x in r['load'])} |"
         )
     lines += [
         "",
