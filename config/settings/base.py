@@ -64,10 +64,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # changes: one database.
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
 if DATABASE_REPLICA_URL:
+    _replica = env.db_url_config(DATABASE_REPLICA_URL)
     DATABASES["replica"] = {
-        **env.db_url_config(DATABASE_REPLICA_URL),
-        # The primary's time limits, connection reuse and health checks.
-        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        **_replica,
+        # The primary's time limits, connection reuse and health checks (a
+        # replica is of the primary's engine).
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {}))
+        if _replica["ENGINE"] == DATABASES["default"]["ENGINE"]
+        else {},
         "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
         "CONN_HEALTH_CHECKS": DATABASES["default"].get("CONN_HEALTH_CHECKS", False),
         # Reads only, outside the request's transaction on the primary.
