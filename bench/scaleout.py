@@ -216,7 +216,13 @@ def report(rounds: list[dict], args) -> None:
         f"- **pair**: nginx (TLS) in front of two gunicorns ({args.workers} "
         "workers each) reading the list pages on a streaming replica.",
         f"- **ratio pair / alone: {pair / alone:.2f}** (mean requests/s "
-        f"{pair:.1f} vs {alone:.1f}), measured in one run, interleaved.",
+        f"{pair:.1f} vs {alone:.1f}), measured in one run, interleaved; per "
+        "round: "
+        + ", ".join(
+            f"{p['rps'] / a['rps']:.2f}"
+            for a, p in zip(rounds[0::2], rounds[1::2], strict=True)
+        )
+        + " (the spread is the shared machine's noise).",
         f"- This machine has {os.cpu_count()} cores shared by the primary, the "
         "replica, nginx, every gunicorn and the load generator itself: two app "
         "servers cannot double the throughput here. On separate machines each "
