@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, models
+from django.db import DatabaseError, connections, models
 from django.db.backends.signals import connection_created
 from django.db.models import Q
 from django.db.models.lookups import In
@@ -372,7 +372,12 @@ def _fill_organisation(sender, instance, raw=False, **kwargs):
 
 
 def _write_settings(scope: Scope | None, conn=None, *, opening=False) -> None:
-    conn = conn or connection
+    if conn is None:
+        # Every open connection of this thread: the primary's, and the read
+        # replica's (accounts.replica), which a later page may read from.
+        for each in connections.all(initialized_only=True):
+            _write_settings(scope, each)
+        return
     if conn.vendor != "postgresql" or conn.connection is None:
         # Not PostgreSQL, or no connection yet: connection_created writes them.
         return

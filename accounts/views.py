@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
+from . import replica
 from .redirects import safe_next
 from .roles import Role, user_roles
 
@@ -27,8 +28,10 @@ def healthz(request):
     """For load balancers and monitoring: "ok" (200) when the database answers
     and accepts changes, "degraded" (200) when it answers but refuses changes
     (read-only: a standby, maintenance), so pages can be read but nothing saved,
-    and 503 when it does not answer. It reads no table of the app and has its
-    own short time limits, so a locked table or a slow query cannot hold it."""
+    or when a read replica is configured but down or lagging (every read then
+    goes to the primary), and 503 when it does not answer. It reads no table of
+    the app and has its own short time limits, so a locked table or a slow
+    query cannot hold it."""
     try:
         read_only = _database_is_read_only()
     except Exception:
@@ -39,6 +42,13 @@ def healthz(request):
         return HttpResponse(
             "degraded: the database is read-only\n", content_type="text/plain"
         )
+    if replica.configured():
+        health = replica.check(fresh=True)
+        if not health.ok:
+            return HttpResponse(
+                f"degraded: {health.reason}; reads go to the primary\n",
+                content_type="text/plain",
+            )
     return HttpResponse("ok\n", content_type="text/plain")
 
 

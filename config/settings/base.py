@@ -56,6 +56,61 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", 600))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+# READ REPLICA (optional; accounts.replica)
+# ------------------------------------------------------------------------------
+# A PostgreSQL streaming replica of the primary (deploy/postgresql/). With it,
+# the GET pages of REPLICA_VIEWS (reports, exports, the heavy lists) read
+# there; everything else reads and writes on the primary. Without it, nothing
+# changes: one database.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    _replica = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"] = {
+        **_replica,
+        # The primary's time limits, connection reuse and health checks (a
+        # replica is of the primary's engine).
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {}))
+        if _replica["ENGINE"] == DATABASES["default"]["ENGINE"]
+        else {},
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": DATABASES["default"].get("CONN_HEALTH_CHECKS", False),
+        # Reads only, outside the request's transaction on the primary.
+        "ATOMIC_REQUESTS": False,
+        # Tests without a real replica read the test database through it.
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["accounts.replica.ReplicaRouter"]
+# After a user sends a change (or signs in), her reads stay on the primary for
+# this many seconds, on every app server (a signed cookie): she sees her change.
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
+# Reads go back to the primary while the replica lags by more than this (the
+# age of its last replayed change, pg_last_xact_replay_timestamp()) or is down;
+# /healthz then says "degraded". Checked at most every REPLICA_CHECK_SECONDS
+# in each app server process.
+REPLICA_MAX_LAG_SECONDS = env.int("REPLICA_MAX_LAG_SECONDS", default=30)
+REPLICA_CHECK_SECONDS = env.int("REPLICA_CHECK_SECONDS", default=5)
+# The views (URL names) whose GET and HEAD requests may read from the replica.
+REPLICA_VIEWS = env.list(
+    "REPLICA_VIEWS",
+    default=[
+        "reports:index",
+        "reports:annual",
+        *(f"reports:annual_{fmt}" for fmt in ("json", "csv", "xlsx", "pdf")),
+        "reports:funder_summary",
+        "reports:funder_summary_csv",
+        "reports:data_quality",
+        "consultations:client_list",
+        "consultations:consultation_list",
+        "consultations:consultation_export",
+        "consultations:team_worklist",
+        "shelter:stay_list",
+        "shelter:unmet_list",
+        "shelter:salon_list",
+        "peergroups:session_list",
+        "training:event_list",
+    ],
+)
+
 # APPS
 # ------------------------------------------------------------------------------
 DJANGO_APPS = [
@@ -154,6 +209,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "accounts.middleware.DatabaseTroubleMiddleware",
+    # Last: its process_exception sees a replica failure first.
+    "accounts.replica.ReplicaReadsMiddleware",
 ]
 
 # I18N

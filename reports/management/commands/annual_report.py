@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 
+from accounts import replica as replicas
 from accounts.audit import Action, audit, audit_context
 from accounts.timeouts import statement_budget
 from reports import selectors
@@ -44,8 +45,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user", default="", help="Username recorded in the audit trail."
         )
+        parser.add_argument(
+            "--replica",
+            action="store_true",
+            help="Read the figures on the read replica (DATABASE_REPLICA_URL) "
+            "while it answers and is current; else on the primary.",
+        )
 
-    def handle(
+    def handle(self, *args, replica=False, **options):
+        if not (replica and replicas.configured() and replicas.check().ok):
+            return self._handle(**options)
+        with replicas.replica_reads(), statement_budget(using=replicas.REPLICA):
+            return self._handle(**options)
+
+    def _handle(
         self, *args, fiscal_year, programme, fmt, output, publication, user, **options
     ):
         if not 1989 <= fiscal_year <= 2100:
