@@ -78,6 +78,56 @@ def client_list(*, fetched_by, filters: dict | None = None) -> QuerySet[Client]:
     return clients
 
 
+# What a row of the client list shows, read as values (no model objects).
+CLIENT_ROW_FIELDS = (
+    "pk",
+    "code",
+    "display_name",
+    "kana",
+    "household_type",
+    "area",
+    "contact_shown",
+    "assigned_counsellor__last_name",
+    "assigned_counsellor__first_name",
+    "assigned_counsellor__username",
+    "status",
+)
+
+
+def client_rows(values: list[dict]) -> list[dict]:
+    """The rows of one page of the client list (``values`` of
+    CLIENT_ROW_FIELDS, from client_list) with the link, labels and the
+    counsellor's name made here, so that the template only prints them (no
+    query). The area stays out of a row whose contact is not shown."""
+    detail = reverse("consultations:client_detail", args=[999999999])
+    detail = detail.replace("999999999", "{}")
+    households = {value: str(label) for value, label in Client.HouseholdType.choices}
+    statuses = {value: str(label) for value, label in Client.Status.choices}
+    rows = []
+    for v in values:
+        counsellor = (
+            f"{v['assigned_counsellor__last_name']} "
+            f"{v['assigned_counsellor__first_name']}"
+        ).strip()
+        rows.append(
+            {
+                "href": detail.format(v["pk"]),
+                "code": v["code"],
+                "display_name": v["display_name"],
+                "kana": v["kana"],
+                "household_type": households.get(
+                    v["household_type"], v["household_type"]
+                ),
+                "contact_shown": v["contact_shown"],
+                "area": v["area"] if v["contact_shown"] else "",
+                "counsellor": counsellor or v["assigned_counsellor__username"] or "",
+                "status": v["status"],
+                "status_label": statuses.get(v["status"], v["status"]),
+            }
+        )
+    return rows
+
+
 # The client picker (static/js/client_picker.js) offers this many matches.
 LOOKUP_LIMIT = 10
 
@@ -280,9 +330,7 @@ def consultation_rows(values: list[dict]) -> list[dict]:
                 "href": edit.format(v["pk"]),
                 "started_at": jdatetime(v["started_at"]),
                 "channel": channels.get(v["channel"], v["channel"]),
-                "client_href": client.format(v["client_id"])
-                if v["client_id"]
-                else "",
+                "client_href": client.format(v["client_id"]) if v["client_id"] else "",
                 "client": f"{v['client__code']} {v['client__display_name']}",
                 "is_new": v["is_new"],
                 "withdrawn": v["has_withdrawn_message"],

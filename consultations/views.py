@@ -69,7 +69,9 @@ class ClientListView(CounsellorMixin, TemplateView):
         clients = selectors.client_list(
             fetched_by=self.request.user, filters=_filters(form)
         )
-        context.update(form=form, page=_page(self.request, clients))
+        page = _page(self.request, clients.values(*selectors.CLIENT_ROW_FIELDS))
+        page.object_list = selectors.client_rows(list(page.object_list))
+        context.update(form=form, page=page)
         return context
 
 

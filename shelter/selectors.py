@@ -30,6 +30,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Greatest, Least
+from django.urls import reverse
 
 import jpdates
 from consultations.models import Client
@@ -205,6 +206,58 @@ def unmet_requests(
     if client is not None:
         requests = requests.filter(client=client)
     return requests.order_by("-date", "-id")
+
+
+# What a row of the stay list shows, read as values (no model objects).
+STAY_ROW_FIELDS = (
+    "pk",
+    "start_date",
+    "end_date",
+    "kind",
+    "entrusted",
+    "room__facility__name",
+    "room__name",
+    "client_id",
+    "client__code",
+    "client__display_name",
+    "children",
+    "status",
+)
+
+
+def stay_rows(values: list[dict]) -> list[dict]:
+    """The rows of one page of the stay list (``values`` of STAY_ROW_FIELDS,
+    from stay_list) with links, dates and labels made here, so that the
+    template only prints them (no query)."""
+    from accounts.templatetags.dates import jdate
+
+    detail = reverse("shelter:stay_detail", args=[999999999])
+    detail = detail.replace("999999999", "{}")
+    client = reverse("shelter:client_stays", args=[999999999])
+    client = client.replace("999999999", "{}")
+    kinds = {value: str(label) for value, label in Stay.Kind.choices}
+    statuses = {value: str(label) for value, label in Stay.Status.choices}
+    rows = []
+    for v in values:
+        overnight = v["kind"] == Stay.Kind.OVERNIGHT
+        rows.append(
+            {
+                "href": detail.format(v["pk"]),
+                "start": jdate(v["start_date"]),
+                "end": jdate(v["end_date"]) if overnight else "",
+                "kind": kinds.get(v["kind"], v["kind"]),
+                "entrusted": v["entrusted"],
+                "nights": (v["end_date"] - v["start_date"]).days if overnight else 0,
+                "room": f"{v['room__facility__name']} {v['room__name']}",
+                "client_href": client.format(v["client_id"]),
+                "client_code": v["client__code"],
+                "client_name": v["client__display_name"],
+                "children": v["children"],
+                "status": v["status"],
+                "status_label": statuses.get(v["status"], v["status"]),
+            }
+        )
+    return rows
 
 
 # THE OCCUPANCY CALENDAR: rooms by days of one month

@@ -183,7 +183,7 @@ def _render_cells(calendar, here: str, today: dt.date) -> None:
                 cell.label = " · ".join(str(p) for p in parts)
                 html.append(
                     f'<td class="stay {escape(stay.status)} {escape(stay.kind)}'
-                    f'{" from-before" if cell.continues_before else ""}'
+                    f"{' from-before' if cell.continues_before else ''}"
                     f'{" to-after" if cell.continues_after else ""}"'
                     f' colspan="{cell.days}"><a href="{escape(cell.href)}"'
                     f' title="{escape(cell.label)}">'
@@ -215,9 +215,11 @@ class StayListView(CoordinatorMixin, TemplateView):
             entrusted=filters.get("entrusted", False),
         )
         context["form"] = form
-        context["page"] = Paginator(stays, self.paginate_by).get_page(
-            self.request.GET.get("page")
-        )
+        page = Paginator(
+            stays.values(*selectors.STAY_ROW_FIELDS), self.paginate_by
+        ).get_page(self.request.GET.get("page"))
+        page.object_list = selectors.stay_rows(list(page.object_list))
+        context["page"] = page
         return context
 
 
