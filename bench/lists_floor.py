@@ -10,6 +10,7 @@ issue's target: every list page within 5x of the floor).
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -48,6 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default=DEFAULT_DB)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("filters", nargs="*")
     args = parser.parse_args()
     setup_django(args.database_url)
@@ -91,10 +93,14 @@ def main() -> None:
             floors[page.path].append(timed(c, FLOOR_PATH))
             times[page.path].append(timed(c, page.path))
     print(f"{'page':<45} {'ms':>7} {'floor':>6} {'ratio':>6}")
+    figures = {}
     for page in pages:
         ms = statistics.median(times[page.path])
         fl = statistics.median(floors[page.path])
+        figures[page.name] = {"ms": ms, "floor_ms": fl, "ratio": ms / fl}
         print(f"{page.name:<45} {ms:7.1f} {fl:6.2f} {ms / fl:6.1f}x")
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":
