@@ -104,3 +104,22 @@ def test_a_stay_row_shows_its_dates_room_and_client(client_as, coordinator):
     assert f'<a href="/shelter/stays/{stay.pk}/">' in html
     assert f'<a href="/shelter/clients/{person.pk}/">C-000888</a> {ESCAPED}' in html
     assert f"{stay.room.facility.name} {stay.room.name}" in html
+
+
+def test_the_list_select_renders_what_djangos_select_renders():
+    """ListSelect makes in Python the HTML that Select makes with templates:
+    escaped values and labels, the selected option, groups, attributes."""
+    from django import forms
+
+    from consultations.forms import ListSelect
+
+    choices = [
+        ("", "すべて"),
+        ('a"b', "<i>x</i> & y"),
+        ("群", [(1, "一"), (2, "二")]),
+    ]
+    attrs = {"id": "id_f", "required": True, "disabled": False, "data-x": '"q"'}
+    for value in ("", 'a"b', 2, None):
+        expected = forms.Select(choices=choices).render("f", value, attrs=attrs)
+        got = ListSelect(choices=choices).render("f", value, attrs=attrs)
+        assert got == expected
