@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -52,6 +53,7 @@ from .models import (
     Service,
     Stay,
     UnmetRequest,
+    stay_dates_label,
 )
 
 COORDINATOR = (Role.COORDINATOR,)
@@ -153,6 +155,7 @@ def _render_cells(calendar, here: str, today: dt.date) -> None:
         "999999999", "{}"
     )
     statuses = {value: str(label) for value, label in Stay.Status.choices}
+    screen = functools.cache(jpdates.on_screen)  # a month has few distinct dates
     for _facility, rows in calendar.facilities:
         for row in rows:
             html = []
@@ -172,7 +175,9 @@ def _render_cells(calendar, here: str, today: dt.date) -> None:
                 cell.href = stay_url.format(stay.pk)
                 parts = [
                     f"{stay.client.code} {stay.client.display_name}",
-                    stay.dates_label,
+                    stay_dates_label(
+                        stay.kind, stay.start_date, stay.end_date, screen=screen
+                    ),
                     statuses[stay.status],
                 ]
                 if stay.children:
