@@ -1,5 +1,7 @@
 from django import forms
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
@@ -33,6 +35,40 @@ def counsellors():
         .filter(groups__name=Role.COUNSELLOR, is_active=True)
         .order_by("username")
     )
+
+
+def _attrs_html(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html, in Python."""
+    return "".join(
+        f" {escape(name)}" if value is True else f' {escape(name)}="{escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class ListSelect(forms.Select):
+    """A select whose HTML is made in Python, the same as Django's
+    select.html and select_option.html make it, without a template render
+    per option: a list page's filters have some sixty options, and their
+    templates cost more than the page's rows (issue 22)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [
+            f'<select name="{escape(widget["name"])}"{_attrs_html(widget["attrs"])}>'
+        ]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{escape(group_name)}">')
+            for option in options:
+                parts.append(
+                    f'\n  <option value="{escape(option["value"])}"'
+                    f"{_attrs_html(option['attrs'])}>{escape(option['label'])}</option>\n"
+                )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 (each value escaped)
 
 
 class StaffChoiceField(forms.ModelChoiceField):
@@ -152,17 +188,20 @@ class ClientFilterForm(forms.Form):
         label=_("Status"),
         required=False,
         choices=[("", _("All")), *Client.Status.choices],
+        widget=ListSelect,
     )
     counsellor = StaffChoiceField(
         label=_("Assigned counsellor"),
         required=False,
         queryset=None,
         empty_label=_("All"),
+        widget=ListSelect,
     )
     household_type = forms.ChoiceField(
         label=_("Household type"),
         required=False,
         choices=[("", _("All")), *Client.HouseholdType.choices],
+        widget=ListSelect,
     )
 
     def __init__(self, *args, **kwargs):
@@ -275,7 +314,11 @@ class ConsultationForm(VersionedForm):
 
 class ConsultationFilterForm(forms.Form):
     fiscal_year = forms.TypedChoiceField(
-        label=_("Fiscal year"), required=False, coerce=int, empty_value=None
+        label=_("Fiscal year"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=ListSelect,
     )
     month = forms.TypedChoiceField(
         label=_("Month"),
@@ -284,12 +327,20 @@ class ConsultationFilterForm(forms.Form):
         empty_value=None,
         choices=[("", _("All"))]
         + [(m, f"{m}月") for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)],
+        widget=ListSelect,
     )
     channel = forms.ChoiceField(
-        label=_("Channel"), required=False, choices=[("", _("All")), *Channel.choices]
+        label=_("Channel"),
+        required=False,
+        choices=[("", _("All")), *Channel.choices],
+        widget=ListSelect,
     )
     counsellor = StaffChoiceField(
-        label=_("Counsellor"), required=False, queryset=None, empty_label=_("All")
+        label=_("Counsellor"),
+        required=False,
+        queryset=None,
+        empty_label=_("All"),
+        widget=ListSelect,
     )
     complaint = forms.ModelChoiceField(
         label=_("Complaint (main or other)"),
@@ -297,11 +348,13 @@ class ConsultationFilterForm(forms.Form):
         queryset=Complaint.objects.all(),
         to_field_name="code",
         empty_label=_("All"),
+        widget=ListSelect,
     )
     new = forms.ChoiceField(
         label=_("New"),
         required=False,
         choices=[("", _("All")), ("1", _("New only")), ("0", _("Not new"))],
+        widget=ListSelect,
     )
 
     def __init__(self, *args, **kwargs):

@@ -14,6 +14,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.urls import reverse
 from django.utils import timezone
 
 import jpdates
@@ -75,6 +76,56 @@ def client_list(*, fetched_by, filters: dict | None = None) -> QuerySet[Client]:
     if filters.get("household_type"):
         clients = clients.filter(household_type=filters["household_type"])
     return clients
+
+
+# What a row of the client list shows, read as values (no model objects).
+CLIENT_ROW_FIELDS = (
+    "pk",
+    "code",
+    "display_name",
+    "kana",
+    "household_type",
+    "area",
+    "contact_shown",
+    "assigned_counsellor__last_name",
+    "assigned_counsellor__first_name",
+    "assigned_counsellor__username",
+    "status",
+)
+
+
+def client_rows(values: list[dict]) -> list[dict]:
+    """The rows of one page of the client list (``values`` of
+    CLIENT_ROW_FIELDS, from client_list) with the link, labels and the
+    counsellor's name made here, so that the template only prints them (no
+    query). The area stays out of a row whose contact is not shown."""
+    detail = reverse("consultations:client_detail", args=[999999999])
+    detail = detail.replace("999999999", "{}")
+    households = {value: str(label) for value, label in Client.HouseholdType.choices}
+    statuses = {value: str(label) for value, label in Client.Status.choices}
+    rows = []
+    for v in values:
+        counsellor = (
+            f"{v['assigned_counsellor__last_name']} "
+            f"{v['assigned_counsellor__first_name']}"
+        ).strip()
+        rows.append(
+            {
+                "href": detail.format(v["pk"]),
+                "code": v["code"],
+                "display_name": v["display_name"],
+                "kana": v["kana"],
+                "household_type": households.get(
+                    v["household_type"], v["household_type"]
+                ),
+                "contact_shown": v["contact_shown"],
+                "area": v["area"] if v["contact_shown"] else "",
+                "counsellor": counsellor or v["assigned_counsellor__username"] or "",
+                "status": v["status"],
+                "status_label": statuses.get(v["status"], v["status"]),
+            }
+        )
+    return rows
 
 
 # The client picker (static/js/client_picker.js) offers this many matches.
@@ -229,6 +280,67 @@ def channel_counts(consultations: QuerySet[Consultation]) -> list[dict]:
         }
         for c in Channel
     ]
+
+
+# What a row of the consultation list shows, read as values (no model objects).
+CONSULTATION_ROW_FIELDS = (
+    "pk",
+    "started_at",
+    "channel",
+    "client_id",
+    "client__code",
+    "client__display_name",
+    "is_new",
+    "has_withdrawn_message",
+    "main_complaint__label",
+    "counsellor__last_name",
+    "counsellor__first_name",
+    "counsellor__username",
+    "duration_minutes",
+)
+
+
+def consultation_rows(values: list[dict]) -> list[dict]:
+    """The rows of one page of the consultation list (``values`` of
+    CONSULTATION_ROW_FIELDS) with what the page prints made here: links, the
+    date, labels and the other problems (one query for those), so that the
+    template only prints strings."""
+    from accounts.templatetags.dates import jdatetime
+
+    others: dict[int, list[str]] = {}
+    if values:
+        through = Consultation.other_problems.through.objects.filter(
+            consultation_id__in=[v["pk"] for v in values]
+        )
+        for consultation_id, label in through.order_by(
+            "complaint__order", "complaint__code"
+        ).values_list("consultation_id", "complaint__label"):
+            others.setdefault(consultation_id, []).append(label)
+    edit = reverse("consultations:consultation_update", args=[999999999])
+    edit = edit.replace("999999999", "{}")
+    client = reverse("consultations:client_detail", args=[999999999])
+    client = client.replace("999999999", "{}")
+    channels = {value: str(label) for value, label in Channel.choices}
+    rows = []
+    for v in values:
+        name = f"{v['counsellor__last_name']} {v['counsellor__first_name']}".strip()
+        labels = others.get(v["pk"])
+        rows.append(
+            {
+                "href": edit.format(v["pk"]),
+                "started_at": jdatetime(v["started_at"]),
+                "channel": channels.get(v["channel"], v["channel"]),
+                "client_href": client.format(v["client_id"]) if v["client_id"] else "",
+                "client": f"{v['client__code']} {v['client__display_name']}",
+                "is_new": v["is_new"],
+                "withdrawn": v["has_withdrawn_message"],
+                "complaint": v["main_complaint__label"] or "",
+                "others": f"（{'、'.join(labels)}）" if labels else "",
+                "counsellor": name or v["counsellor__username"],
+                "minutes": v["duration_minutes"],
+            }
+        )
+    return rows
 
 
 def client_consultations(client: Client) -> QuerySet[Consultation]:

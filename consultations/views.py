@@ -69,7 +69,9 @@ class ClientListView(CounsellorMixin, TemplateView):
         clients = selectors.client_list(
             fetched_by=self.request.user, filters=_filters(form)
         )
-        context.update(form=form, page=_page(self.request, clients))
+        page = _page(self.request, clients.values(*selectors.CLIENT_ROW_FIELDS))
+        page.object_list = selectors.client_rows(list(page.object_list))
+        context.update(form=form, page=page)
         return context
 
 
@@ -514,13 +516,21 @@ class ConsultationListView(CounsellorMixin, TemplateView):
             # A filter that cannot be read lists nothing (and says why) rather
             # than every consultation, as the export does.
             consultations = consultations.none()
-        page = _page(self.request, consultations.prefetch_related("other_problems"))
         counts = selectors.channel_counts(consultations)
+        total = sum(c["count"] for c in counts)
+        paginator = Paginator(
+            consultations.values(*selectors.CONSULTATION_ROW_FIELDS), PAGE_SIZE
+        )
+        # Every consultation has one of the channels counted: their total is
+        # the paginator's count, without counting the year a second time.
+        paginator.count = total
+        page = paginator.get_page(self.request.GET.get("page"))
+        page.object_list = selectors.consultation_rows(list(page.object_list))
         context.update(
             form=form,
             page=page,
             counts=counts,
-            total=sum(c["count"] for c in counts),
+            total=total,
             total_new=sum(c["new"] for c in counts),
             query=params.urlencode(),
         )

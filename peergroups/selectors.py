@@ -21,6 +21,7 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 import jpdates
 
@@ -84,6 +85,56 @@ def session_list(
     return _with_counts(
         sessions.select_related("group", "facilitator", "series")
     ).order_by("date", "start_time", "id")
+
+
+# What a row of the session list shows, read as values (no model objects).
+SESSION_ROW_FIELDS = (
+    "pk",
+    "date",
+    "end_date",
+    "start_time",
+    "end_time",
+    "group__name",
+    "theme",
+    "place",
+    "facilitator_id",
+    "facilitator__last_name",
+    "facilitator__username",
+    "named_count",
+    "anonymous_count",
+    "participant_count",
+)
+
+
+def session_list_rows(values: list[dict]) -> list[dict]:
+    """The rows of one page of the session list (``values`` of
+    SESSION_ROW_FIELDS, from session_list) with the link, days, times and
+    facilitator made here, so that the template only prints them (no
+    query)."""
+    from .templatetags.peergroups import days_text, times_text
+
+    detail = reverse("peergroups:session_detail", args=[999999999])
+    detail = detail.replace("999999999", "{}")
+    return [
+        {
+            "href": detail.format(v["pk"]),
+            "days": days_text(v["date"], v["end_date"]),
+            "is_multi_day": v["end_date"] is not None,
+            "times": times_text(v["start_time"], v["end_time"]),
+            "group": v["group__name"],
+            "theme": v["theme"],
+            "place": v["place"],
+            "facilitator": (
+                (v["facilitator__last_name"] or v["facilitator__username"])
+                if v["facilitator_id"]
+                else ""
+            ),
+            "named_count": v["named_count"],
+            "anonymous_count": v["anonymous_count"],
+            "participant_count": v["participant_count"],
+        }
+        for v in values
+    ]
 
 
 def series_sessions(*, series) -> QuerySet[Session]:

@@ -59,15 +59,21 @@ class SessionListView(FacilitatorMixin, TemplateView):
         group = filters.get("group")
         start, end = jpdates.fiscal_year_range(fy)
         sessions = selectors.session_list(start=start, end=end, group=group)
+        totals = selectors.session_totals(start=start, end=end, group=group)
+        paginator = Paginator(
+            sessions.values(*selectors.SESSION_ROW_FIELDS), self.paginate_by
+        )
+        # The totals counted these very sessions: no second count.
+        paginator.count = totals.sessions
+        page = paginator.get_page(self.request.GET.get("page"))
+        page.object_list = selectors.session_list_rows(list(page.object_list))
         context.update(
             fiscal_year_nav(fy),
             form=form,
             group=group,
             groups=Group.objects.order_by("name"),
-            page=Paginator(sessions, self.paginate_by).get_page(
-                self.request.GET.get("page")
-            ),
-            totals=selectors.session_totals(start=start, end=end, group=group),
+            page=page,
+            totals=totals,
         )
         return context
 

@@ -653,12 +653,16 @@ class Stay(Scoped):
             raise overlap_error(self.room, taken)
 
 
-def stay_dates_label(kind: str, start: dt.date, end: dt.date) -> str:
+def stay_dates_label(
+    kind: str, start: dt.date, end: dt.date, *, screen=jpdates.on_screen
+) -> str:
+    """The stay's dates as pages show them; ``screen`` writes a date (a page
+    labelling hundreds of stays passes one that remembers its dates)."""
     if kind == Stay.Kind.DAY_REST:
-        return _("%(date)s (day rest)") % {"date": jpdates.on_screen(start)}
+        return _("%(date)s (day rest)") % {"date": screen(start)}
     return _("%(start)s to %(end)s (%(nights)d nights)") % {
-        "start": jpdates.on_screen(start),
-        "end": jpdates.on_screen(end),
+        "start": screen(start),
+        "end": screen(end),
         "nights": (end - start).days,
     }
 

@@ -30,6 +30,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Greatest, Least
+from django.urls import reverse
 
 import jpdates
 from consultations.models import Client
@@ -207,6 +208,58 @@ def unmet_requests(
     return requests.order_by("-date", "-id")
 
 
+# What a row of the stay list shows, read as values (no model objects).
+STAY_ROW_FIELDS = (
+    "pk",
+    "start_date",
+    "end_date",
+    "kind",
+    "entrusted",
+    "room__facility__name",
+    "room__name",
+    "client_id",
+    "client__code",
+    "client__display_name",
+    "children",
+    "status",
+)
+
+
+def stay_rows(values: list[dict]) -> list[dict]:
+    """The rows of one page of the stay list (``values`` of STAY_ROW_FIELDS,
+    from stay_list) with links, dates and labels made here, so that the
+    template only prints them (no query)."""
+    from accounts.templatetags.dates import jdate
+
+    detail = reverse("shelter:stay_detail", args=[999999999])
+    detail = detail.replace("999999999", "{}")
+    client = reverse("shelter:client_stays", args=[999999999])
+    client = client.replace("999999999", "{}")
+    kinds = {value: str(label) for value, label in Stay.Kind.choices}
+    statuses = {value: str(label) for value, label in Stay.Status.choices}
+    rows = []
+    for v in values:
+        overnight = v["kind"] == Stay.Kind.OVERNIGHT
+        rows.append(
+            {
+                "href": detail.format(v["pk"]),
+                "start": jdate(v["start_date"]),
+                "end": jdate(v["end_date"]) if overnight else "",
+                "kind": kinds.get(v["kind"], v["kind"]),
+                "entrusted": v["entrusted"],
+                "nights": (v["end_date"] - v["start_date"]).days if overnight else 0,
+                "room": f"{v['room__facility__name']} {v['room__name']}",
+                "client_href": client.format(v["client_id"]),
+                "client_code": v["client__code"],
+                "client_name": v["client__display_name"],
+                "children": v["children"],
+                "status": v["status"],
+                "status_label": statuses.get(v["status"], v["status"]),
+            }
+        )
+    return rows
+
+
 # THE OCCUPANCY CALENDAR: rooms by days of one month
 # ------------------------------------------------------------------------------
 
@@ -220,12 +273,9 @@ class Cell:
     stay: Stay | None = None
     continues_before: bool = False
     continues_after: bool = False
-    # Set by the calendar page: the link, its title and the cell's HTML (built
-    # in Python, not in the template, so that a month of 40 rooms renders in
-    # milliseconds).
+    # Set by the calendar page: the link and its title.
     href: str = ""
     label: str = ""
-    html: str = ""
 
     @property
     def free(self) -> bool:
@@ -237,6 +287,9 @@ class RoomRow:
     room: Room
     cells: list[Cell] = field(default_factory=list)
     nights: int = 0
+    # Set by the calendar page: the HTML of the row's cells (built in Python,
+    # not in the template, so that a month of 40 rooms renders in milliseconds).
+    html: str = ""
 
 
 @dataclass
@@ -289,11 +342,16 @@ def stay_calendar(
     if facility:
         rooms = rooms.filter(facility=facility)
     rooms = list(rooms.order_by("facility__name", "order", "name"))
-    stays = _with_related(
+    # The rooms are listed above: a stay brings only its client (half the
+    # model objects of _with_related, for some 400 stays a month).
+    stays = (
         Stay.objects.counted()
         .filter(room__in=[r.pk for r in rooms])
         .overlapping(first, last + ONE_DAY)
-    ).order_by("start_date")
+        .select_related("client")
+        .only("room", *(f"client__{name}" for name in BOOKING_FIELDS), *STAY_FIELDS)
+        .order_by("start_date")
+    )
     by_room: dict[int, list[Stay]] = {}
     for stay in stays if rooms else []:
         by_room.setdefault(stay.room_id, []).append(stay)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -16,7 +17,8 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -51,6 +53,7 @@ from .models import (
     Service,
     Stay,
     UnmetRequest,
+    stay_dates_label,
 )
 
 COORDINATOR = (Role.COORDINATOR,)
@@ -140,9 +143,11 @@ def _day_rooms(calendar, day: dt.date) -> list:
 
 
 def _render_cells(calendar, here: str, today: dt.date) -> None:
-    """The HTML of every cell of the month, made here rather than in the
+    """The HTML of every row of the month, made here rather than in the
     template (a month of 40 rooms is 1,200 cells): a free day links to the
-    booking form for that room and day, a stay to its page."""
+    booking form for that room and day, a stay to its page. Each row's cells
+    are joined into one string (escape() of each value, as format_html would
+    do, without its per-call cost), so the template prints one value a row."""
     book = reverse("shelter:stay_create")
     back = quote(here, safe="/")
     book_label = _("Book %(room)s from %(day)s")
@@ -150,27 +155,29 @@ def _render_cells(calendar, here: str, today: dt.date) -> None:
         "999999999", "{}"
     )
     statuses = {value: str(label) for value, label in Stay.Status.choices}
+    screen = functools.cache(jpdates.on_screen)  # a month has few distinct dates
     for _facility, rows in calendar.facilities:
         for row in rows:
+            html = []
             for cell in row.cells:
                 if cell.free:
                     day = cell.start.isoformat()
                     cell.href = f"{book}?room={row.room.pk}&start={day}&next={back}"
                     cell.label = book_label % {"room": row.room.name, "day": day}
-                    cell.html = format_html(
-                        '<td class="free{}"><a href="{}" title="{}">'
-                        '<span class="sr-only">{}</span></a></td>',
-                        " future" if cell.start >= today else "",
-                        cell.href,
-                        cell.label,
-                        cell.label,
+                    label = escape(cell.label)
+                    html.append(
+                        f'<td class="free{" future" if cell.start >= today else ""}">'
+                        f'<a href="{escape(cell.href)}" title="{label}">'
+                        f'<span class="sr-only">{label}</span></a></td>'
                     )
                     continue
                 stay = cell.stay
                 cell.href = stay_url.format(stay.pk)
                 parts = [
                     f"{stay.client.code} {stay.client.display_name}",
-                    stay.dates_label,
+                    stay_dates_label(
+                        stay.kind, stay.start_date, stay.end_date, screen=screen
+                    ),
                     statuses[stay.status],
                 ]
                 if stay.children:
@@ -179,20 +186,16 @@ def _render_cells(calendar, here: str, today: dt.date) -> None:
                         % {"n": stay.children}
                     )
                 cell.label = " · ".join(str(p) for p in parts)
-                name = stay.client.display_name
-                cell.html = format_html(
-                    '<td class="stay {} {}{}{}" colspan="{}"><a href="{}" title="{}">'
-                    '<span class="who">{}</span>{}</a></td>',
-                    stay.status,
-                    stay.kind,
-                    " from-before" if cell.continues_before else "",
-                    " to-after" if cell.continues_after else "",
-                    cell.days,
-                    cell.href,
-                    cell.label,
-                    name,
-                    format_html(' <span class="code">{}</span>', stay.client.code),
+                html.append(
+                    f'<td class="stay {escape(stay.status)} {escape(stay.kind)}'
+                    f"{' from-before' if cell.continues_before else ''}"
+                    f'{" to-after" if cell.continues_after else ""}"'
+                    f' colspan="{cell.days}"><a href="{escape(cell.href)}"'
+                    f' title="{escape(cell.label)}">'
+                    f'<span class="who">{escape(stay.client.display_name)}</span>'
+                    f' <span class="code">{escape(stay.client.code)}</span></a></td>'
                 )
+            row.html = mark_safe("".join(html))  # noqa: S308 (each value escaped)
 
 
 # STAYS
@@ -217,9 +220,11 @@ class StayListView(CoordinatorMixin, TemplateView):
             entrusted=filters.get("entrusted", False),
         )
         context["form"] = form
-        context["page"] = Paginator(stays, self.paginate_by).get_page(
-            self.request.GET.get("page")
-        )
+        page = Paginator(
+            stays.values(*selectors.STAY_ROW_FIELDS), self.paginate_by
+        ).get_page(self.request.GET.get("page"))
+        page.object_list = selectors.stay_rows(list(page.object_list))
+        context["page"] = page
         return context
 
 

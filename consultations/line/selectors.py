@@ -16,7 +16,9 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce, TruncDate
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.text import Truncator
 from django.utils.translation import pgettext
 
 from . import messaging
@@ -376,6 +378,29 @@ def attach_open_chats(users) -> None:
     }
     for user in users:
         user.open_chat = found.get(user.pk)
+
+
+def attach_row_display(users) -> None:
+    """Set on each user of an inbox page what its row prints, made here
+    rather than by tags and filters per row (no query): ``href``,
+    ``client_href``, ``preview`` (the last message, cut as truncatechars:48
+    would), ``last_event_iso`` and ``last_event_text``."""
+    from accounts.templatetags.dates import jdatetime
+
+    conversation = reverse("line:conversation", args=[999999999])
+    conversation = conversation.replace("999999999", "{}")
+    client = reverse("consultations:client_detail", args=[999999999])
+    client = client.replace("999999999", "{}")
+    for user in users:
+        user.href = conversation.format(user.pk)
+        user.client_href = client.format(user.client_id) if user.client_id else ""
+        message = user.last_message
+        user.preview = (
+            Truncator(message.display_text).chars(48) if message is not None else ""
+        )
+        when = timezone.localtime(user.last_event_at)
+        user.last_event_iso = dateformat.format(when, "c")
+        user.last_event_text = jdatetime(when)
 
 
 def open_chat(*, line_user: LineUser) -> LineChat | None:

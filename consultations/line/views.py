@@ -194,6 +194,7 @@ def inbox(request):
     page = Paginator(users, 50).get_page(request.GET.get("page"))
     selectors.attach_last_messages(page.object_list)
     selectors.attach_open_chats(page.object_list)
+    selectors.attach_row_display(page.object_list)
     return render(
         request,
         "consultations/line_inbox.html",
@@ -903,6 +904,7 @@ def inbox_updates(request):
         page = Paginator(users, 50).get_page(request.GET.get("page"))
         selectors.attach_last_messages(page.object_list)
         selectors.attach_open_chats(page.object_list)
+        selectors.attach_row_display(page.object_list)
         viewer = _live_viewer(user_id)
         return render(
             request,

@@ -59,7 +59,10 @@ def test_client_list_filters_by_status_counsellor_and_household(
             "status": "open",
         },
     )
-    assert list(response.context["page"]) == [mine]
+    # The page's rows are values (selectors.client_rows), one per client.
+    assert [row["href"] for row in response.context["page"]] == [
+        mine.get_absolute_url()
+    ]
 
 
 def test_the_client_picker_returns_code_name_and_whether_they_consulted(

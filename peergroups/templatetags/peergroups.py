@@ -17,16 +17,24 @@ def day(value) -> str:
 @register.filter
 def session_days(session) -> str:
     """The day, or first～last for several days (2022年1月1日～2022年1月3日)."""
-    first = day(session.date)
-    if not session.end_date:
-        return first
-    return f"{first}～{day(session.end_date)}"
+    return days_text(session.date, session.end_date)
 
 
 @register.filter
 def time_range(session) -> str:
     """14:00–16:00, 14:00–, or nothing."""
-    start, end = session.start_time, session.end_time
+    return times_text(session.start_time, session.end_time)
+
+
+def days_text(first, last) -> str:
+    """session_days of a session from ``first`` to ``last`` (None: one day)."""
+    if not last:
+        return day(first)
+    return f"{day(first)}～{day(last)}"
+
+
+def times_text(start, end) -> str:
+    """time_range of a session from ``start`` to ``end`` (each may be None)."""
     if not start and not end:
         return ""
     return (

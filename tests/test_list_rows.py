@@ -1,0 +1,125 @@
+"""The list pages whose rows are made in Python (values, labels and links
+computed once per row, issue 22): what a row shows, that what a person typed
+is still escaped, and that a list counts its rows once."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from consultations.models import Complaint
+from consultations.tests.factories import ConsultationFactory
+from peergroups.tests.factories import SessionFactory
+from shelter.services import stay_book
+from shelter.tests.factories import RoomFactory, StayFactory
+from tests.factories import ClientFactory
+
+pytestmark = pytest.mark.django_db
+NAME = '<b>"花子"</b>'
+ESCAPED = "&lt;b&gt;&quot;花子&quot;&lt;/b&gt;"
+
+
+def test_the_room_calendar_escapes_a_name_in_its_cells(client_as, coordinator):
+    person = ClientFactory(display_name=NAME)
+    room = RoomFactory(name="<i>1号室</i>")
+    stay_book(
+        by=None,
+        room=room,
+        client=person,
+        start=dt.date(2021, 10, 1),
+        end=dt.date(2021, 10, 4),
+    )
+    html = client_as(coordinator).get("/shelter/calendar/?month=2021-10").content
+    html = html.decode()
+    assert f'<span class="who">{ESCAPED}</span>' in html
+    body = html.split('<table class="occupancy">', 1)[1]
+    assert "&lt;i&gt;1号室&lt;/i&gt;" in body
+    assert NAME not in html and "<i>1号室</i>" not in html
+
+
+def test_a_consultation_row_shows_its_client_problems_and_badges(client_as, counsellor):
+    person = ClientFactory(display_name=NAME, code="C-000777")
+    main, *others = list(Complaint.objects.order_by("order", "code")[:3])
+    with_client = ConsultationFactory(
+        client=person,
+        main_complaint=main,
+        is_new=True,
+        has_withdrawn_message=True,
+        duration_minutes=25,
+    )
+    with_client.other_problems.set(reversed(others))
+    anonymous = ConsultationFactory(client=None, duration_minutes=None)
+    html = client_as(counsellor).get("/consultations/?fiscal_year=2021").content
+    html = html.decode()
+    assert f'<a href="/clients/{person.pk}/">C-000777 {ESCAPED}</a>' in html, (
+        "the client's link, code and escaped name"
+    )
+    assert (
+        f'{main.label}<span class="muted">（{others[0].label}、{others[1].label}）'
+        in html
+    ), "the other problems in their order, after the main complaint"
+    assert 'class="badge new"' in html and 'class="badge closed"' in html
+    assert f'href="/consultations/{with_client.pk}/"' in html
+    assert f'href="/consultations/{anonymous.pk}/"' in html
+    assert '<td class="num">25</td>' in html and '<td class="num"></td>' in html
+
+
+def _counts_of(table: str, queries) -> list[str]:
+    """The queries counting rows of ``table`` (not those with a count in a
+    subquery)."""
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith("SELECT COUNT(") and f'FROM "{table}"' in q["sql"]
+    ]
+
+
+def test_the_consultation_list_counts_its_consultations_once(client_as, counsellor):
+    """The channel counts give the paginator its total: the year's
+    consultations are counted by one query, not two."""
+    ConsultationFactory.create_batch(3)
+    web = client_as(counsellor)
+    with CaptureQueriesContext(connection) as ctx:
+        response = web.get("/consultations/?fiscal_year=2021")
+    assert response.status_code == 200
+    assert len(_counts_of("consultations_consultation", ctx.captured_queries)) == 1
+
+
+def test_the_session_list_counts_its_sessions_once(client_as, facilitator):
+    """The year's totals give the paginator its count."""
+    SessionFactory.create_batch(3)
+    web = client_as(facilitator)
+    with CaptureQueriesContext(connection) as ctx:
+        response = web.get("/groups/sessions/?fy=2021")
+    assert response.status_code == 200
+    assert "3" in response.content.decode()
+    assert len(_counts_of("peergroups_session", ctx.captured_queries)) == 1
+
+
+def test_a_stay_row_shows_its_dates_room_and_client(client_as, coordinator):
+    person = ClientFactory(display_name=NAME, code="C-000888")
+    stay = StayFactory(client=person)
+    html = client_as(coordinator).get("/shelter/stays/").content.decode()
+    assert f'<a href="/shelter/stays/{stay.pk}/">' in html
+    assert f'<a href="/shelter/clients/{person.pk}/">C-000888</a> {ESCAPED}' in html
+    assert f"{stay.room.facility.name} {stay.room.name}" in html
+
+
+def test_the_list_select_renders_what_djangos_select_renders():
+    """ListSelect makes in Python the HTML that Select makes with templates:
+    escaped values and labels, the selected option, groups, attributes."""
+    from django import forms
+
+    from consultations.forms import ListSelect
+
+    choices = [
+        ("", "すべて"),
+        ('a"b', "<i>x</i> & y"),
+        ("群", [(1, "一"), (2, "二")]),
+    ]
+    attrs = {"id": "id_f", "required": True, "disabled": False, "data-x": '"q"'}
+    for value in ("", 'a"b', 2, None):
+        expected = forms.Select(choices=choices).render("f", value, attrs=attrs)
+        got = ListSelect(choices=choices).render("f", value, attrs=attrs)
+        assert got == expected
