@@ -12,7 +12,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
 )
 from django.urls import reverse
 from django.utils import timezone
@@ -148,16 +147,6 @@ def client_lookup(*, fetched_by, query: str, limit: int = LOOKUP_LIMIT) -> list[
             has_consultations=Exists(
                 Consultation.objects.filter(client=OuterRef("pk"))
             ),
-            last_consultation=Subquery(
-                Consultation.objects.filter(client=OuterRef("pk"))
-                .order_by("-started_at")
-                .values("started_at")[:1]
-            ),
-            last_support=Subquery(
-                SupportAction.objects.filter(client=OuterRef("pk"))
-                .order_by("-date")
-                .values("date")[:1]
-            ),
         )
         .order_by("status", "-id")
         .values(
@@ -167,19 +156,13 @@ def client_lookup(*, fetched_by, query: str, limit: int = LOOKUP_LIMIT) -> list[
             "age_band",
             "status",
             "has_consultations",
-            "last_consultation",
-            "last_support",
+            "last_contact_on",
         )[:limit]
     )
     found = []
     for row in rows:
-        consulted, supported = row.pop("last_consultation"), row.pop("last_support")
-        dates = [
-            d
-            for d in (timezone.localdate(consulted) if consulted else None, supported)
-            if d
-        ]
-        row["last_contact"] = max(dates) if dates else None
+        # The cached date (casework.client_refresh_last_contact keeps it).
+        row["last_contact"] = row.pop("last_contact_on")
         found.append(row)
     return found
 

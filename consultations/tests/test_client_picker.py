@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from accounts.roles import Role
 from consultations.models import Consultation, SupportAction
 from consultations.picker import looks_like_code
+from consultations.services import support_action_create
 from consultations.tests.factories import ConsultationFactory
 from shelter.models import Stay
 from shelter.tests.factories import RoomFactory, StayFactory
@@ -68,7 +69,10 @@ def two_misaki(counsellor):
         counsellor=counsellor,
         started_at=timezone.make_aware(dt.datetime(2021, 9, 3, 10, 0)),
     )
-    SupportAction.objects.create(
+    # Through the service, as the app records one (it keeps the client's
+    # cached last-contact date).
+    support_action_create(
+        by=counsellor,
         client=first,
         staff=counsellor,
         kind=SupportAction.Kind.INTERVIEW,
