@@ -400,11 +400,9 @@ def _write_pending(conn) -> None:
     transaction when it has not begun yet (ATOMIC_REQUESTS: nothing has been
     sent), so that no rollback takes the settings back. A failure fails the
     query: it never runs with the settings of before."""
-    raw = conn.connection
     from psycopg.pq import TransactionStatus
 
-    if conn.vendor != "postgresql" or raw is None:
-        return
+    raw = conn.connection
     if raw.autocommit or raw.info.transaction_status != TransactionStatus.IDLE:
         _write_settings(_current.get(), conn, opening=True)
         return
@@ -476,10 +474,16 @@ class ScopeMiddleware:
         # for them too would be one more round trip to the database per
         # request, and a view that runs no query needs none.
         token = _current.set(NOTHING)
+        conn = connections[DEFAULT_DB_ALIAS]
+        if conn.vendor != "postgresql":  # no settings to write
+            try:
+                return self.get_response(request)
+            finally:
+                _current.reset(token)
         state = _Request()
         request_token = _request.set(state)
         try:
-            with connections[DEFAULT_DB_ALIAS].execute_wrapper(state):
+            with conn.execute_wrapper(state):
                 return self.get_response(request)
         finally:
             _current.reset(token)
