@@ -11,6 +11,10 @@ from django.template import loader
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import SimpleLazyObject
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp import middleware as otp_middleware
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import audit_context
 
@@ -99,6 +103,29 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
         if not getattr(view_func, "login_required", True):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class OTPMiddleware(otp_middleware.OTPMiddleware):
+    """django-otp's, without a query of its own in the common case: the TOTP
+    device that verified this session counts when it is among the user's
+    confirmed TOTP devices, whose ids come with her (accounts.backends); the
+    device itself is loaded only if something asks for it. Any other case
+    (no such ids, another kind of device, a device not confirmed or not
+    hers) is left to django-otp, which then loads the device and refuses it."""
+
+    TOTP = TOTPDevice._meta.label_lower
+
+    def _verify_user_sync(self, request, user):
+        confirmed = getattr(user, "_ibasho_totp_ids", None)
+        if confirmed is None or not user.is_authenticated:
+            return super()._verify_user_sync(request, user)
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY) or ""
+        label, _, pk = self._normalize_persistent_id(persistent_id).rpartition("/")
+        if label != self.TOTP or not pk.isdigit() or int(pk) not in confirmed:
+            return super()._verify_user_sync(request, user)
+        self._init_user_fields(user)
+        user.otp_device = SimpleLazyObject(lambda: TOTPDevice.objects.get(pk=pk))
+        return user
 
 
 class TwoFactorMiddleware:

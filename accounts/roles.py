@@ -46,12 +46,18 @@ def user_roles(user) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, "_ibasho_roles", None)
     if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
-        if user.is_superuser:
-            names.add(Role.ADMIN)
-        cached = frozenset(n for n in names if n in Role.values)
+        # Loaded with the user on a signed-in request (accounts.backends).
+        cached = roles_from(user.groups.values_list("name", flat=True), user)
         user._ibasho_roles = cached
     return cached
+
+
+def roles_from(group_names, user) -> frozenset[str]:
+    """The roles given by these group names, and admin for a superuser."""
+    names = set(group_names)
+    if user.is_superuser:
+        names.add(Role.ADMIN)
+    return frozenset(n for n in names if n in Role.values)
 
 
 def has_role(user, *roles: str) -> bool:

@@ -26,7 +26,10 @@ row-level security policies of the personal tables read (migration
 accounts 0006): a raw query that forgot the scope still returns nothing of
 another organisation. The settings are written when the scope changes and
 when a connection opens, so a persistent connection (CONN_MAX_AGE) never
-carries one request's scope into the next.
+carries one request's scope into the next. A request writes its user's scope
+just before the first query of its view, and puts the settings back at its end
+only if it wrote any: a page whose view runs no query (the fixed cost of every
+page, issue 22) pays no round trip for them.
 """
 
 from __future__ import annotations
@@ -35,11 +38,11 @@ import contextvars
 import functools
 import inspect
 import logging
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connections, models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 from django.db.backends.signals import connection_created
 from django.db.models import Q
 from django.db.models.lookups import In
@@ -371,6 +374,49 @@ def _fill_organisation(sender, instance, raw=False, **kwargs):
 # -- PostgreSQL: the settings the row-level security policies read ------------
 
 
+class _Request:
+    """What ScopeMiddleware knows of the request's settings on its
+    connections (the primary's and, with accounts.replica, the replica's):
+    whether any were written (so they are put back at the end), and on which
+    connections the view's scope still waits to be written (before that
+    connection's first query of the view, by ``_write_pending``). Each
+    connection has its own: a persistent replica connection must not run a
+    page's queries with the settings of an earlier request."""
+
+    def __init__(self):
+        self.written = False
+        self.pending: set[str] = set()
+
+    def __call__(self, execute, sql, params, many, context):
+        conn = context["connection"]
+        if conn.alias in self.pending:
+            _write_pending(conn)
+        return execute(sql, params, many, context)
+
+
+_request: contextvars.ContextVar[_Request | None] = contextvars.ContextVar(
+    "ibasho_scope_request", default=None
+)
+
+
+def _write_pending(conn) -> None:
+    """Writes the view's scope before its first query, outside the request's
+    transaction when it has not begun yet (ATOMIC_REQUESTS: nothing has been
+    sent), so that no rollback takes the settings back. A failure fails the
+    query: it never runs with the settings of before."""
+    from psycopg.pq import TransactionStatus
+
+    raw = conn.connection
+    if raw.autocommit or raw.info.transaction_status != TransactionStatus.IDLE:
+        _write_settings(_current.get(), conn, opening=True)
+        return
+    raw.autocommit = True  # only while nothing of the transaction was sent
+    try:
+        _write_settings(_current.get(), conn, opening=True)
+    finally:
+        raw.autocommit = False
+
+
 def _write_settings(scope: Scope | None, conn=None, *, opening=False) -> None:
     if conn is None:
         # Every open connection of this thread: the primary's, and the read
@@ -393,6 +439,11 @@ def _write_settings(scope: Scope | None, conn=None, *, opening=False) -> None:
             " set_config('ibasho.all_orgs', %s, false)",
             [user, orgs, every],
         )
+        request = _request.get()
+        if request is not None:
+            request.written = True
+            if scope == _current.get():
+                request.pending.discard(conn.alias)
     except (DatabaseError, psycopg.Error):
         if opening:
             raise  # a connection that cannot take its scope is not used
@@ -413,6 +464,12 @@ def _new_connection(sender, connection, **kwargs):
     _write_settings(_current.get(), connection, opening=True)
 
 
+def _postgresql_connections():
+    """The request's PostgreSQL connections (their wrappers: opening one is
+    left to its first query)."""
+    return [c for c in connections.all() if c.vendor == "postgresql"]
+
+
 class ScopeMiddleware:
     """Runs each request in its user's scope, and ends it with the
     connection's settings put back, so that nothing of one request's scope
@@ -425,17 +482,31 @@ class ScopeMiddleware:
 
     def __call__(self, request):
         # The ORM sees nothing until the view's scope is known; the
-        # connection's settings are written once, for the view
-        # (process_view), and put back at the end: the middleware before the
-        # view reads no table under a policy (sessions, users, devices), so
-        # writing "nothing" for them too would be one more round trip to the
-        # database per request.
+        # connection's settings are written once, for the view, just before
+        # its first query (connection.execute_wrapper), and put back at the
+        # end if written: the middleware before the view reads no table
+        # under a policy (sessions, users, devices), so writing "nothing"
+        # for them too would be one more round trip to the database per
+        # request, and a view that runs no query needs none.
         token = _current.set(NOTHING)
+        conn = connections[DEFAULT_DB_ALIAS]
+        if conn.vendor != "postgresql":  # no settings to write
+            try:
+                return self.get_response(request)
+            finally:
+                _current.reset(token)
+        state = _Request()
+        request_token = _request.set(state)
         try:
-            return self.get_response(request)
+            with ExitStack() as wrappers:
+                for each in _postgresql_connections():
+                    wrappers.enter_context(each.execute_wrapper(state))
+                return self.get_response(request)
         finally:
             _current.reset(token)
-            _write_settings(_current.get())
+            _request.reset(request_token)
+            if state.written:
+                _write_settings(_current.get())
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         from django.conf import settings
@@ -447,7 +518,12 @@ class ScopeMiddleware:
         else:
             scope = NOTHING
         _current.set(scope)
-        _write_settings(scope)
+        state = _request.get()
+        if state is not None:
+            # Written before each connection's first query of the view.
+            state.pending = {c.alias for c in _postgresql_connections()}
+        else:
+            _write_settings(scope)
         return None
 
 

@@ -148,6 +148,48 @@ def test_two_factor_enrolment_then_verification(client, make_user):
     assert "<svg" not in page
 
 
+@override_settings(OTP_REQUIRED=True)
+def test_the_second_factor_of_a_session_is_checked_with_the_user_in_one_query(
+    client, make_user
+):
+    """The session's TOTP device counts while it is one of her confirmed
+    devices, read in the query that loads her (with her organisations and
+    roles): no query of its own. A device taken back, unconfirmed, or
+    another user's, sends her to the second factor again."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    yumi = make_user(Role.COUNSELLOR, username="yumi")
+    other = make_user(Role.COUNSELLOR, username="other")
+    device = TOTPDevice.objects.create(user=yumi, name="phone", confirmed=True)
+    theirs = TOTPDevice.objects.create(user=other, name="phone", confirmed=True)
+    client.force_login(yumi)
+
+    def page_with(device):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("home"))
+        return response, [q["sql"] for q in ctx.captured_queries]
+
+    response, queries = page_with(device)
+    assert response.status_code == 200
+    assert "ログアウト" in response.content.decode()
+    assert not [q for q in queries if q.startswith('SELECT "otp_totp_totpdevice"')]
+    assert not [q for q in queries if q.startswith('SELECT "auth_group"')]
+    response, _ = page_with(theirs)
+    assert response["Location"].startswith(reverse("accounts:otp"))
+    TOTPDevice.objects.filter(pk=device.pk).update(confirmed=False)
+    response, _ = page_with(device)
+    assert response["Location"].startswith(reverse("accounts:otp"))
+    TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+    assert page_with(device)[0].status_code == 200
+    device.delete()
+    response, _ = page_with(device)
+    assert response["Location"].startswith(reverse("accounts:otp"))
+
+
 def test_security_headers_on_a_page_with_personal_data(client_as, counsellor):
     person = ClientFactory()
     response = client_as(counsellor).get(

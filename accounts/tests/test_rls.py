@@ -449,6 +449,54 @@ def test_a_request_that_fails_still_puts_the_settings_back(two_organisations):
 
 
 @postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.urls("accounts.tests.rls_urls")
+def test_a_view_that_runs_no_query_writes_no_settings(two_organisations):
+    """The settings are written just before the view's first query and put
+    back after it: a page whose view runs none pays no round trip for them
+    (issue 22); one that runs a query, one each way. (The request's
+    transaction is the outermost here, as in use: inside a test's, its
+    savepoint would be a statement.)"""
+    web = HttpClient()
+    web.force_login(two_organisations["member_a"])
+    assert web.get("/raw-clients/").status_code == 200  # the connection is open
+    raw = connection.connection
+    with mock.patch.object(raw, "execute", wraps=raw.execute) as spy:
+        assert web.get("/quiet/").content == b"no query"
+        assert not [c for c in spy.call_args_list if "set_config" in c.args[0]]
+        assert web.get("/raw-clients/").status_code == 200
+        written = [c.args[1] for c in spy.call_args_list if "set_config" in c.args[0]]
+        assert written == [["", str(two_organisations["a"].pk), "off"], ["", "", "on"]]
+    assert current_settings() == ("", "", "on")
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.urls("accounts.tests.rls_urls")
+def test_a_view_whose_transaction_is_rolled_back_keeps_her_scope(two_organisations):
+    """The view's scope is written before the request's transaction begins
+    (ATOMIC_REQUESTS; here the outermost one), so its rollback does not take
+    the settings back: what the page reads after it, as the app's role, is
+    still her organisation's only. The settings are put back at the end."""
+    data = two_organisations
+    web = HttpClient()
+    web.force_login(data["member_a"])
+    ensure_app_role()
+    with connection.cursor() as cursor:
+        grant_app_role(cursor)
+        cursor.execute(f"SET ROLE {APP_ROLE}")
+    try:
+        response = web.get("/rolled-back/")
+        assert response.status_code == 200
+        ids = set(json.loads(response.content))
+        assert ids == data["a_rows"]["consultations_client"]
+        assert current_settings() == ("", "", "on")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+
+
+@postgresql_only
 @pytest.mark.django_db
 def test_a_new_connection_gets_the_scope_in_force():
     org = Organisation.objects.create(name="A")

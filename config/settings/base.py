@@ -199,7 +199,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.RefuseNulMiddleware",
     "accounts.middleware.LoginRequiredMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
     "accounts.middleware.AuditContextMiddleware",
     "accounts.scoping.ScopeMiddleware",

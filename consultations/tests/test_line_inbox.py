@@ -114,10 +114,11 @@ def test_the_inbox_runs_the_same_queries_for_5_or_50_conversations(
     c = client_as(counsellor)
     c.get(reverse("line:inbox"))  # session and roles warmed up
     _fill_inbox(5)
-    # 8, and 3 for the desk: the queue, my chats, the open chats of the page,
-    # and 1 for the organisations' LINE accounts whose quotas are shown
-    # (issue 18: each account has its own month's messages)
-    with django_assert_num_queries(12) as few:
+    # 7 (the user's roles come with her: issue 22), and 3 for the desk: the
+    # queue, my chats, the open chats of the page, and 1 for the
+    # organisations' LINE accounts whose quotas are shown (issue 18: each
+    # account has its own month's messages)
+    with django_assert_num_queries(11) as few:
         c.get(reverse("line:inbox"))
     _fill_inbox(45)
     with django_assert_num_queries(len(few.captured_queries)):
@@ -175,10 +176,11 @@ def test_the_conversation_runs_the_same_queries_for_5_or_50_messages(
             conversation_with(person, (at(day, f"10:{i:02d}"), direction, f"m{i}"))
 
     add(5, 5)
-    # 13 (the record form's main complaint and other problems: 2), 2 for the
-    # canned replies and the LINE desk's hours, and 3 for the chat panel: the
-    # open chat, the chats, the handovers
-    with django_assert_num_queries(18) as few:
+    # 12 (the record form's main complaint and other problems: 2; the user's
+    # roles come with her: issue 22), 2 for the canned replies and the LINE
+    # desk's hours, and 3 for the chat panel: the open chat, the chats, the
+    # handovers
+    with django_assert_num_queries(17) as few:
         c.get(url)
     add(45, 6)
     with django_assert_num_queries(len(few.captured_queries)):

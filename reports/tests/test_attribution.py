@@ -617,7 +617,7 @@ def test_the_data_quality_page_runs_the_same_queries_for_any_number_of_records(
     url = reverse("reports:data_quality")
     _world(org, other_org, 2)
     c.get(url)  # the session and the user's roles are read once
-    with django_assert_num_queries(26) as few:  # 3 a kind, 5 for the request
+    with django_assert_num_queries(25) as few:  # 3 a kind, 4 for the request
         c.get(url)
     _world(org, other_org, 25)
     with django_assert_num_queries(len(few.captured_queries)):
