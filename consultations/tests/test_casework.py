@@ -331,6 +331,11 @@ def test_a_whole_list_pages_query_count_does_not_grow(client_as, make_user, name
     assert len(large) == len(small), "\n".join(q["sql"] for q in large.captured_queries)
     page = response.context["page"]
     assert page.paginator.count == 102 and len(page.object_list) == 50
+    # each row opens the client's page, where a supervisor reassigns the case
+    body = response.content.decode()
+    for f in page.object_list:
+        url = reverse("consultations:client_detail", args=[f.client_id])
+        assert f'href="{url}#follow-ups"' in body
 
 
 def test_a_whole_list_is_the_users_own_and_its_name_known(
