@@ -33,6 +33,10 @@ from .models import Client, Consultation, FollowUp, SupportAction
 HIGH_URGENCY_QUIET_DAYS = 7
 QUIET_DAYS = 30
 LIST_LIMIT = 100
+# How many rows of each list the worklists show (the most urgent first); a
+# link opens the whole list on its own page, WORKLIST_PAGE_SIZE rows a page.
+WORKLIST_SHOWN = 20
+WORKLIST_PAGE_SIZE = 50
 # What the worklist shows of a person (a list of up to 400 rows: only these
 # columns are read, never a phone number or a note on the case).
 CLIENT_FIELDS = ("id", "code", "display_name", "urgency", "assigned_counsellor_id")
@@ -167,6 +171,7 @@ def unread_line_conversations(*, user=None):
 
 @dataclass
 class Worklist:
+    # Each list holds its first WORKLIST_SHOWN rows only (the most urgent).
     overdue: list
     due_today: list
     high_quiet: list
@@ -174,8 +179,12 @@ class Worklist:
     unread_line: list
     today: dt.date
     # The lists that hold more than LIST_LIMIT entries (only the first
-    # LIST_LIMIT are shown): their count reads "100+", not "100".
+    # LIST_LIMIT are counted): their count reads "100+", not "100".
     more: set[str] = field(default_factory=set)
+    # Each list's count as shown ("37", "100+"), and the link to the whole
+    # list for those with more rows than shown.
+    counts: dict = field(default_factory=dict)
+    links: dict = field(default_factory=dict)
     # Support plans (consultations.plans): due for review, overdue tasks.
     plans_review: list = field(default_factory=list)
     tasks_overdue: list = field(default_factory=list)
@@ -185,15 +194,15 @@ class Worklist:
     closures_awaiting: list = field(default_factory=list)
 
 
-def worklist(*, user=None, now=None) -> Worklist:
-    """My worklist (user given) or the team's (user None): seven queries, and
-    two more for a supervisor (the team's is a supervisor's)."""
+def worklist_lists(*, user=None, now=None) -> dict[str, QuerySet]:
+    """The worklist's lists by name, each in its order (most urgent first):
+    ``user``'s own, or the team's (user None). The supervisors' approvals
+    only for a supervisor (the team's is a supervisor's)."""
     from accounts.roles import is_supervisor
 
     from .plans import selectors as plans
 
     today = local_today(now)
-    supervisor = user is None or is_supervisor(user)
     due = follow_ups_due(owner=user, now=now)
     lists = {
         "overdue": due.filter(due_date__lt=today),
@@ -209,14 +218,49 @@ def worklist(*, user=None, now=None) -> Worklist:
         "plans_review": plans.plans_due_for_review(today=today, user=user),
         "tasks_overdue": plans.plan_tasks_overdue(today=today, user=user),
     }
-    if supervisor:
+    if user is None or is_supervisor(user):
         lists["plans_awaiting"] = plans.plans_awaiting_approval(user=user)
         lists["closures_awaiting"] = plans.closures_awaiting_approval(user=user)
-    rows = {name: list(queryset[: LIST_LIMIT + 1]) for name, queryset in lists.items()}
-    more = {name for name, found in rows.items() if len(found) > LIST_LIMIT}
-    rows = {name: found[:LIST_LIMIT] for name, found in rows.items()}
-    _for_display(rows)
-    return Worklist(**rows, today=today, more=more, supervisor=supervisor)
+    return lists
+
+
+def all_url_name(user) -> str:
+    """The URL name of the page that shows one whole list."""
+    return "consultations:worklist_all" if user else "consultations:team_worklist_all"
+
+
+def summary(name: str, queryset, *, link_name: str) -> tuple[list, str, str, bool]:
+    """A list as the worklists show it (one query): its first WORKLIST_SHOWN
+    rows, its count ("100+" beyond LIST_LIMIT), the link to the whole list
+    ("" when every row is shown) and whether it holds more than LIST_LIMIT."""
+    found = list(queryset[: LIST_LIMIT + 1])
+    more = len(found) > LIST_LIMIT
+    count = f"{LIST_LIMIT}+" if more else str(len(found))
+    link = reverse(link_name, args=[name]) if len(found) > WORKLIST_SHOWN else ""
+    return found[:WORKLIST_SHOWN], count, link, more
+
+
+def worklist(*, user=None, now=None) -> Worklist:
+    """My worklist (user given) or the team's (user None): seven queries, and
+    two more for a supervisor (the team's is a supervisor's)."""
+    lists = worklist_lists(user=user, now=now)
+    rows, counts, links, more = {}, {}, {}, set()
+    for name, queryset in lists.items():
+        rows[name], counts[name], links[name], over = summary(
+            name, queryset, link_name=all_url_name(user)
+        )
+        if over:
+            more.add(name)
+    for name, shown in rows.items():
+        for_display(name, shown)
+    return Worklist(
+        **rows,
+        today=local_today(now),
+        more=more,
+        counts=counts,
+        links=links,
+        supervisor="plans_awaiting" in lists,
+    )
 
 
 def _url_of(name: str) -> Callable[[int], str]:
@@ -228,20 +272,24 @@ def _url_of(name: str) -> Callable[[int], str]:
     return lambda pk: f"{head}{pk}{tail}"
 
 
-def _for_display(rows: dict) -> None:
+def for_display(name: str, rows) -> None:
     """What the long lists show, worked out once per page rather than by
     template tags per row (get_FOO_display, url, blocktranslate were half of
-    the rendering): each row's link and labels."""
-    client_url = _url_of("consultations:client_detail")
-    kinds = {value: str(label) for value, label in FollowUp.Kind.choices}
-    urgencies = {value: str(label) for value, label in Client.Urgency.choices}
-    for item in (*rows["overdue"], *rows["due_today"]):
-        item.url = client_url(item.client_id)
-        item.kind_label = kinds.get(item.kind, item.kind)
-    for case in (*rows["high_quiet"], *rows["quiet"]):
-        case.url = client_url(case.pk)
-        case.urgency_label = urgencies.get(case.urgency, case.urgency)
-    unread_line_for_display(rows["unread_line"])
+    the rendering): each row's link and labels (the rows of list ``name``)."""
+    if name in ("overdue", "due_today"):
+        client_url = _url_of("consultations:client_detail")
+        kinds = {value: str(label) for value, label in FollowUp.Kind.choices}
+        for item in rows:
+            item.url = client_url(item.client_id)
+            item.kind_label = kinds.get(item.kind, item.kind)
+    elif name in ("high_quiet", "quiet"):
+        client_url = _url_of("consultations:client_detail")
+        urgencies = {value: str(label) for value, label in Client.Urgency.choices}
+        for case in rows:
+            case.url = client_url(case.pk)
+            case.urgency_label = urgencies.get(case.urgency, case.urgency)
+    elif name == "unread_line":
+        unread_line_for_display(rows)
 
 
 def unread_line_for_display(conversations) -> None:

@@ -46,6 +46,12 @@ urlpatterns = [
         name="client_anonymise",
     ),
     path("team/", views.TeamWorklistView.as_view(), name="team_worklist"),
+    path(
+        "team/<slug:name>/",
+        views.TeamWorklistAllView.as_view(),
+        name="team_worklist_all",
+    ),
+    path("worklist/<slug:name>/", views.WorklistAllView.as_view(), name="worklist_all"),
     path("", include("consultations.plans.urls")),
     path(
         "clients/<int:client_pk>/support/new/",

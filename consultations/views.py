@@ -2,11 +2,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
@@ -342,6 +343,84 @@ class TeamWorklistView(RoleRequiredMixin, TemplateView):
         context["override_days"] = consent_selectors.OVERRIDE_DAYS
         context["reassign_form"] = ReassignForm()
         return context
+
+
+# The lists of the worklists: their titles and the template of their rows.
+WORKLIST_LISTS = {
+    "overdue": (
+        gettext_lazy("Overdue follow-ups"),
+        "consultations/includes/follow_up_rows.html",
+    ),
+    "due_today": (
+        gettext_lazy("Due today"),
+        "consultations/includes/follow_up_rows.html",
+    ),
+    "high_quiet": (
+        gettext_lazy("High urgency, no contact in 7 days"),
+        "consultations/includes/quiet_rows.html",
+    ),
+    "quiet": (
+        gettext_lazy("No contact in 30 days"),
+        "consultations/includes/quiet_rows.html",
+    ),
+    "unread_line": (
+        gettext_lazy("Unread LINE conversations"),
+        "consultations/includes/line_unread_list.html",
+    ),
+    "tasks_overdue": (
+        gettext_lazy("Overdue plan tasks"),
+        "consultations/plans/task_overdue_rows.html",
+    ),
+    "plans_review": (
+        gettext_lazy("Plans due for review"),
+        "consultations/plans/plan_review_rows.html",
+    ),
+    "plans_awaiting": (
+        gettext_lazy("Plans awaiting approval"),
+        "consultations/plans/plan_awaiting_rows.html",
+    ),
+    "closures_awaiting": (
+        gettext_lazy("Closures awaiting approval"),
+        "consultations/plans/closure_awaiting_rows.html",
+    ),
+}
+
+
+class WorklistAllView(CounsellorMixin, TemplateView):
+    """One list of my worklist, whole: WORKLIST_PAGE_SIZE rows a page, in the
+    worklist's order (the worklist shows the first WORKLIST_SHOWN)."""
+
+    template_name = "consultations/worklist_all.html"
+    team = False
+
+    def get_context_data(self, name, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = None if self.team else self.request.user
+        lists = casework.worklist_lists(user=user)
+        if name not in lists:
+            raise Http404
+        page = Paginator(lists[name], casework.WORKLIST_PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
+        casework.for_display(name, page.object_list)
+        title, rows_template = WORKLIST_LISTS[name]
+        context.update(
+            name=name,
+            title=title,
+            rows_template=rows_template,
+            page=page,
+            team=self.team,
+            show_owner=self.team,
+            back_url=reverse("consultations:team_worklist" if self.team else "home"),
+        )
+        return context
+
+
+class TeamWorklistAllView(WorklistAllView):
+    """One list of the team worklist, whole."""
+
+    roles = (Role.ADMIN,)
+    team = True
 
 
 class ClientLookupView(CounsellorMixin, View):

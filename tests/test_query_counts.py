@@ -20,11 +20,12 @@ import pytest
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Funder
 from accounts.roles import Role
-from consultations import services
+from consultations import casework, services
 from consultations.models import (
     Client,
     ClosureRequest,
@@ -522,6 +523,15 @@ def test_every_page_runs_the_same_queries_with_5_and_with_50_rows(make_user):
     for name, role in pages():
         url = url_for(name, world)
         urls += [(name, role, url + suffix) for suffix in ("", *VARIANTS.get(name, ()))]
+    # every list of the worklists on its own page (url_for opens one)
+    for name, user in (
+        ("consultations:worklist_all", users[Role.COUNSELLOR]),
+        ("consultations:team_worklist_all", None),
+    ):
+        role = Role.ADMIN if user is None else Role.COUNSELLOR
+        for list_name in casework.worklist_lists(user=user):
+            url = reverse(name, args=[list_name])
+            urls += [(name, role, url), (name, role, url + "?page=2")]
     few = {url: count(http[role], url) for _name, role, url in urls}
     grow(world, 45)
     attribute_all(world["programme"])

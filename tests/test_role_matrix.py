@@ -73,6 +73,8 @@ MATRIX = {
     "consultations:follow_up_done": COUNSELLOR_POST,
     "consultations:client_anonymise": ADMIN,
     "consultations:team_worklist": ADMIN,
+    "consultations:team_worklist_all": ADMIN,
+    "consultations:worklist_all": COUNSELLOR,
     "consultations:support_action_create": COUNSELLOR,
     "consultations:support_action_update": COUNSELLOR,
     "consultations:consultation_list": COUNSELLOR,

@@ -55,6 +55,8 @@ SCOPE = {
     "consultations:follow_up_done": RECORD,
     "consultations:client_anonymise": RECORD,
     "consultations:team_worklist": LIST,
+    "consultations:team_worklist_all": LIST,
+    "consultations:worklist_all": LIST,
     "consultations:support_action_create": RECORD,
     "consultations:support_action_update": RECORD,
     "consultations:consultation_list": LIST,

@@ -354,6 +354,8 @@ def url_for(name, world):
         "line:supervision",
     ):
         return reverse(name, args=[world["line_user"].pk])
+    if name in ("consultations:worklist_all", "consultations:team_worklist_all"):
+        return reverse(name, args=["overdue"])  # one list of the worklist, whole
     if name == "shelter:stay_action":
         return reverse(name, args=[world["stay"].pk, "cancel"])
     if name.startswith("reports:funder_summary"):

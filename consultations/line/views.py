@@ -926,12 +926,10 @@ def inbox_updates(request):
 @require_GET
 @transaction.non_atomic_requests
 def worklist_updates(request):
-    """The unread LINE conversations of an open home worklist."""
-    from ..casework import (
-        LIST_LIMIT,
-        unread_line_conversations,
-        unread_line_for_display,
-    )
+    """The unread LINE conversations of an open home worklist (its first
+    rows, count and link), or of the open page of the whole list
+    (``list=all``, same page number)."""
+    from .. import casework
 
     user_id, state = _live_state(request)
     if state is None:
@@ -939,11 +937,25 @@ def worklist_updates(request):
 
     def fragment():
         viewer = _live_viewer(user_id)
-        found = list(unread_line_conversations(user=viewer)[: LIST_LIMIT + 1])
-        unread_line_for_display(found)
+        conversations = casework.unread_line_conversations(user=viewer)
+        if request.GET.get("list") == "all":
+            page = Paginator(conversations, casework.WORKLIST_PAGE_SIZE).get_page(
+                request.GET.get("page")
+            )
+            casework.unread_line_for_display(page.object_list)
+            return render(
+                request,
+                "consultations/includes/line_unread_list.html",
+                {"rows": page.object_list, "show_owner": False},
+            )
+        shown, count, link, _more = casework.summary(
+            "unread_line", conversations, link_name=casework.all_url_name(viewer)
+        )
+        casework.unread_line_for_display(shown)
         worklist = {
-            "unread_line": found[:LIST_LIMIT],
-            "more": {"unread_line"} if len(found) > LIST_LIMIT else set(),
+            "unread_line": shown,
+            "counts": {"unread_line": count},
+            "links": {"unread_line": link},
         }
         return render(
             request,

@@ -311,7 +311,50 @@ def test_the_worklist_pages_query_count_does_not_grow(client_as, make_user, url)
         if url == "/team/"
         else (response.context["sections"][0]["worklist"])
     )
-    assert len(work.overdue) + len(work.due_today) == 100
+    assert int(work.counts["overdue"]) + int(work.counts["due_today"]) == 100
+    assert len(work.overdue) == len(work.due_today) == casework.WORKLIST_SHOWN
+
+
+@pytest.mark.parametrize(
+    "name", ["consultations:worklist_all", "consultations:team_worklist_all"]
+)
+def test_a_whole_list_pages_query_count_does_not_grow(client_as, make_user, name):
+    supervisor = make_user(Role.COUNSELLOR, Role.ADMIN, username="boss")
+    c = client_as(supervisor)
+    url = reverse(name, args=["due_today"])
+    _fill(supervisor, 5)
+    with CaptureQueriesContext(connection) as small:
+        assert c.get(url).status_code == 200
+    _fill(supervisor, 298)
+    with CaptureQueriesContext(connection) as large:
+        response = c.get(url + "?page=2")
+    assert len(large) == len(small), "\n".join(q["sql"] for q in large.captured_queries)
+    page = response.context["page"]
+    assert page.paginator.count == 102 and len(page.object_list) == 50
+    # each row opens the client's page, where a supervisor reassigns the case
+    body = response.content.decode()
+    for f in page.object_list:
+        url = reverse("consultations:client_detail", args=[f.client_id])
+        assert f'href="{url}#follow-ups"' in body
+
+
+def test_a_whole_list_is_the_users_own_and_its_name_known(
+    client_as, counsellor, make_user
+):
+    other = make_user(Role.COUNSELLOR, username="other")
+    today = timezone.localdate()
+    mine, theirs = follow_up(counsellor, today), follow_up(other, today)
+    c = client_as(counsellor)
+    page = c.get(reverse("consultations:worklist_all", args=["due_today"]))
+    assert list(page.context["page"].object_list) == [mine]
+    assert theirs.client.code not in page.content.decode()
+    # the supervisors' lists are not a counsellor's; an unknown list is none
+    for name in ("plans_awaiting", "nothing"):
+        assert (
+            c.get(reverse("consultations:worklist_all", args=[name])).status_code == 404
+        )
+    team = c.get(reverse("consultations:team_worklist_all", args=["due_today"]))
+    assert team.status_code == 403
 
 
 def test_a_line_reply_to_a_flagged_client_asks_for_a_safety_check_first(
@@ -347,8 +390,9 @@ def test_an_unflagged_clients_reply_box_has_no_safety_check(client_as, counsello
 
 
 def test_a_long_overdue_list_does_not_hide_what_is_due_today(client_as, counsellor):
-    # 101 overdue follow-ups and 2 due today: both lists are there, and the
-    # overdue count says there are more than the 100 shown.
+    # 101 overdue follow-ups and 2 due today: both lists are there, the
+    # overdue count says there are more than the 100 counted, the first 20
+    # are shown and the whole list is on its own page.
     today = timezone.localdate()
     FollowUp.objects.bulk_create(
         FollowUp(
@@ -363,8 +407,26 @@ def test_a_long_overdue_list_does_not_hide_what_is_due_today(client_as, counsell
     for _ in range(2):
         follow_up(counsellor, today)
     work = casework.worklist(user=counsellor)
-    assert len(work.overdue) == casework.LIST_LIMIT and len(work.due_today) == 2
+    assert len(work.overdue) == casework.WORKLIST_SHOWN and len(work.due_today) == 2
+    assert work.counts["overdue"] == f"{casework.LIST_LIMIT}+"
     assert work.more == {"overdue"}
-    page = client_as(counsellor).get("/").content.decode()
+    all_url = reverse("consultations:worklist_all", args=["overdue"])
+    assert work.links == {**dict.fromkeys(work.links, ""), "overdue": all_url}
+    c = client_as(counsellor)
+    page = c.get("/").content.decode()
     assert '<span class="count-badge">100+</span>' in page
     assert '<span class="count-badge">2</span>' in page
+    assert f'<a href="{all_url}">' in page
+    assert page.count("#follow-ups") == casework.WORKLIST_SHOWN + 2
+    # the whole list: 101 rows, 50 a page, in the worklist's order
+    shown = []
+    for number in (1, 2, 3):
+        response = c.get(all_url, {"page": number})
+        shown += response.context["page"].object_list
+        assert response.content.decode().count("#follow-ups") == len(
+            response.context["page"].object_list
+        )
+    assert len(shown) == 101 and shown == list(
+        casework.follow_ups_due(owner=counsellor).filter(due_date__lt=today)
+    )
+    assert [f.due_date for f in shown] == sorted(f.due_date for f in shown)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 import uuid
+from urllib.parse import parse_qsl
 
 import pytest
 from django.urls import reverse
@@ -49,8 +50,11 @@ def live_attrs(response) -> dict:
 
 
 def poll(c, attrs, etag=None, **params):
+    # As line_live.js does: the live URL's own query, and the token.
     headers = {"If-None-Match": etag} if etag else {}
-    return c.get(attrs["url"], {"t": attrs["token"], **params}, headers=headers)
+    url, _, query = attrs["url"].partition("?")
+    own = dict(parse_qsl(query))
+    return c.get(url, {**own, "t": attrs["token"], **params}, headers=headers)
 
 
 def test_a_conversation_poll_answers_304_until_a_webhook_brings_a_message(
@@ -236,3 +240,31 @@ def test_a_reply_that_saw_the_newest_message_needs_no_tick(
     # A reply of hers is newer, but only the person's messages count.
     assert reply(c, person, newest_id(person) - 1).status_code == 302
     assert LineMessage.objects.filter(direction="out").count() == 2
+
+
+def test_the_worklist_polls_draw_its_first_rows_or_a_page_of_the_whole_list(
+    client_as, counsellor
+):
+    """Of 55 unread conversations, the home worklist's poll draws the first
+    20 with the count and the link to the whole list; the whole list's page
+    updates itself too, page by page (50 a page)."""
+    from consultations import casework
+    from consultations.tests.line_factories import LineMessageFactory
+
+    for _ in range(55):
+        LineMessageFactory(line_user=LineUserFactory(client=None))
+    c = client_as(counsellor)
+    all_url = reverse("consultations:worklist_all", args=["unread_line"])
+    home = poll(c, live_attrs(c.get(reverse("home")))).content.decode()
+    assert home.count('class="badge new"') == casework.WORKLIST_SHOWN
+    assert '<span class="count-badge">55</span>' in home
+    assert f'<a href="{all_url}">' in home
+
+    whole = c.get(all_url, {"page": 2})
+    attrs = live_attrs(whole)
+    assert attrs["kind"] == "worklist" and "list=all" in attrs["url"]
+    assert whole.content.decode().count('class="badge new"') == 5
+    for page, rows in ((1, 50), (2, 5)):
+        body = poll(c, attrs, page=page).content.decode()
+        assert body.count('class="badge new"') == rows
+        assert "count-badge" not in body and all_url not in body

@@ -59,7 +59,7 @@
 
   Poller.prototype.url = function () {
     var url = new URL(this.el.dataset.liveUrl, window.location.href);
-    if (this.kind === "inbox") {
+    if (this.kind === "inbox" || this.kind === "worklist") {
       new URLSearchParams(window.location.search).forEach(function (value, key) {
         if (key === "unread" || key === "page") url.searchParams.set(key, value);
       });

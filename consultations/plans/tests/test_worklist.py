@@ -135,4 +135,10 @@ def test_a_supervisors_home_runs_the_same_queries_with_5_and_50_rows(
     _grow(45, counsellor, supervisor)
     many, page = queries()
     assert few == many
-    assert page.split('class="rows closures-awaiting"')[1].count("<li>") == 50
+    shown = page.split('class="rows closures-awaiting"')[1].split("</ul>")[0]
+    assert shown.count("<li>") == casework.WORKLIST_SHOWN
+    # all 50 on the whole list's page
+    url = reverse("consultations:worklist_all", args=["closures_awaiting"])
+    assert f'<a href="{url}">' in page
+    whole = c.get(url).content.decode()
+    assert whole.split('class="rows closures-awaiting"')[1].count("<li>") == 50
