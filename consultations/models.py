@@ -146,6 +146,24 @@ class Client(Scoped):
                 condition=models.Q(status="open"),
                 name="client_open_last_contact",
             ),
+            # The same order as PostgreSQL reads it (a B-tree sorts NULL last
+            # unless told): the team's quiet cases, and each counsellor's,
+            # by an index scan that stops at the LIST_LIMIT + 1st row.
+            # PostgreSQL only (migration 0024): SQLite sorts NULL first
+            # anyway and refuses NULLS FIRST in an index.
+            models.Index(
+                models.F("last_contact_on").asc(nulls_first=True),
+                models.F("id"),
+                condition=models.Q(status="open"),
+                name="client_open_quiet",
+            ),
+            models.Index(
+                models.F("assigned_counsellor"),
+                models.F("last_contact_on").asc(nulls_first=True),
+                models.F("id"),
+                condition=models.Q(status="open"),
+                name="client_open_staff_quiet",
+            ),
         ]
 
     def __str__(self):
@@ -620,6 +638,12 @@ class FollowUp(Scoped):
             models.Index(
                 fields=["owner", "due_date"],
                 name="followup_owner_due",
+                condition=models.Q(done_at__isnull=True),
+            ),
+            # The team's follow-ups due, in the worklist's order.
+            models.Index(
+                fields=["due_date", "id"],
+                name="followup_open_due",
                 condition=models.Q(done_at__isnull=True),
             ),
         ]

@@ -430,3 +430,30 @@ def test_a_long_overdue_list_does_not_hide_what_is_due_today(client_as, counsell
         casework.follow_ups_due(owner=counsellor).filter(due_date__lt=today)
     )
     assert [f.due_date for f in shown] == sorted(f.due_date for f in shown)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the worklists' NULLS FIRST indexes are PostgreSQL's (migration 0024)",
+)
+@pytest.mark.parametrize(
+    "name, mine",
+    [
+        ("overdue", False),
+        ("high_quiet", False),
+        ("quiet", False),
+        ("high_quiet", True),
+        ("quiet", True),
+    ],
+)
+def test_worklist_list_is_read_in_order_from_an_index(name, mine, counsellor):
+    """Each long list is read in its order from an index, stopping at its
+    LIST_LIMIT + 1st row, rather than sorted after reading every match: with
+    sorting disabled, the plan has no Sort."""
+    lists = casework.worklist_lists(user=counsellor if mine else None)
+    queryset = lists[name][: casework.LIST_LIMIT + 1]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    plan = queryset.explain()
+    assert "Sort" not in plan, plan
