@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+from html import escape as html_escape
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -17,7 +18,6 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -146,11 +146,15 @@ def _render_cells(calendar, here: str, today: dt.date) -> None:
     """The HTML of every row of the month, made here rather than in the
     template (a month of 40 rooms is 1,200 cells): a free day links to the
     booking form for that room and day, a stay to its page. Each row's cells
-    are joined into one string (escape() of each value, as format_html would
-    do, without its per-call cost), so the template prints one value a row."""
+    are joined into one string (each value escaped with html.escape, as
+    Django's escape() does, without its per-call cost; a free day's link and
+    title are escaped once a row, the day's ISO date needing no escaping), so
+    the template prints one value a row."""
     book = reverse("shelter:stay_create")
     back = quote(here, safe="/")
+    next_html = html_escape(f"&next={back}")
     book_label = _("Book %(room)s from %(day)s")
+    book_label_html = html_escape(book_label)
     stay_url = reverse("shelter:stay_detail", args=[999999999]).replace(
         "999999999", "{}"
     )
@@ -158,16 +162,20 @@ def _render_cells(calendar, here: str, today: dt.date) -> None:
     screen = functools.cache(jpdates.on_screen)  # a month has few distinct dates
     for _facility, rows in calendar.facilities:
         for row in rows:
+            room = row.room
+            href = f"{book}?room={room.pk}&start="
+            href_html = html_escape(href)
+            room_html = html_escape(room.name)
             html = []
             for cell in row.cells:
                 if cell.free:
                     day = cell.start.isoformat()
-                    cell.href = f"{book}?room={row.room.pk}&start={day}&next={back}"
-                    cell.label = book_label % {"room": row.room.name, "day": day}
-                    label = escape(cell.label)
+                    cell.href = f"{href}{day}&next={back}"
+                    cell.label = book_label % {"room": room.name, "day": day}
+                    label = book_label_html % {"room": room_html, "day": day}
                     html.append(
                         f'<td class="free{" future" if cell.start >= today else ""}">'
-                        f'<a href="{escape(cell.href)}" title="{label}">'
+                        f'<a href="{href_html}{day}{next_html}" title="{label}">'
                         f'<span class="sr-only">{label}</span></a></td>'
                     )
                     continue
@@ -187,13 +195,15 @@ def _render_cells(calendar, here: str, today: dt.date) -> None:
                     )
                 cell.label = " · ".join(str(p) for p in parts)
                 html.append(
-                    f'<td class="stay {escape(stay.status)} {escape(stay.kind)}'
+                    f'<td class="stay {html_escape(stay.status)}'
+                    f" {html_escape(stay.kind)}"
                     f"{' from-before' if cell.continues_before else ''}"
                     f'{" to-after" if cell.continues_after else ""}"'
-                    f' colspan="{cell.days}"><a href="{escape(cell.href)}"'
-                    f' title="{escape(cell.label)}">'
-                    f'<span class="who">{escape(stay.client.display_name)}</span>'
-                    f' <span class="code">{escape(stay.client.code)}</span></a></td>'
+                    f' colspan="{cell.days}"><a href="{html_escape(cell.href)}"'
+                    f' title="{html_escape(cell.label)}">'
+                    f'<span class="who">{html_escape(stay.client.display_name)}</span>'
+                    f' <span class="code">{html_escape(stay.client.code)}</span>'
+                    "</a></td>"
                 )
             row.html = mark_safe("".join(html))  # noqa: S308 (each value escaped)
 
