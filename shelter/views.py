@@ -17,7 +17,7 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -93,6 +93,7 @@ class StayCalendarView(CoordinatorMixin, TemplateView):
         calendar = selectors.stay_calendar(month, today=today)
         here = self.request.get_full_path()
         _render_cells(calendar, here, today)
+        days_html = _render_days(calendar)
         if day is None:
             # the phone's day list: today, or the demo's day, in its month
             day = next(
@@ -101,6 +102,7 @@ class StayCalendarView(CoordinatorMixin, TemplateView):
         unmet_date = today if month <= today <= calendar.last else month
         context.update(
             calendar=calendar,
+            days_html=days_html,
             today=today,
             wareki=_wareki_month(month),
             previous=_month_param(calendar.previous),
@@ -140,6 +142,32 @@ def _day_rooms(calendar, day: dt.date) -> list:
                     break
         found.append((facility, rooms))
     return found
+
+
+def _render_days(calendar) -> str:
+    """The header cells of the month's days (made here like the rows: some
+    ten values a day), each value escaped as the template would."""
+    html = []
+    for day in calendar.days:
+        classes = "day"
+        if day.weekend:
+            classes += " weekend"
+        if day.sunday:
+            classes += " sunday"
+        if day.holiday:
+            classes += " holiday"
+        if day.is_today:
+            classes += " today"
+        if not day.shelter_open:
+            classes += " closed"
+        title = f' title="{html_escape(day.holiday)}"' if day.holiday else ""
+        html.append(
+            f'<th scope="col" class="{classes}"{title}>'
+            f'<span class="dom">{day.date.day}</span>'
+            f'<span class="dow">{html_escape(dateformat.format(day.date, "D"))}'
+            "</span></th>"
+        )
+    return mark_safe("".join(html))  # noqa: S308 (each value escaped)
 
 
 def _render_cells(calendar, here: str, today: dt.date) -> None:
