@@ -131,17 +131,41 @@ def _day_param(text: str | None) -> dt.date | None:
 
 def _day_rooms(calendar, day: dt.date) -> list:
     """One day of the month's calendar, room by room (the calendar on a
-    phone): (facility, [(room, cell)]), the cell free or a stay."""
+    phone): (facility, the HTML of its rooms' items), each room free or
+    taken by a stay; made here like the month's rows, each value escaped."""
+    statuses = {value: str(label) for value, label in Stay.Status.choices}
     found = []
     for facility, rows in calendar.facilities:
-        rooms = []
+        html = []
         for row in rows:
             for cell in row.cells:
                 if cell.start <= day < cell.start + dt.timedelta(days=cell.days):
-                    rooms.append((row.room, cell))
+                    html.append(_day_room_html(row.room, cell, statuses))
                     break
-        found.append((facility, rooms))
+        found.append((facility, mark_safe("".join(html))))  # noqa: S308
     return found
+
+
+def _day_room_html(room, cell, statuses: dict) -> str:
+    if cell.free:
+        classes = "free"
+        link = (
+            f'<a href="{html_escape(cell.href)}">{html_escape(cell.label)}</a>\n      '
+        )
+    else:
+        stay = cell.stay
+        classes = f"occupied {html_escape(stay.status)} {html_escape(stay.kind)}"
+        link = (
+            f'<a href="{html_escape(cell.href)}"><strong>'
+            f"{html_escape(stay.client.code)} {html_escape(stay.client.display_name)}"
+            f'</strong><span class="stay-dates">{html_escape(stay.dates_label)}'
+            f" · {html_escape(statuses[stay.status])}</span></a>"
+        )
+    return (
+        f'\n    <li class="{classes}">\n'
+        f'      <span class="room">{html_escape(room.name)}</span>\n'
+        f"      {link}\n    </li>\n    "
+    )
 
 
 def _render_days(calendar) -> str:
