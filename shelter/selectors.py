@@ -293,9 +293,6 @@ class CalendarStay:
     def dates_label(self) -> str:
         return stay_dates_label(self.kind, self.start_date, self.end_date)
 
-    def get_status_display(self) -> str:
-        return str(Stay.Status(self.status).label)
-
 
 @dataclass
 class Cell:
