@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+from html import escape as html_escape
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -16,8 +17,7 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.html import escape
+from django.utils import dateformat, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -93,6 +93,7 @@ class StayCalendarView(CoordinatorMixin, TemplateView):
         calendar = selectors.stay_calendar(month, today=today)
         here = self.request.get_full_path()
         _render_cells(calendar, here, today)
+        days_html = _render_days(calendar)
         if day is None:
             # the phone's day list: today, or the demo's day, in its month
             day = next(
@@ -101,6 +102,7 @@ class StayCalendarView(CoordinatorMixin, TemplateView):
         unmet_date = today if month <= today <= calendar.last else month
         context.update(
             calendar=calendar,
+            days_html=days_html,
             today=today,
             wareki=_wareki_month(month),
             previous=_month_param(calendar.previous),
@@ -129,28 +131,82 @@ def _day_param(text: str | None) -> dt.date | None:
 
 def _day_rooms(calendar, day: dt.date) -> list:
     """One day of the month's calendar, room by room (the calendar on a
-    phone): (facility, [(room, cell)]), the cell free or a stay."""
+    phone): (facility, the HTML of its rooms' items), each room free or
+    taken by a stay; made here like the month's rows, each value escaped."""
+    statuses = {value: str(label) for value, label in Stay.Status.choices}
     found = []
     for facility, rows in calendar.facilities:
-        rooms = []
+        html = []
         for row in rows:
             for cell in row.cells:
                 if cell.start <= day < cell.start + dt.timedelta(days=cell.days):
-                    rooms.append((row.room, cell))
+                    html.append(_day_room_html(row.room, cell, statuses))
                     break
-        found.append((facility, rooms))
+        found.append((facility, mark_safe("".join(html))))  # noqa: S308
     return found
+
+
+def _day_room_html(room, cell, statuses: dict) -> str:
+    if cell.free:
+        classes = "free"
+        link = (
+            f'<a href="{html_escape(cell.href)}">{html_escape(cell.label)}</a>\n      '
+        )
+    else:
+        stay = cell.stay
+        classes = f"occupied {html_escape(stay.status)} {html_escape(stay.kind)}"
+        link = (
+            f'<a href="{html_escape(cell.href)}"><strong>'
+            f"{html_escape(stay.client.code)} {html_escape(stay.client.display_name)}"
+            f'</strong><span class="stay-dates">{html_escape(stay.dates_label)}'
+            f" · {html_escape(statuses[stay.status])}</span></a>"
+        )
+    return (
+        f'\n    <li class="{classes}">\n'
+        f'      <span class="room">{html_escape(room.name)}</span>\n'
+        f"      {link}\n    </li>\n    "
+    )
+
+
+def _render_days(calendar) -> str:
+    """The header cells of the month's days (made here like the rows: some
+    ten values a day), each value escaped as the template would."""
+    html = []
+    for day in calendar.days:
+        classes = "day"
+        if day.weekend:
+            classes += " weekend"
+        if day.sunday:
+            classes += " sunday"
+        if day.holiday:
+            classes += " holiday"
+        if day.is_today:
+            classes += " today"
+        if not day.shelter_open:
+            classes += " closed"
+        title = f' title="{html_escape(day.holiday)}"' if day.holiday else ""
+        html.append(
+            f'<th scope="col" class="{classes}"{title}>'
+            f'<span class="dom">{day.date.day}</span>'
+            f'<span class="dow">{html_escape(dateformat.format(day.date, "D"))}'
+            "</span></th>"
+        )
+    return mark_safe("".join(html))  # noqa: S308 (each value escaped)
 
 
 def _render_cells(calendar, here: str, today: dt.date) -> None:
     """The HTML of every row of the month, made here rather than in the
     template (a month of 40 rooms is 1,200 cells): a free day links to the
     booking form for that room and day, a stay to its page. Each row's cells
-    are joined into one string (escape() of each value, as format_html would
-    do, without its per-call cost), so the template prints one value a row."""
+    are joined into one string (each value escaped with html.escape, as
+    Django's escape() does, without its per-call cost; a free day's link and
+    title are escaped once a row, the day's ISO date needing no escaping), so
+    the template prints one value a row."""
     book = reverse("shelter:stay_create")
     back = quote(here, safe="/")
+    next_html = html_escape(f"&next={back}")
     book_label = _("Book %(room)s from %(day)s")
+    book_label_html = html_escape(book_label)
     stay_url = reverse("shelter:stay_detail", args=[999999999]).replace(
         "999999999", "{}"
     )
@@ -158,16 +214,20 @@ def _render_cells(calendar, here: str, today: dt.date) -> None:
     screen = functools.cache(jpdates.on_screen)  # a month has few distinct dates
     for _facility, rows in calendar.facilities:
         for row in rows:
+            room = row.room
+            href = f"{book}?room={room.pk}&start="
+            href_html = html_escape(href)
+            room_html = html_escape(room.name)
             html = []
             for cell in row.cells:
                 if cell.free:
                     day = cell.start.isoformat()
-                    cell.href = f"{book}?room={row.room.pk}&start={day}&next={back}"
-                    cell.label = book_label % {"room": row.room.name, "day": day}
-                    label = escape(cell.label)
+                    cell.href = f"{href}{day}&next={back}"
+                    cell.label = book_label % {"room": room.name, "day": day}
+                    label = book_label_html % {"room": room_html, "day": day}
                     html.append(
                         f'<td class="free{" future" if cell.start >= today else ""}">'
-                        f'<a href="{escape(cell.href)}" title="{label}">'
+                        f'<a href="{href_html}{day}{next_html}" title="{label}">'
                         f'<span class="sr-only">{label}</span></a></td>'
                     )
                     continue
@@ -187,13 +247,15 @@ def _render_cells(calendar, here: str, today: dt.date) -> None:
                     )
                 cell.label = " · ".join(str(p) for p in parts)
                 html.append(
-                    f'<td class="stay {escape(stay.status)} {escape(stay.kind)}'
+                    f'<td class="stay {html_escape(stay.status)}'
+                    f" {html_escape(stay.kind)}"
                     f"{' from-before' if cell.continues_before else ''}"
                     f'{" to-after" if cell.continues_after else ""}"'
-                    f' colspan="{cell.days}"><a href="{escape(cell.href)}"'
-                    f' title="{escape(cell.label)}">'
-                    f'<span class="who">{escape(stay.client.display_name)}</span>'
-                    f' <span class="code">{escape(stay.client.code)}</span></a></td>'
+                    f' colspan="{cell.days}"><a href="{html_escape(cell.href)}"'
+                    f' title="{html_escape(cell.label)}">'
+                    f'<span class="who">{html_escape(stay.client.display_name)}</span>'
+                    f' <span class="code">{html_escape(stay.client.code)}</span>'
+                    "</a></td>"
                 )
             row.html = mark_safe("".join(html))  # noqa: S308 (each value escaped)
 
@@ -220,9 +282,13 @@ class StayListView(CoordinatorMixin, TemplateView):
             entrusted=filters.get("entrusted", False),
         )
         context["form"] = form
-        page = Paginator(
+        paginator = Paginator(
             stays.values(*selectors.STAY_ROW_FIELDS), self.paginate_by
-        ).get_page(self.request.GET.get("page"))
+        )
+        # Counted without the joins that only the rows' values need (every
+        # stay has its room and its client): one table scanned, not four.
+        paginator.count = stays.count()
+        page = paginator.get_page(self.request.GET.get("page"))
         page.object_list = selectors.stay_rows(list(page.object_list))
         context["page"] = page
         return context
