@@ -123,3 +123,65 @@ def test_the_list_select_renders_what_djangos_select_renders():
         expected = forms.Select(choices=choices).render("f", value, attrs=attrs)
         got = ListSelect(choices=choices).render("f", value, attrs=attrs)
         assert got == expected
+
+
+def test_an_inbox_row_shows_its_person_client_chat_and_counts(client_as, counsellor):
+    """The inbox row made in Python prints what its template printed: the
+    escaped names, the badges, the chat and its holder, the preview of a
+    reply, the counts (the page and its live updates share it)."""
+    from consultations.line import chats
+    from consultations.models import LineChat, LineUser
+    from consultations.tests.line_factories import (
+        LineMessageFactory,
+        LineUserFactory,
+    )
+
+    person = ClientFactory(display_name=NAME, code="C-000999")
+    line_user = LineUserFactory(display_name=NAME, client=person, is_following=False)
+    now = dt.datetime.now(dt.UTC)
+    chat = LineChat.objects.create(line_user=line_user, started_at=now)
+    LineMessageFactory(line_user=line_user, chat=chat)
+    chats.chat_claim(chat=chat, by=counsellor)
+    LineMessageFactory(
+        line_user=line_user,
+        direction="out",
+        status="sent",
+        webhook_event_id=None,
+        line_message_id="",
+        sent_by=counsellor,
+        text="<お返事>",
+    )
+    LineUser.objects.filter(pk=line_user.pk).update(
+        last_event_at=dt.datetime.now(dt.UTC)
+    )
+    html = client_as(counsellor).get("/line/inbox/").content.decode()
+    row = html[html.index('<tr class="unread">') :]
+    row = row[: row.index("</tr>")]
+    assert f'<a href="/line/inbox/{line_user.pk}/">{ESCAPED}</a>' in row
+    assert row.count('<span class="badge closed') == 2, "not a friend, no consent"
+    assert f'<a href="/clients/{person.pk}/">C-000999</a> {ESCAPED}' in row
+    assert (
+        f'<span class="badge chat-active">{chat.Status.ACTIVE.label}</span> '
+        f"{counsellor.display_name}</td>"
+    ) in row
+    assert '<span class="muted">' in row and "&lt;お返事&gt;</td>" in row
+    assert '<span class="count">1</span></td>' in row
+    assert NAME not in html and "<お返事>" not in html
+
+
+def test_the_consultation_filter_reads_its_choices_without_a_cursor(
+    client_as, counsellor, monkeypatch
+):
+    """The counsellor and complaint choices are read by a plain query: on
+    PostgreSQL, iterator() after the view's transaction is a cursor WITH
+    HOLD and three round trips."""
+    from django.db.models.query import QuerySet
+
+    def no_iterator(self, *args, **kwargs):
+        raise AssertionError(f"iterator() on {self.model.__name__}")
+
+    monkeypatch.setattr(QuerySet, "iterator", no_iterator)
+    html = client_as(counsellor).get("/consultations/").content.decode()
+    assert f'<option value="{counsellor.pk}">{counsellor.display_name}</option>' in html
+    complaint = Complaint.objects.order_by("order", "code").first()
+    assert f'<option value="{complaint.code}">{complaint.label}</option>' in html

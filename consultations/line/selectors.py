@@ -18,7 +18,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from . import messaging
@@ -401,6 +405,78 @@ def attach_row_display(users) -> None:
         when = timezone.localtime(user.last_event_at)
         user.last_event_iso = dateformat.format(when, "c")
         user.last_event_text = jdatetime(when)
+    labels = {
+        "unread": conditional_escape(_("Unread")),
+        "to_record": conditional_escape(_("To record")),
+        "no_name": conditional_escape(_("(name not fetched)")),
+        "not_friend": conditional_escape(_("Not a friend")),
+        "no_consent": conditional_escape(_("Consent not confirmed")),
+        "not_linked": conditional_escape(_("Not linked")),
+        "you": conditional_escape(_("You:")),
+    }
+    for user in users:
+        user.html = _inbox_row_html(user, labels)
+
+
+def _inbox_row_html(user, labels: dict) -> str:
+    """One row of the inbox as templates/consultations/includes/
+    line_inbox_rows.html printed it, made as one string (each value escaped
+    as the template escapes it): a template render per cell cost more than
+    the page's queries."""
+    e = conditional_escape
+    name = e(user.display_name) if user.display_name else labels["no_name"]
+    not_friend = (
+        f'<span class="badge closed">{labels["not_friend"]}</span>'
+        if user.is_following is False
+        else ""
+    )
+    no_consent = (
+        f'<span class="badge closed consent-missing">{labels["no_consent"]}</span>'
+        if user.consent_missing
+        else ""
+    )
+    if user.client:
+        client = (
+            f'<a href="{e(user.client_href)}">{e(user.client.code)}</a> '
+            f"{e(user.client.display_name)}"
+        )
+    else:
+        client = f'<span class="muted">{labels["not_linked"]}</span>'
+    chat = user.open_chat
+    if chat:
+        held = f" {e(chat.claimed_by.display_name)}" if chat.claimed_by else ""
+        chat = (
+            f'<span class="badge chat-{e(chat.status)}">'
+            f"{e(chat.get_status_display())}</span>{held}"
+        )
+    else:
+        chat = '<span class="muted">–</span>'
+    preview = ""
+    if user.last_message:
+        if user.last_message.direction == "out":
+            preview = f'<span class="muted">{labels["you"]}</span> '
+        preview += e(user.preview)
+    unread = user.unread_count
+    count = f'<span class="count">{e(localize(unread))}</span>' if unread else "0"
+    row_class = ' class="unread"' if unread else ""
+    return mark_safe(  # noqa: S308 (each value escaped)
+        f"\n    <tr{row_class}>\n"
+        "      <td>\n"
+        f'        <a href="{e(user.href)}">{name}</a>\n'
+        f"        {not_friend}\n"
+        f"        {no_consent}\n"
+        "      </td>\n"
+        f"      <td>{client}</td>\n"
+        f"      <td>{chat}</td>\n"
+        f'      <td class="preview">{preview}</td>\n'
+        f'      <td><time datetime="{e(user.last_event_iso)}">'
+        f"{e(user.last_event_text)}</time></td>\n"
+        f'      <td class="num unread-count" data-label="{labels["unread"]}">'
+        f"{count}</td>\n"
+        f'      <td class="num" data-label="{labels["to_record"]}">'
+        f"{e(localize(user.unrecorded_count))}</td>\n"
+        "    </tr>\n  "
+    )
 
 
 def open_chat(*, line_user: LineUser) -> LineChat | None:
