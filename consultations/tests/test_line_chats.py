@@ -540,8 +540,9 @@ def test_the_queue_lists_waiting_chats_oldest_first_with_their_wait(
     web.get(reverse("line:inbox"))
     for minutes in (5, 25, 15):
         waiting_chat(minutes_ago=minutes)
-    # 11, and 1 for the LINE accounts whose quotas are shown (issue 18)
-    with django_assert_num_queries(12) as few:
+    # 10, and 1 for the LINE accounts whose quotas are shown (issue 18); the
+    # user's roles come with her (issue 22: no query of their own)
+    with django_assert_num_queries(11) as few:
         response = web.get(reverse("line:inbox"))
     assert [c.waited_minutes for c in response.context["queue"]] == [25, 15, 5]
     # The queue's own markup: elsewhere on the page (a CSP nonce, a static
@@ -580,7 +581,8 @@ def test_supervision_shows_every_live_chat_with_holder_and_times(
     assert client_as(counsellor).get(reverse("line:supervision")).status_code == 403
     web = client_as(supervisor)
     web.get(reverse("line:supervision"))
-    with django_assert_num_queries(8) as few:
+    # 7: the user's roles come with her (issue 22: no query of their own)
+    with django_assert_num_queries(7) as few:
         response = web.get(reverse("line:supervision"))
     rows = {c.pk: c for c in response.context["chats"]}
     assert set(rows) == {waiting.pk, held.pk}
