@@ -223,8 +223,9 @@ def _render_cells(calendar, here: str, today: dt.date) -> None:
                 if cell.free:
                     day = cell.start.isoformat()
                     cell.href = f"{href}{day}&next={back}"
-                    cell.label = book_label % {"room": room.name, "day": day}
-                    label = book_label_html % {"room": room_html, "day": day}
+                    shown = screen(cell.start)  # 2022年3月31日, not the ISO date
+                    cell.label = book_label % {"room": room.name, "day": shown}
+                    label = book_label_html % {"room": room_html, "day": shown}
                     html.append(
                         f'<td class="free{" future" if cell.start >= today else ""}">'
                         f'<a href="{href_html}{day}{next_html}" title="{label}">'

@@ -258,16 +258,12 @@ def _seed_conversations(ctx, channel: LineChannel) -> str:
     counsellor = ctx.users["counsellor"]
     complaints = {c.code: c for c in Complaint.objects.all()}
     clients = list(Client.objects.filter(status=Client.Status.OPEN).order_by("pk"))
-    # The desk's conversations are days old, as on a desk in use: relative to
-    # today (or to the demo year's end if that is earlier), so that a waiting
-    # chat does not say it has waited for years.
-    anchor = min(ctx.end, timezone.localdate())
     recorded = messages = 0
     for script in CONVERSATIONS:
         line_user_id = f"U{rng.getrandbits(128):032x}"
         line_user = None
         for index, (days_before, lines) in enumerate(script["days"]):
-            day = anchor - dt.timedelta(days=days_before)
+            day = ctx.end - dt.timedelta(days=days_before)
             incoming: list[IncomingEvent] = []
             replies = []
             for hhmm, who, text in lines:
