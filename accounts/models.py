@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .links import person_name
+
 
 class Organisation(models.Model):
     """Who holds records: an NPO or a municipal desk (issue 18). Every personal
@@ -111,8 +113,7 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         """Family name first, as in Japanese; the username when no name."""
-        name = f"{self.last_name} {self.first_name}".strip()
-        return name or self.get_username()
+        return person_name(self.last_name, self.first_name, self.get_username())
 
     def has_role(self, *roles: str) -> bool:
         from .roles import has_role

@@ -19,14 +19,18 @@ Each list is one query, whatever the number of cases.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from accounts.links import person_name, url_by_id
 
 from .models import Client, Consultation, FollowUp, SupportAction
 
@@ -38,9 +42,41 @@ LIST_LIMIT = 100
 WORKLIST_SHOWN = 20
 WORKLIST_PAGE_SIZE = 50
 # What the worklist shows of a person (a list of up to 400 rows: only these
-# columns are read, never a phone number or a note on the case).
-CLIENT_FIELDS = ("id", "code", "display_name", "urgency", "assigned_counsellor_id")
-USER_FIELDS = ("id", "username", "first_name", "last_name")
+# columns are read, never a phone number or a note on the case). The lists of
+# follow-ups, quiet cases and unread conversations are read as values (dicts)
+# and their rows made in Python (``for_display``): building model objects
+# for the LIST_LIMIT + 1 rows each list reads to count them cost more than
+# the page's queries.
+USER_FIELDS = ("username", "first_name", "last_name")
+FOLLOW_UP_ROW = (
+    "pk",
+    "client_id",
+    "owner_id",
+    "kind",
+    "due_date",
+    "note",
+    "client__code",
+    "client__display_name",
+    *(f"owner__{f}" for f in USER_FIELDS),
+)
+CASE_ROW = (
+    "pk",
+    "code",
+    "display_name",
+    "urgency",
+    "last_contact_on",
+    "assigned_counsellor_id",
+    *(f"assigned_counsellor__{f}" for f in USER_FIELDS),
+)
+UNREAD_ROW = (
+    "pk",
+    "display_name",
+    "client_id",
+    "last_event_at",
+    "unread_count",
+    "client_code",
+    "client_name",
+)
 
 
 def local_today(now: dt.datetime | None = None) -> dt.date:
@@ -51,27 +87,15 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
-def follow_ups_due(*, owner=None, now=None) -> QuerySet[FollowUp]:
-    """Open follow-ups due today or earlier (all owners when owner is None)."""
+def follow_ups_due(*, owner=None, now=None) -> QuerySet:
+    """Open follow-ups due today or earlier (all owners when owner is None),
+    as values of FOLLOW_UP_ROW."""
     follow_ups = FollowUp.objects.filter(
         done_at__isnull=True, due_date__lte=local_today(now)
     )
     if owner is not None:
         follow_ups = follow_ups.filter(owner=owner)
-    return (
-        follow_ups.select_related("client", "owner")
-        .only(
-            "id",
-            "client_id",
-            "owner_id",
-            "kind",
-            "due_date",
-            "note",
-            *(f"client__{f}" for f in CLIENT_FIELDS),
-            *(f"owner__{f}" for f in USER_FIELDS),
-        )
-        .order_by("due_date", "id")
-    )
+    return follow_ups.order_by("due_date", "id").values(*FOLLOW_UP_ROW)
 
 
 def last_contact_computed() -> Func:
@@ -120,53 +144,58 @@ def last_contact_stale() -> QuerySet[Client]:
 
 def quiet_cases(
     *, days: int, counsellor=None, now=None, urgency: str | None = None
-) -> QuerySet[Client]:
+) -> QuerySet:
     """Open cases with no contact in ``days`` days, quietest (earliest last
-    contact, none first) first. Reads the cached ``last_contact_on``."""
+    contact, none first) first, as values of CASE_ROW. Reads the cached
+    ``last_contact_on``."""
     since = local_today(now) - dt.timedelta(days=days - 1)
-    cases = (
-        Client.objects.filter(
-            Q(last_contact_on__isnull=True) | Q(last_contact_on__lt=since),
-            status=Client.Status.OPEN,
-            created_at__lt=_local_midnight(since),
-        )
-        .select_related("assigned_counsellor")
-        .only(
-            *CLIENT_FIELDS,
-            "last_contact_on",
-            *(f"assigned_counsellor__{f}" for f in USER_FIELDS),
-        )
+    cases = Client.objects.filter(
+        Q(last_contact_on__isnull=True) | Q(last_contact_on__lt=since),
+        status=Client.Status.OPEN,
+        created_at__lt=_local_midnight(since),
     )
     if urgency:
         cases = cases.filter(urgency=urgency)
     if counsellor is not None:
         cases = cases.filter(assigned_counsellor=counsellor)
-    return cases.order_by(F("last_contact_on").asc(nulls_first=True), "id")
+    return cases.order_by(F("last_contact_on").asc(nulls_first=True), "id").values(
+        *CASE_ROW
+    )
 
 
 def unread_line_conversations(*, user=None):
     """LINE conversations with unread messages: for a counsellor, those of her
-    clients and those not linked to any client yet; for the team, all. Only
-    the columns the worklist shows are read."""
+    clients and those not linked to any client yet; for the team, all. Values
+    of UNREAD_ROW: only the columns the worklist shows are read."""
     from .line.selectors import unread_conversations
 
-    conversations = (
-        unread_conversations()
-        .select_related("client__assigned_counsellor")
-        .only(
-            "id",
-            "display_name",
-            "client_id",
-            "last_event_at",
-            *(f"client__{f}" for f in CLIENT_FIELDS),
-            *(f"client__assigned_counsellor__{f}" for f in USER_FIELDS),
+    conversations = unread_conversations()
+    if user is None:
+        counsellor = {
+            f"counsellor_{f}": F(f"client__assigned_counsellor__{f}")
+            for f in USER_FIELDS
+        }
+        return conversations.annotate(
+            client_code=F("client__code"),
+            client_name=F("client__display_name"),
+            **counsellor,
+        ).values(*UNREAD_ROW, *counsellor)
+    # Her clients by a subquery (the counsellor's index), and the client's
+    # code and name looked up for the rows read: with the client joined and
+    # filtered on, PostgreSQL hash-joined every client before it could
+    # filter (4 of the home page's 11 ms of SQL).
+    client = Client.objects.filter(pk=OuterRef("client_id"))
+    return (
+        conversations.filter(
+            Q(client__isnull=True)
+            | Q(client__in=Client.objects.filter(assigned_counsellor=user))
         )
+        .annotate(
+            client_code=Subquery(client.values("code")[:1]),
+            client_name=Subquery(client.values("display_name")[:1]),
+        )
+        .values(*UNREAD_ROW)
     )
-    if user is not None:
-        conversations = conversations.filter(
-            Q(client__isnull=True) | Q(client__assigned_counsellor=user)
-        )
-    return conversations
 
 
 @dataclass
@@ -252,7 +281,7 @@ def worklist(*, user=None, now=None) -> Worklist:
         if over:
             more.add(name)
     for name, shown in rows.items():
-        for_display(name, shown)
+        for_display(name, shown, show_owner=user is None)
     return Worklist(
         **rows,
         today=local_today(now),
@@ -263,42 +292,92 @@ def worklist(*, user=None, now=None) -> Worklist:
     )
 
 
-def _url_of(name: str) -> Callable[[int], str]:
-    """The URL ``name`` of a record by its integer id, reversed once: the
-    team's worklist shows up to 400 rows, and a reverse() per row was a fifth
-    of the page's time."""
-    marker = 987654321
-    head, tail = reverse(name, args=[marker]).split(str(marker))
-    return lambda pk: f"{head}{pk}{tail}"
-
-
-def for_display(name: str, rows) -> None:
-    """What the long lists show, worked out once per page rather than by
-    template tags per row (get_FOO_display, url, blocktranslate were half of
-    the rendering): each row's link and labels (the rows of list ``name``)."""
+def for_display(name: str, rows, *, show_owner: bool) -> None:
+    """Each row's HTML (``html``) for the lists read as values (follow-ups,
+    quiet cases, unread conversations: the rows of list ``name``), made here
+    with its link and labels, worked out once per page, rather than by a
+    template per row and tags per cell (those were half of the page's time);
+    ``show_owner`` adds whose it is (the team's lists). The plan lists are
+    model objects drawn by their templates."""
     if name in ("overdue", "due_today"):
-        client_url = _url_of("consultations:client_detail")
-        kinds = {value: str(label) for value, label in FollowUp.Kind.choices}
-        for item in rows:
-            item.url = client_url(item.client_id)
-            item.kind_label = kinds.get(item.kind, item.kind)
+        _follow_up_html(rows, show_owner=show_owner)
     elif name in ("high_quiet", "quiet"):
-        client_url = _url_of("consultations:client_detail")
-        urgencies = {value: str(label) for value, label in Client.Urgency.choices}
-        for case in rows:
-            case.url = client_url(case.pk)
-            case.urgency_label = urgencies.get(case.urgency, case.urgency)
+        _case_html(rows, show_owner=show_owner)
     elif name == "unread_line":
-        unread_line_for_display(rows)
+        unread_line_for_display(rows, show_owner=show_owner)
 
 
-def unread_line_for_display(conversations) -> None:
-    """Each unread conversation's link and unread count, for
-    includes/line_unread_rows.html (the worklist and its live updates)."""
-    conversation_url = _url_of("line:conversation")
-    for conversation in conversations:
-        n = conversation.unread_count
-        conversation.url = conversation_url(conversation.pk)
-        conversation.unread_label = ngettext("%(n)s unread", "%(n)s unread", n) % {
-            "n": n
-        }
+def _follow_up_html(rows, *, show_owner: bool) -> None:
+    """The rows of includes/follow_up_rows.html."""
+    from accounts.templatetags.dates import jdate
+
+    e = conditional_escape
+    client_url = url_by_id("consultations:client_detail")
+    kinds = {value: e(label) for value, label in FollowUp.Kind.choices}
+    for row in rows:
+        note = f' <span class="muted">{e(row["note"])}</span>' if row["note"] else ""
+        if show_owner:
+            owner = person_name(*(row[f"owner__{f}"] for f in _NAME))
+            note += f' <span class="muted">（{e(owner)}）</span>'
+        row["html"] = mark_safe(  # noqa: S308 (each value escaped)
+            f'\n  <li><a href="{e(client_url(row["client_id"]))}#follow-ups">'
+            f"<strong>{jdate(row['due_date'])}</strong> "
+            f"{kinds.get(row['kind']) or e(row['kind'])} — "
+            f"{e(row['client__code'])} {e(row['client__display_name'])}</a>"
+            f"{note}</li>\n"
+        )
+
+
+def _case_html(rows, *, show_owner: bool) -> None:
+    """The rows of includes/quiet_rows.html."""
+    from accounts.templatetags.dates import jdate
+
+    e = conditional_escape
+    client_url = url_by_id("consultations:client_detail")
+    urgencies = {value: e(label) for value, label in Client.Urgency.choices}
+    last_contact = e(_("last contact"))
+    unassigned = _("unassigned")
+    for row in rows:
+        urgency = row["urgency"]
+        owner = ""
+        if show_owner:
+            name = person_name(*(row[f"assigned_counsellor__{f}"] for f in _NAME))
+            owner = f' <span class="muted">（{e(name or unassigned)}）</span>'
+        when = row["last_contact_on"]
+        row["html"] = mark_safe(  # noqa: S308 (each value escaped)
+            f'\n  <li><a href="{e(client_url(row["pk"]))}">'
+            f"{e(row['code'])} {e(row['display_name'])}</a> "
+            f'<span class="badge urgency-{e(urgency)}">'
+            f"{urgencies.get(urgency) or e(urgency)}</span>\n"
+            f'    <span class="muted">{last_contact}: '
+            f"{jdate(when) if when else '–'}</span>{owner}</li>\n"
+        )
+
+
+def unread_line_for_display(conversations, *, show_owner: bool = False) -> None:
+    """Each unread conversation's row (``html``) with its link and unread
+    count, for includes/line_unread_list.html (the worklist and its live
+    updates); ``show_owner`` adds the client's counsellor (the team's)."""
+    e = conditional_escape
+    conversation_url = url_by_id("line:conversation")
+    not_linked = _("LINE user (not linked)")
+    unassigned = _("unassigned")
+    for row in conversations:
+        n = row["unread_count"]
+        label = ngettext("%(n)s unread", "%(n)s unread", n) % {"n": n}
+        if row["client_id"]:
+            who = f"{e(row['client_code'])} {e(row['client_name'])}"
+        else:
+            who = e(row["display_name"] or not_linked)
+        owner = ""
+        if show_owner and row["client_id"]:
+            name = person_name(*(row[f"counsellor_{f}"] for f in _NAME))
+            owner = f' <span class="muted">（{e(name or unassigned)}）</span>'
+        row["html"] = mark_safe(  # noqa: S308 (each value escaped)
+            f'\n      <li><a href="{e(conversation_url(row["pk"]))}">{who}</a>\n'
+            f'        <span class="badge new">{e(label)}</span>{owner}</li>\n    '
+        )
+
+
+# A user's name columns in the order accounts.links.person_name takes them.
+_NAME = ("last_name", "first_name", "username")

@@ -13,7 +13,6 @@ from django.db.models import (
     Q,
     QuerySet,
 )
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
@@ -21,6 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 import jpdates
+from accounts.links import person_name, url_by_id
 from accounts.roles import Role, has_role
 
 from .models import (
@@ -102,19 +102,14 @@ def client_rows(values: list[dict]) -> list[dict]:
     CLIENT_ROW_FIELDS, from client_list) with the link, labels and the
     counsellor's name made here, so that the template only prints them (no
     query). The area stays out of a row whose contact is not shown."""
-    detail = reverse("consultations:client_detail", args=[999999999])
-    detail = detail.replace("999999999", "{}")
+    detail = url_by_id("consultations:client_detail")
     households = {value: str(label) for value, label in Client.HouseholdType.choices}
     statuses = {value: str(label) for value, label in Client.Status.choices}
     rows = []
     for v in values:
-        counsellor = (
-            f"{v['assigned_counsellor__last_name']} "
-            f"{v['assigned_counsellor__first_name']}"
-        ).strip()
         rows.append(
             {
-                "href": detail.format(v["pk"]),
+                "href": detail(v["pk"]),
                 "code": v["code"],
                 "display_name": v["display_name"],
                 "kana": v["kana"],
@@ -123,7 +118,11 @@ def client_rows(values: list[dict]) -> list[dict]:
                 ),
                 "contact_shown": v["contact_shown"],
                 "area": v["area"] if v["contact_shown"] else "",
-                "counsellor": counsellor or v["assigned_counsellor__username"] or "",
+                "counsellor": person_name(
+                    v["assigned_counsellor__last_name"],
+                    v["assigned_counsellor__first_name"],
+                    v["assigned_counsellor__username"],
+                ),
                 "status": v["status"],
                 "status_label": statuses.get(v["status"], v["status"]),
             }
@@ -303,27 +302,28 @@ def consultation_rows(values: list[dict]) -> list[dict]:
             "complaint__order", "complaint__code"
         ).values_list("consultation_id", "complaint__label"):
             others.setdefault(consultation_id, []).append(label)
-    edit = reverse("consultations:consultation_update", args=[999999999])
-    edit = edit.replace("999999999", "{}")
-    client = reverse("consultations:client_detail", args=[999999999])
-    client = client.replace("999999999", "{}")
+    edit = url_by_id("consultations:consultation_update")
+    client = url_by_id("consultations:client_detail")
     channels = {value: str(label) for value, label in Channel.choices}
     rows = []
     for v in values:
-        name = f"{v['counsellor__last_name']} {v['counsellor__first_name']}".strip()
         labels = others.get(v["pk"])
         rows.append(
             {
-                "href": edit.format(v["pk"]),
+                "href": edit(v["pk"]),
                 "started_at": jdatetime(v["started_at"]),
                 "channel": channels.get(v["channel"], v["channel"]),
-                "client_href": client.format(v["client_id"]) if v["client_id"] else "",
+                "client_href": client(v["client_id"]) if v["client_id"] else "",
                 "client": f"{v['client__code']} {v['client__display_name']}",
                 "is_new": v["is_new"],
                 "withdrawn": v["has_withdrawn_message"],
                 "complaint": v["main_complaint__label"] or "",
                 "others": f"（{'、'.join(labels)}）" if labels else "",
-                "counsellor": name or v["counsellor__username"],
+                "counsellor": person_name(
+                    v["counsellor__last_name"],
+                    v["counsellor__first_name"],
+                    v["counsellor__username"],
+                ),
                 "minutes": v["duration_minutes"],
             }
         )

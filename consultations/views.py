@@ -402,7 +402,7 @@ class WorklistAllView(CounsellorMixin, TemplateView):
         page = Paginator(lists[name], casework.WORKLIST_PAGE_SIZE).get_page(
             self.request.GET.get("page")
         )
-        casework.for_display(name, page.object_list)
+        casework.for_display(name, page.object_list, show_owner=self.team)
         title, rows_template = WORKLIST_LISTS[name]
         context.update(
             name=name,

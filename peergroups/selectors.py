@@ -21,9 +21,9 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 
 import jpdates
+from accounts.links import url_by_id
 
 from .models import Attendance, Group, Session
 
@@ -113,11 +113,10 @@ def session_list_rows(values: list[dict]) -> list[dict]:
     query)."""
     from .templatetags.peergroups import days_text, times_text
 
-    detail = reverse("peergroups:session_detail", args=[999999999])
-    detail = detail.replace("999999999", "{}")
+    detail = url_by_id("peergroups:session_detail")
     return [
         {
-            "href": detail.format(v["pk"]),
+            "href": detail(v["pk"]),
             "days": days_text(v["date"], v["end_date"]),
             "is_multi_day": v["end_date"] is not None,
             "times": times_text(v["start_time"], v["end_time"]),

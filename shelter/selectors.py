@@ -30,9 +30,9 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Greatest, Least
-from django.urls import reverse
 
 import jpdates
+from accounts.links import url_by_id
 from consultations.models import Client
 from consultations.search import normalise
 
@@ -232,10 +232,8 @@ def stay_rows(values: list[dict]) -> list[dict]:
     template only prints them (no query)."""
     from accounts.templatetags.dates import jdate
 
-    detail = reverse("shelter:stay_detail", args=[999999999])
-    detail = detail.replace("999999999", "{}")
-    client = reverse("shelter:client_stays", args=[999999999])
-    client = client.replace("999999999", "{}")
+    detail = url_by_id("shelter:stay_detail")
+    client = url_by_id("shelter:client_stays")
     kinds = {value: str(label) for value, label in Stay.Kind.choices}
     statuses = {value: str(label) for value, label in Stay.Status.choices}
     rows = []
@@ -243,14 +241,14 @@ def stay_rows(values: list[dict]) -> list[dict]:
         overnight = v["kind"] == Stay.Kind.OVERNIGHT
         rows.append(
             {
-                "href": detail.format(v["pk"]),
+                "href": detail(v["pk"]),
                 "start": jdate(v["start_date"]),
                 "end": jdate(v["end_date"]) if overnight else "",
                 "kind": kinds.get(v["kind"], v["kind"]),
                 "entrusted": v["entrusted"],
                 "nights": (v["end_date"] - v["start_date"]).days if overnight else 0,
                 "room": f"{v['room__facility__name']} {v['room__name']}",
-                "client_href": client.format(v["client_id"]),
+                "client_href": client(v["client_id"]),
                 "client_code": v["client__code"],
                 "client_name": v["client__display_name"],
                 "children": v["children"],

@@ -27,6 +27,7 @@ from django.views.generic import TemplateView
 import jpdates
 from accounts.audit import Action, audit
 from accounts.forms import add_service_errors
+from accounts.links import url_by_id
 from accounts.opening import opening_date
 from accounts.redirects import safe_next
 from accounts.roles import Role, RoleRequiredMixin, has_role, role_required
@@ -207,9 +208,7 @@ def _render_cells(calendar, here: str, today: dt.date) -> None:
     next_html = html_escape(f"&next={back}")
     book_label = _("Book %(room)s from %(day)s")
     book_label_html = html_escape(book_label)
-    stay_url = reverse("shelter:stay_detail", args=[999999999]).replace(
-        "999999999", "{}"
-    )
+    stay_url = url_by_id("shelter:stay_detail")
     statuses = {value: str(label) for value, label in Stay.Status.choices}
     screen = functools.cache(jpdates.on_screen)  # a month has few distinct dates
     for _facility, rows in calendar.facilities:
@@ -233,7 +232,7 @@ def _render_cells(calendar, here: str, today: dt.date) -> None:
                     )
                     continue
                 stay = cell.stay
-                cell.href = stay_url.format(stay.pk)
+                cell.href = stay_url(stay.pk)
                 parts = [
                     f"{stay.client.code} {stay.client.display_name}",
                     stay_dates_label(

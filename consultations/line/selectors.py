@@ -16,7 +16,6 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce, TruncDate
-from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
@@ -24,6 +23,8 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+
+from accounts.links import url_by_id
 
 from . import messaging
 from .models import LineChannel, LineChat, LineChatTransfer, LineMessage, LineUser
@@ -391,13 +392,11 @@ def attach_row_display(users) -> None:
     would), ``last_event_iso`` and ``last_event_text``."""
     from accounts.templatetags.dates import jdatetime
 
-    conversation = reverse("line:conversation", args=[999999999])
-    conversation = conversation.replace("999999999", "{}")
-    client = reverse("consultations:client_detail", args=[999999999])
-    client = client.replace("999999999", "{}")
+    conversation = url_by_id("line:conversation")
+    client = url_by_id("consultations:client_detail")
     for user in users:
-        user.href = conversation.format(user.pk)
-        user.client_href = client.format(user.client_id) if user.client_id else ""
+        user.href = conversation(user.pk)
+        user.client_href = client(user.client_id) if user.client_id else ""
         message = user.last_message
         user.preview = (
             Truncator(message.display_text).chars(48) if message is not None else ""

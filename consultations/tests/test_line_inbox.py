@@ -259,7 +259,7 @@ def test_counsellors_find_the_inbox_in_the_menu_and_unread_ones_at_home(
     assert reverse("line:conversation", args=[two.pk]) in page
     # Mine: unlinked conversations and my clients', not a colleague's client's.
     work = response.context["sections"][0]["worklist"]
-    assert {u.pk: u.unread_count for u in work.unread_line} == {
+    assert {u["pk"]: u["unread_count"] for u in work.unread_line} == {
         two.pk: 2,
         unlinked.pk: 1,
     }
