@@ -341,7 +341,6 @@ class TeamWorklistView(RoleRequiredMixin, TemplateView):
         context["flag_clearance_days"] = selectors.FLAG_CLEARANCE_DAYS
         context["overrides"] = consent_selectors.overrides_recent()
         context["override_days"] = consent_selectors.OVERRIDE_DAYS
-        context["reassign_form"] = ReassignForm()
         return context
 
 

@@ -66,13 +66,16 @@ def test_a_consultation_row_shows_its_client_problems_and_badges(client_as, coun
 
 
 def _counts_of(table: str, queries) -> list[str]:
-    """The queries counting rows of ``table`` (not those with a count in a
-    subquery)."""
-    return [
-        q["sql"]
-        for q in queries
-        if q["sql"].startswith("SELECT COUNT(") and f'FROM "{table}"' in q["sql"]
-    ]
+    """The queries counting rows of ``table``, alone or by group (not those
+    with a count in a subquery)."""
+    found = []
+    for q in queries:
+        sql = q["sql"]
+        columns = sql.partition(" FROM ")[0]
+        grouped = "COUNT(" in columns and "(SELECT" not in columns
+        if (sql.startswith("SELECT COUNT(") or grouped) and f'FROM "{table}"' in sql:
+            found.append(sql)
+    return found
 
 
 def test_the_consultation_list_counts_its_consultations_once(client_as, counsellor):
