@@ -14,6 +14,7 @@ from accounts.roles import Role
 from consultations import casework, services
 from consultations.models import Client, FollowUp
 from consultations.tests.factories import ConsultationFactory
+from consultations.tests.line_factories import LineMessageFactory, LineUserFactory
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -463,3 +464,37 @@ def test_worklist_list_is_read_in_order_from_an_index(name, mine, counsellor):
         cursor.execute("SET LOCAL enable_bitmapscan = off")
     plan = queryset.explain()
     assert "Sort" not in plan, plan
+
+
+def test_the_worklists_rows_escape_what_people_typed(client_as, make_user):
+    """The worklists' rows are made in Python (casework.for_display): names,
+    notes and LINE names are escaped there, on my worklist and the team's."""
+    name, escaped = '<b>"花子"</b>', "&lt;b&gt;&quot;花子&quot;&lt;/b&gt;"
+    boss = make_user(
+        Role.COUNSELLOR, Role.ADMIN, username="boss", last_name="<u>佐藤</u>"
+    )
+    today = timezone.localdate()
+    person = ClientFactory(display_name=name, assigned_counsellor=boss)
+    Client.objects.filter(pk=person.pk).update(created_at=utc(2021, 1, 1))
+    services.follow_up_create(
+        by=boss,
+        client=person,
+        kind="call_back",
+        due_date=today,
+        owner=boss,
+        note="<i>折り返し</i>",
+    )
+    unlinked = LineUserFactory(display_name="<s>ライン</s>")
+    LineMessageFactory(line_user=unlinked)
+    LineMessageFactory(line_user=LineUserFactory(client=person))
+    web = client_as(boss)
+    for url in ("/", "/team/"):
+        page = web.get(url).content.decode()
+        for raw in (name, "<i>折り返し</i>", "<s>ライン</s>", "<u>佐藤</u>"):
+            assert raw not in page, (url, raw)
+        # the follow-up, the quiet case and the linked conversation
+        assert page.count(f"{person.code} {escaped}") == 3, url
+        assert "&lt;i&gt;折り返し&lt;/i&gt;" in page
+        assert "&lt;s&gt;ライン&lt;/s&gt;" in page
+    # the team's rows say whose they are
+    assert "（&lt;u&gt;佐藤&lt;/u&gt;）" in page
