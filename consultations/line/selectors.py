@@ -66,7 +66,7 @@ def _count_per_user(condition: Q):
 
 # What a row of the inbox shows of its conversation and client: read as
 # values, not as 50 LineUser and Client objects per page (making them cost
-# more than the query itself).
+# more than the query itself; ``inbox_rows``).
 INBOX_ROW_FIELDS = (
     "pk",
     "display_name",
@@ -82,11 +82,10 @@ INBOX_ROW_FIELDS = (
 )
 
 
-def inbox(*, fetched_by, unread_only: bool = False) -> QuerySet:
-    """Conversations, the most recent first, as values of INBOX_ROW_FIELDS:
-    each with its unread and not yet recorded message counts and the id of
-    its last message (one query, two for unread ones only; ``inbox_rows``
-    makes a page's rows)."""
+def inbox(*, fetched_by, unread_only: bool = False) -> QuerySet[LineUser]:
+    """Conversations, the most recent first, each with its unread and not yet
+    recorded message counts and the id of its last message (one query, two
+    for unread ones only; ``inbox_rows`` reads a page of them as rows)."""
     last = LineMessage.objects.filter(line_user=OuterRef("pk")).order_by(
         "-sent_at", "-id"
     )
@@ -107,7 +106,7 @@ def inbox(*, fetched_by, unread_only: bool = False) -> QuerySet:
             .distinct()
         )
         users = users.filter(pk__in=list(unread_users))
-    return users.order_by("-last_event_at", "-id").values(*INBOX_ROW_FIELDS)
+    return users.order_by("-last_event_at", "-id")
 
 
 def unread_conversations() -> QuerySet[LineUser]:
@@ -464,14 +463,16 @@ def _open_chats(line_user_ids: list[int]) -> dict[int, dict]:
     }
 
 
-def inbox_rows(values) -> list[dict]:
-    """The rows of one page of the inbox (``values`` of INBOX_ROW_FIELDS),
-    each with ``html``, the row as the page prints it, made here rather than
-    by tags and filters per row (two queries: the previews' messages and the
-    open chats)."""
+def inbox_rows(users: QuerySet[LineUser]) -> list[dict]:
+    """The rows of one page of the inbox (a slice of ``inbox()``), as values
+    of INBOX_ROW_FIELDS, each with ``html``, the row as the page prints it,
+    made here rather than by tags and filters per row (three queries: the
+    rows, the previews' messages and the open chats). The values are read
+    from the page's slice, not given to the paginator: its count would then
+    join the clients too."""
     from accounts.templatetags.dates import jdatetime
 
-    rows = list(values)
+    rows = list(users.values(*INBOX_ROW_FIELDS))
     messages = _last_messages(
         [r["last_message_id"] for r in rows if r["last_message_id"]]
     )
