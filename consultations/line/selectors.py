@@ -379,19 +379,20 @@ def _by_wait(chats: list) -> list:
     return sorted(chats, key=lambda c: -(c["waited_minutes"] or -1))
 
 
-def desk_chats(*, by) -> tuple[list[dict], list[dict]]:
-    """The desk's two lists: the waiting chats, the oldest first, and the
-    chats ``by`` holds, the one waiting longest for an answer first; each
-    with how long the person has waited (one query). Read together and as
-    values of the columns the desk shows (pk, line_user_id, started_at,
-    outside_hours, line_user.display_name and line_user.client.code, as
-    the template reads them): two queries of whole chats, people, clients
-    and holders cost more to plan than to run."""
+def desk_chats(*, by) -> tuple[list[dict], list[dict], dict[int, dict]]:
+    """Every live chat, read once for the desk page (one query): the waiting
+    chats, the oldest first; the chats ``by`` holds, the one waiting longest
+    for an answer first (each with how long the person has waited); and the
+    open chat of each person by LINE user id (its status and holder's name,
+    for the rows: ``inbox_rows``). As values of the columns the page shows,
+    the queue's and my chats' as the desk's template reads them (pk,
+    line_user_id, started_at, outside_hours, line_user.display_name and
+    line_user.client.code): three queries of whole chats, people, clients
+    and holders cost more to build and plan than to run. Live chats are the
+    conversations going on now, as many as the supervision page lists."""
     now = timezone.now()
     rows = (
-        LineChat.objects.filter(
-            Q(status=ChatStatus.WAITING) | Q(status=ChatStatus.ACTIVE, claimed_by=by)
-        )
+        LineChat.objects.filter(status__in=LineChat.OPEN)
         .values(
             "pk",
             "status",
@@ -401,6 +402,10 @@ def desk_chats(*, by) -> tuple[list[dict], list[dict]]:
             "line_user__display_name",
             "line_user__client_id",
             "line_user__client__code",
+            "claimed_by_id",
+            "claimed_by__last_name",
+            "claimed_by__first_name",
+            "claimed_by__username",
         )
         .annotate(
             last_in_at=Max(
@@ -418,24 +423,39 @@ def desk_chats(*, by) -> tuple[list[dict], list[dict]]:
         )
         .order_by("started_at", "id")
     )
-    queue, mine = [], []
+    queue, mine, open_chats = [], [], {}
     for v in rows:
+        open_chats[v["line_user_id"]] = {
+            "status": v["status"],
+            "holder": person_name(
+                v["claimed_by__last_name"],
+                v["claimed_by__first_name"],
+                v["claimed_by__username"],
+            ),
+        }
+        if v["status"] == ChatStatus.WAITING:
+            shown_in = queue
+        elif v["claimed_by_id"] == by.pk:
+            shown_in = mine
+        else:
+            continue
         waited, idle = _waits(v["started_at"], v["last_in_at"], v["last_out_at"], now)
         client = v["line_user__client_id"] and {"code": v["line_user__client__code"]}
-        chat = {
-            "pk": v["pk"],
-            "line_user_id": v["line_user_id"],
-            "line_user": {
-                "display_name": v["line_user__display_name"],
-                "client": client,
-            },
-            "started_at": v["started_at"],
-            "outside_hours": v["outside_hours"],
-            "waited_minutes": waited,
-            "idle_minutes": idle,
-        }
-        (queue if v["status"] == ChatStatus.WAITING else mine).append(chat)
-    return queue, _by_wait(mine)
+        shown_in.append(
+            {
+                "pk": v["pk"],
+                "line_user_id": v["line_user_id"],
+                "line_user": {
+                    "display_name": v["line_user__display_name"],
+                    "client": client,
+                },
+                "started_at": v["started_at"],
+                "outside_hours": v["outside_hours"],
+                "waited_minutes": waited,
+                "idle_minutes": idle,
+            }
+        )
+    return queue, _by_wait(mine), open_chats
 
 
 def chats_live() -> list[LineChat]:
@@ -445,38 +465,19 @@ def chats_live() -> list[LineChat]:
     return _with_waits(_live_chats().order_by("-status", "started_at", "id"))
 
 
-def _open_chats(line_user_ids: list[int]) -> dict[int, dict]:
-    """The open chat of each of these people, as values of its status and
-    its holder's name (one query)."""
-    return {
-        chat["line_user_id"]: chat
-        for chat in LineChat.objects.filter(
-            line_user__in=line_user_ids, status__in=LineChat.OPEN
-        ).values(
-            "line_user_id",
-            "status",
-            "claimed_by_id",
-            "claimed_by__last_name",
-            "claimed_by__first_name",
-            "claimed_by__username",
-        )
-    }
-
-
-def inbox_rows(users: QuerySet[LineUser]) -> list[dict]:
+def inbox_rows(users: QuerySet[LineUser], *, open_chats: dict) -> list[dict]:
     """The rows of one page of the inbox (a slice of ``inbox()``), as values
     of INBOX_ROW_FIELDS, each with ``html``, the row as the page prints it,
-    made here rather than by tags and filters per row (three queries: the
-    rows, the previews' messages and the open chats). The values are read
-    from the page's slice, not given to the paginator: its count would then
-    join the clients too."""
+    made here rather than by tags and filters per row (two queries: the rows
+    and the previews' messages; ``open_chats`` from ``desk_chats``). The
+    values are read from the page's slice, not given to the paginator: its
+    count would then join the clients too."""
     from accounts.templatetags.dates import jdatetime
 
     rows = list(users.values(*INBOX_ROW_FIELDS))
     messages = _last_messages(
         [r["last_message_id"] for r in rows if r["last_message_id"]]
     )
-    chats = _open_chats([r["pk"] for r in rows])
     conversation = url_by_id("line:conversation")
     client = url_by_id("consultations:client_detail")
     statuses = {value: str(label) for value, label in ChatStatus.choices}
@@ -489,11 +490,13 @@ def inbox_rows(users: QuerySet[LineUser]) -> list[dict]:
         "not_linked": conditional_escape(_("Not linked")),
         "you": conditional_escape(_("You:")),
     }
-    # Each distinct time formatted once (the date text is the costly part).
+    # Each distinct time and count formatted once (a date's text and a
+    # number's localization are most of a row's time).
     times: dict[dt.datetime, tuple[str, str]] = {}
+    numbers: dict[int, str] = {}
     for row in rows:
         message = messages.get(row["last_message_id"])
-        chat = chats.get(row["pk"])
+        chat = open_chats.get(row["pk"])
         when = row["last_event_at"]
         if when not in times:
             local = timezone.localtime(when)
@@ -514,16 +517,15 @@ def inbox_rows(users: QuerySet[LineUser]) -> list[dict]:
             chat_status_label=statuses.get(chat["status"], chat["status"])
             if chat
             else "",
-            chat_holder=person_name(
-                chat["claimed_by__last_name"],
-                chat["claimed_by__first_name"],
-                chat["claimed_by__username"],
-            )
-            if chat and chat["claimed_by_id"]
-            else "",
+            chat_holder=chat["holder"] if chat else "",
             last_event_iso=times[when][0],
             last_event_text=times[when][1],
         )
+        for count in (row["unread_count"], row["unrecorded_count"]):
+            if count not in numbers:
+                numbers[count] = localize(count)
+        row["unread_text"] = numbers[row["unread_count"]]
+        row["unrecorded_text"] = numbers[row["unrecorded_count"]]
         row["html"] = _inbox_row_html(row, labels)
     return rows
 
@@ -565,7 +567,7 @@ def _inbox_row_html(row: dict, labels: dict) -> str:
         preview = f'<span class="muted">{labels["you"]}</span> '
     preview += e(row["preview"])
     unread = row["unread_count"]
-    count = f'<span class="count">{e(localize(unread))}</span>' if unread else "0"
+    count = f'<span class="count">{e(row["unread_text"])}</span>' if unread else "0"
     row_class = ' class="unread"' if unread else ""
     return mark_safe(  # noqa: S308 (each value escaped)
         f"\n    <tr{row_class}>\n"
@@ -582,7 +584,7 @@ def _inbox_row_html(row: dict, labels: dict) -> str:
         f'      <td class="num unread-count" data-label="{labels["unread"]}">'
         f"{count}</td>\n"
         f'      <td class="num" data-label="{labels["to_record"]}">'
-        f"{e(localize(row['unrecorded_count']))}</td>\n"
+        f"{e(row['unrecorded_text'])}</td>\n"
         "    </tr>\n  "
     )
 

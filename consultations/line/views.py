@@ -192,8 +192,8 @@ def inbox(request):
     unread_only = form.is_valid() and form.cleaned_data["unread"]
     users = selectors.inbox(fetched_by=request.user, unread_only=unread_only)
     page = Paginator(users, 50).get_page(request.GET.get("page"))
-    page.object_list = selectors.inbox_rows(page.object_list)
-    queue, mine = selectors.desk_chats(by=request.user)
+    queue, mine, open_chats = selectors.desk_chats(by=request.user)
+    page.object_list = selectors.inbox_rows(page.object_list, open_chats=open_chats)
     return render(
         request,
         "consultations/line_inbox.html",
@@ -901,9 +901,9 @@ def inbox_updates(request):
         unread_only = form.is_valid() and form.cleaned_data["unread"]
         users = selectors.inbox(fetched_by=None, unread_only=unread_only)
         page = Paginator(users, 50).get_page(request.GET.get("page"))
-        page.object_list = selectors.inbox_rows(page.object_list)
         viewer = _live_viewer(user_id)
-        queue, mine = selectors.desk_chats(by=viewer)
+        queue, mine, open_chats = selectors.desk_chats(by=viewer)
+        page.object_list = selectors.inbox_rows(page.object_list, open_chats=open_chats)
         return render(
             request,
             "consultations/includes/line_inbox_live.html",
