@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from django.conf import settings
 from django.core.cache import cache
@@ -465,6 +466,15 @@ def chats_live() -> list[LineChat]:
     return _with_waits(_live_chats().order_by("-status", "started_at", "id"))
 
 
+def _cut(text: str, length: int = 48) -> str:
+    """``text`` cut as truncatechars:48 would: a short text in NFC, the
+    usual case, is what Truncator returns, without its translated ellipsis
+    looked up per row (a fifth of a row's time)."""
+    if len(text) <= length and unicodedata.is_normalized("NFC", text):
+        return text
+    return Truncator(text).chars(length)
+
+
 def inbox_rows(users: QuerySet[LineUser], *, open_chats: dict) -> list[dict]:
     """The rows of one page of the inbox (a slice of ``inbox()``), as values
     of INBOX_ROW_FIELDS, each with ``html``, the row as the page prints it,
@@ -505,12 +515,7 @@ def inbox_rows(users: QuerySet[LineUser], *, open_chats: dict) -> list[dict]:
         row.update(
             href=conversation(row["pk"]),
             client_href=client(row["client_id"]) if row["client_id"] else "",
-            # Cut as truncatechars:48 would.
-            preview=(
-                Truncator(LineMessage.display_text_of(message)).chars(48)
-                if message is not None
-                else ""
-            ),
+            preview=_cut(LineMessage.display_text_of(message)) if message else "",
             preview_is_reply=message is not None
             and message["direction"] == Direction.OUTGOING,
             chat_status=chat["status"] if chat else "",
