@@ -89,6 +89,34 @@ def test_the_inbox_lists_conversations_newest_first_with_unread_counts(
     assert page.index("もみじ") < page.index("さくら")
 
 
+def test_a_preview_read_as_values_is_the_message_s_display_text():
+    """The inbox's previews are made from values (issue 22): the same text
+    as LineMessage.display_text, for every kind of message."""
+    person = LineUserFactory()
+    messages = [
+        LineMessageFactory(line_user=person, text="こんにちは"),
+        LineMessageFactory(
+            line_user=person, kind="sticker", text="", sticker_text="たすけて"
+        ),
+        LineMessageFactory(
+            line_user=person,
+            kind="location",
+            text="",
+            location_title="駅",
+            location_address="東京都",
+        ),
+        LineMessageFactory(line_user=person, kind="file", text="", file_name="a.pdf"),
+        LineMessageFactory(line_user=person, kind="image", text=""),
+        LineMessageFactory(line_user=person, unsent=True, text=""),
+    ]
+    rows = LineMessage.objects.filter(line_user=person).values(
+        "pk", *LineMessage.DISPLAY_TEXT_FIELDS
+    )
+    texts = {row["pk"]: LineMessage.display_text_of(row) for row in rows}
+    assert texts == {m.pk: m.display_text for m in messages}
+    assert len(set(texts.values())) == len(messages)
+
+
 def test_the_inbox_can_show_only_conversations_with_unread_messages(
     client_as, counsellor
 ):
