@@ -172,6 +172,48 @@ def test_an_inbox_row_shows_its_person_client_chat_and_counts(client_as, counsel
     assert NAME not in html and "<お返事>" not in html
 
 
+def test_the_desk_escapes_the_names_it_reads_as_values(
+    client_as, counsellor, make_user
+):
+    """The holder of a row's chat, and the people and clients of the queue
+    and of my chats, read as values (issue 22), are still escaped."""
+    from accounts.roles import Role
+    from consultations.line import chats
+    from consultations.models import LineChat
+    from consultations.tests.line_factories import (
+        LineMessageFactory,
+        LineUserFactory,
+    )
+
+    now = dt.datetime.now(dt.UTC)
+    holder = make_user(Role.COUNSELLOR, last_name=NAME, first_name="")
+    held = LineUserFactory(display_name="held")
+    chat = LineChat.objects.create(line_user=held, started_at=now)
+    LineMessageFactory(line_user=held, chat=chat)
+    chats.chat_claim(chat=chat, by=holder)
+    waiting = LineUserFactory(display_name=NAME, client=ClientFactory())
+    LineMessageFactory(
+        line_user=waiting,
+        chat=LineChat.objects.create(line_user=waiting, started_at=now),
+    )
+    mine = LineUserFactory(display_name=NAME)
+    my_chat = LineChat.objects.create(line_user=mine, started_at=now)
+    LineMessageFactory(line_user=mine, chat=my_chat)
+    chats.chat_claim(chat=my_chat, by=counsellor)
+    html = client_as(counsellor).get("/line/inbox/").content.decode()
+    assert (
+        f'<span class="badge chat-active">{chat.Status.ACTIVE.label}</span> '
+        f"{ESCAPED}</td>"
+    ) in html
+    for section_id, person in (("queue", waiting), ("mine", mine)):
+        section = html[html.index(f'id="{section_id}"') :]
+        section = section[: section.index("</section>")]
+        link = f'<a href="/line/inbox/{person.pk}/">{ESCAPED}</a>'
+        assert link in section, section_id
+    assert waiting.client.code in html
+    assert NAME not in html
+
+
 def test_the_consultation_filter_reads_its_choices_without_a_cursor(
     client_as, counsellor, monkeypatch
 ):

@@ -580,23 +580,47 @@ class LineMessage(Scoped):
         """LINE accepted it for a friend (outgoing messages)."""
         return self.status == self.Status.SENT and not self.to_non_friend
 
+    # What ``display_text`` reads: a ``values()`` row of these columns gives
+    # the same text through ``display_text_of`` (the inbox's previews, read
+    # without making the messages).
+    DISPLAY_TEXT_FIELDS = (
+        "unsent",
+        "kind",
+        "text",
+        "location_title",
+        "location_address",
+        "sticker_text",
+        "file_name",
+    )
+
     @property
     def display_text(self) -> str:
         """The text, or a placeholder such as 「画像」 for what is not text,
         followed by what LINE said about it: a file's name, a place, the words
         of a sticker."""
-        if self.unsent:
+        return self.display_text_of(
+            {name: getattr(self, name) for name in self.DISPLAY_TEXT_FIELDS}
+        )
+
+    @classmethod
+    def display_text_of(cls, values) -> str:
+        """``display_text`` of a message from its DISPLAY_TEXT_FIELDS (a
+        mapping, such as a ``values()`` row)."""
+        if values["unsent"]:
             withdrawn = _("Withdrawn by the sender")
             return f"「{withdrawn}」"
-        if self.kind == self.Kind.TEXT:
-            return self.text
-        placeholder = f"「{self.get_kind_display()}」"
+        kind = values["kind"]
+        if kind == cls.Kind.TEXT:
+            return values["text"]
+        # As get_kind_display(): the label, or the stored value if unknown.
+        label = cls.Kind(kind).label if kind in cls.Kind.values else kind
+        placeholder = f"「{label}」"
         words = {
-            self.Kind.LOCATION: [self.location_title, self.location_address],
-            self.Kind.STICKER: [self.sticker_text],
-            self.Kind.FILE: [self.file_name],
-        }.get(self.kind, [])
-        return " ".join([placeholder, *[w for w in words if w]])
+            cls.Kind.LOCATION: ["location_title", "location_address"],
+            cls.Kind.STICKER: ["sticker_text"],
+            cls.Kind.FILE: ["file_name"],
+        }.get(kind, [])
+        return " ".join([placeholder, *[values[w] for w in words if values[w]]])
 
     @property
     def postback_label(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,7 +17,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce, TruncDate
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
@@ -24,7 +25,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from accounts.links import url_by_id
+from accounts.links import person_name, url_by_id
 
 from . import messaging
 from .models import LineChannel, LineChat, LineChatTransfer, LineMessage, LineUser
@@ -64,14 +65,32 @@ def _count_per_user(condition: Q):
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
+# What a row of the inbox shows of its conversation and client: read as
+# values, not as 50 LineUser and Client objects per page (making them cost
+# more than the query itself; ``inbox_rows``).
+INBOX_ROW_FIELDS = (
+    "pk",
+    "display_name",
+    "is_following",
+    "consent_given_at",
+    "client_id",
+    "client__code",
+    "client__display_name",
+    "last_event_at",
+    "unread_count",
+    "unrecorded_count",
+    "last_message_id",
+)
+
+
 def inbox(*, fetched_by, unread_only: bool = False) -> QuerySet[LineUser]:
     """Conversations, the most recent first, each with its unread and not yet
     recorded message counts and the id of its last message (one query, two
-    for unread ones only; see ``attach_last_messages`` for the previews)."""
+    for unread ones only; ``inbox_rows`` reads a page of them as rows)."""
     last = LineMessage.objects.filter(line_user=OuterRef("pk")).order_by(
         "-sent_at", "-id"
     )
-    users = LineUser.objects.select_related("client").annotate(
+    users = LineUser.objects.annotate(
         unread_count=_count_per_user(_unread()),
         unrecorded_count=_count_per_user(_unrecorded()),
         last_message_id=Subquery(last.values("pk")[:1]),
@@ -108,12 +127,16 @@ def unread_conversations() -> QuerySet[LineUser]:
     )
 
 
-def attach_last_messages(users) -> None:
-    """Set ``last_message`` on each user of a page (one query)."""
-    ids = [u.last_message_id for u in users if u.last_message_id]
-    found = LineMessage.objects.in_bulk(ids)
-    for user in users:
-        user.last_message = found.get(user.last_message_id)
+def _last_messages(ids: list[int]) -> dict[int, dict]:
+    """The previews' messages by id: the columns of their display text and
+    their direction (one query; as values, a third of the time of the
+    messages themselves)."""
+    return {
+        m["pk"]: m
+        for m in LineMessage.objects.filter(pk__in=ids).values(
+            "pk", "direction", *LineMessage.DISPLAY_TEXT_FIELDS
+        )
+    }
 
 
 def unread_totals() -> dict:
@@ -325,44 +348,115 @@ def _live_chats() -> QuerySet[LineChat]:
     )
 
 
+def _waits(started_at, last_in, last_out, now: dt.datetime) -> tuple:
+    """How long the person has been waiting for an answer (since the chat
+    began while nobody answered, else since her last message left
+    unanswered; None when she has her answer), and the time since the last
+    message either way, in minutes."""
+    if last_out is None:
+        waiting_since = started_at
+    elif last_in is not None and last_in > last_out:
+        waiting_since = last_in
+    else:
+        waiting_since = None
+    last = max(filter(None, [last_in, last_out]), default=None)
+    return _minutes_since(waiting_since, now), _minutes_since(last, now)
+
+
 def _with_waits(chats, now: dt.datetime | None = None) -> list[LineChat]:
-    """Set on each chat: ``waited_minutes``, how long the person has been
-    waiting for an answer (since the chat began while nobody answered, else
-    since her last message left unanswered; None when she has her answer),
-    and ``idle_minutes``, the time since the last message either way."""
+    """Set on each chat ``waited_minutes`` and ``idle_minutes`` (``_waits``)."""
     now = now or timezone.now()
     chats = list(chats)
     for chat in chats:
-        last_in, last_out = chat.last_in_at, chat.last_out_at
-        if last_out is None:
-            waiting_since = chat.started_at
-        elif last_in is not None and last_in > last_out:
-            waiting_since = last_in
-        else:
-            waiting_since = None
-        chat.waited_minutes = _minutes_since(waiting_since, now)
-        last = max(filter(None, [last_in, last_out]), default=None)
-        chat.idle_minutes = _minutes_since(last, now)
+        chat.waited_minutes, chat.idle_minutes = _waits(
+            chat.started_at, chat.last_in_at, chat.last_out_at, now
+        )
     return chats
 
 
-def chat_queue() -> list[LineChat]:
-    """Waiting chats, the oldest first, each with how long the person has
-    waited (one query)."""
-    return _with_waits(
-        _live_chats().filter(status=ChatStatus.WAITING).order_by("started_at", "id")
-    )
+def _by_wait(chats: list) -> list:
+    """The one waiting longest for an answer first (stable: in the order
+    given when equal)."""
+    return sorted(chats, key=lambda c: -(c["waited_minutes"] or -1))
 
 
-def chats_held(*, by) -> list[LineChat]:
-    """The chats ``by`` holds, the one waiting longest for an answer first
-    (one query)."""
-    chats = _with_waits(
-        _live_chats()
-        .filter(status=ChatStatus.ACTIVE, claimed_by=by)
+def desk_chats(*, by) -> tuple[list[dict], list[dict], dict[int, dict]]:
+    """Every live chat, read once for the desk page (one query): the waiting
+    chats, the oldest first; the chats ``by`` holds, the one waiting longest
+    for an answer first (each with how long the person has waited); and the
+    open chat of each person by LINE user id (its status and holder's name,
+    for the rows: ``inbox_rows``). As values of the columns the page shows,
+    the queue's and my chats' as the desk's template reads them (pk,
+    line_user_id, started_at, outside_hours, line_user.display_name and
+    line_user.client.code): three queries of whole chats, people, clients
+    and holders cost more to build and plan than to run. Live chats are the
+    conversations going on now, as many as the supervision page lists."""
+    now = timezone.now()
+    rows = (
+        LineChat.objects.filter(status__in=LineChat.OPEN)
+        .values(
+            "pk",
+            "status",
+            "started_at",
+            "outside_hours",
+            "line_user_id",
+            "line_user__display_name",
+            "line_user__client_id",
+            "line_user__client__code",
+            "claimed_by_id",
+            "claimed_by__last_name",
+            "claimed_by__first_name",
+            "claimed_by__username",
+        )
+        .annotate(
+            last_in_at=Max(
+                "messages__sent_at",
+                filter=Q(messages__direction=Direction.INCOMING),
+            ),
+            # Only a reply LINE took is an answer (as in _live_chats).
+            last_out_at=Max(
+                "messages__sent_at",
+                filter=Q(
+                    messages__direction=Direction.OUTGOING,
+                    messages__status=LineMessage.Status.SENT,
+                ),
+            ),
+        )
         .order_by("started_at", "id")
     )
-    return sorted(chats, key=lambda c: -(c.waited_minutes or -1))
+    queue, mine, open_chats = [], [], {}
+    for v in rows:
+        open_chats[v["line_user_id"]] = {
+            "status": v["status"],
+            "holder": person_name(
+                v["claimed_by__last_name"],
+                v["claimed_by__first_name"],
+                v["claimed_by__username"],
+            ),
+        }
+        if v["status"] == ChatStatus.WAITING:
+            shown_in = queue
+        elif v["claimed_by_id"] == by.pk:
+            shown_in = mine
+        else:
+            continue
+        waited, idle = _waits(v["started_at"], v["last_in_at"], v["last_out_at"], now)
+        client = v["line_user__client_id"] and {"code": v["line_user__client__code"]}
+        shown_in.append(
+            {
+                "pk": v["pk"],
+                "line_user_id": v["line_user_id"],
+                "line_user": {
+                    "display_name": v["line_user__display_name"],
+                    "client": client,
+                },
+                "started_at": v["started_at"],
+                "outside_hours": v["outside_hours"],
+                "waited_minutes": waited,
+                "idle_minutes": idle,
+            }
+        )
+    return queue, _by_wait(mine), open_chats
 
 
 def chats_live() -> list[LineChat]:
@@ -372,38 +466,31 @@ def chats_live() -> list[LineChat]:
     return _with_waits(_live_chats().order_by("-status", "started_at", "id"))
 
 
-def attach_open_chats(users) -> None:
-    """Set ``open_chat`` (with its holder) on each user of a page, or None
-    (one query)."""
-    found = {
-        chat.line_user_id: chat
-        for chat in LineChat.objects.filter(
-            line_user__in=[u.pk for u in users], status__in=LineChat.OPEN
-        ).select_related("claimed_by")
-    }
-    for user in users:
-        user.open_chat = found.get(user.pk)
+def _cut(text: str, length: int = 48) -> str:
+    """``text`` cut as truncatechars:48 would: a short text in NFC, the
+    usual case, is what Truncator returns, without its translated ellipsis
+    looked up per row (a fifth of a row's time)."""
+    if len(text) <= length and unicodedata.is_normalized("NFC", text):
+        return text
+    return Truncator(text).chars(length)
 
 
-def attach_row_display(users) -> None:
-    """Set on each user of an inbox page what its row prints, made here
-    rather than by tags and filters per row (no query): ``href``,
-    ``client_href``, ``preview`` (the last message, cut as truncatechars:48
-    would), ``last_event_iso`` and ``last_event_text``."""
+def inbox_rows(users: QuerySet[LineUser], *, open_chats: dict) -> list[dict]:
+    """The rows of one page of the inbox (a slice of ``inbox()``), as values
+    of INBOX_ROW_FIELDS, each with ``html``, the row as the page prints it,
+    made here rather than by tags and filters per row (two queries: the rows
+    and the previews' messages; ``open_chats`` from ``desk_chats``). The
+    values are read from the page's slice, not given to the paginator: its
+    count would then join the clients too."""
     from accounts.templatetags.dates import jdatetime
 
+    rows = list(users.values(*INBOX_ROW_FIELDS))
+    messages = _last_messages(
+        [r["last_message_id"] for r in rows if r["last_message_id"]]
+    )
     conversation = url_by_id("line:conversation")
     client = url_by_id("consultations:client_detail")
-    for user in users:
-        user.href = conversation(user.pk)
-        user.client_href = client(user.client_id) if user.client_id else ""
-        message = user.last_message
-        user.preview = (
-            Truncator(message.display_text).chars(48) if message is not None else ""
-        )
-        when = timezone.localtime(user.last_event_at)
-        user.last_event_iso = dateformat.format(when, "c")
-        user.last_event_text = jdatetime(when)
+    statuses = {value: str(label) for value, label in ChatStatus.choices}
     labels = {
         "unread": conditional_escape(_("Unread")),
         "to_record": conditional_escape(_("To record")),
@@ -413,67 +500,96 @@ def attach_row_display(users) -> None:
         "not_linked": conditional_escape(_("Not linked")),
         "you": conditional_escape(_("You:")),
     }
-    for user in users:
-        user.html = _inbox_row_html(user, labels)
+    # Each distinct time and count formatted once (a date's text and a
+    # number's localization are most of a row's time).
+    times: dict[dt.datetime, tuple[str, str]] = {}
+    numbers: dict[int, str] = {}
+    for row in rows:
+        message = messages.get(row["last_message_id"])
+        chat = open_chats.get(row["pk"])
+        when = row["last_event_at"]
+        if when not in times:
+            local = timezone.localtime(when)
+            # isoformat() is what the "c" date format gives.
+            times[when] = (local.isoformat(), jdatetime(local))
+        row.update(
+            href=conversation(row["pk"]),
+            client_href=client(row["client_id"]) if row["client_id"] else "",
+            preview=_cut(LineMessage.display_text_of(message)) if message else "",
+            preview_is_reply=message is not None
+            and message["direction"] == Direction.OUTGOING,
+            chat_status=chat["status"] if chat else "",
+            chat_status_label=statuses.get(chat["status"], chat["status"])
+            if chat
+            else "",
+            chat_holder=chat["holder"] if chat else "",
+            last_event_iso=times[when][0],
+            last_event_text=times[when][1],
+        )
+        for count in (row["unread_count"], row["unrecorded_count"]):
+            if count not in numbers:
+                numbers[count] = localize(count)
+        row["unread_text"] = numbers[row["unread_count"]]
+        row["unrecorded_text"] = numbers[row["unrecorded_count"]]
+        row["html"] = _inbox_row_html(row, labels)
+    return rows
 
 
-def _inbox_row_html(user, labels: dict) -> str:
+def _inbox_row_html(row: dict, labels: dict) -> str:
     """One row of the inbox as templates/consultations/includes/
     line_inbox_rows.html printed it, made as one string (each value escaped
     as the template escapes it): a template render per cell cost more than
     the page's queries."""
     e = conditional_escape
-    name = e(user.display_name) if user.display_name else labels["no_name"]
+    name = e(row["display_name"]) if row["display_name"] else labels["no_name"]
     not_friend = (
         f'<span class="badge closed">{labels["not_friend"]}</span>'
-        if user.is_following is False
+        if row["is_following"] is False
         else ""
     )
     no_consent = (
         f'<span class="badge closed consent-missing">{labels["no_consent"]}</span>'
-        if user.consent_missing
+        if row["consent_given_at"] is None
         else ""
     )
-    if user.client:
+    if row["client_id"]:
         client = (
-            f'<a href="{e(user.client_href)}">{e(user.client.code)}</a> '
-            f"{e(user.client.display_name)}"
+            f'<a href="{e(row["client_href"])}">{e(row["client__code"])}</a> '
+            f"{e(row['client__display_name'])}"
         )
     else:
         client = f'<span class="muted">{labels["not_linked"]}</span>'
-    chat = user.open_chat
-    if chat:
-        held = f" {e(chat.claimed_by.display_name)}" if chat.claimed_by else ""
+    if row["chat_status"]:
+        held = f" {e(row['chat_holder'])}" if row["chat_holder"] else ""
         chat = (
-            f'<span class="badge chat-{e(chat.status)}">'
-            f"{e(chat.get_status_display())}</span>{held}"
+            f'<span class="badge chat-{e(row["chat_status"])}">'
+            f"{e(row['chat_status_label'])}</span>{held}"
         )
     else:
         chat = '<span class="muted">–</span>'
     preview = ""
-    if user.last_message:
-        if user.last_message.direction == "out":
-            preview = f'<span class="muted">{labels["you"]}</span> '
-        preview += e(user.preview)
-    unread = user.unread_count
-    count = f'<span class="count">{e(localize(unread))}</span>' if unread else "0"
+    if row["preview_is_reply"]:
+        preview = f'<span class="muted">{labels["you"]}</span> '
+    preview += e(row["preview"])
+    unread = row["unread_count"]
+    count = f'<span class="count">{e(row["unread_text"])}</span>' if unread else "0"
     row_class = ' class="unread"' if unread else ""
     return mark_safe(  # noqa: S308 (each value escaped)
         f"\n    <tr{row_class}>\n"
         "      <td>\n"
-        f'        <a href="{e(user.href)}">{name}</a>\n'
+        f'        <a href="{e(row["href"])}">{name}</a>\n'
         f"        {not_friend}\n"
         f"        {no_consent}\n"
         "      </td>\n"
         f"      <td>{client}</td>\n"
         f"      <td>{chat}</td>\n"
         f'      <td class="preview">{preview}</td>\n'
-        f'      <td><time datetime="{e(user.last_event_iso)}">'
-        f"{e(user.last_event_text)}</time></td>\n"
+        f'      <td><time datetime="{e(row["last_event_iso"])}">'
+        f"{e(row['last_event_text'])}</time></td>\n"
         f'      <td class="num unread-count" data-label="{labels["unread"]}">'
         f"{count}</td>\n"
         f'      <td class="num" data-label="{labels["to_record"]}">'
-        f"{e(localize(user.unrecorded_count))}</td>\n"
+        f"{e(row['unrecorded_text'])}</td>\n"
         "    </tr>\n  "
     )
 

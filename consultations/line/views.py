@@ -192,9 +192,8 @@ def inbox(request):
     unread_only = form.is_valid() and form.cleaned_data["unread"]
     users = selectors.inbox(fetched_by=request.user, unread_only=unread_only)
     page = Paginator(users, 50).get_page(request.GET.get("page"))
-    selectors.attach_last_messages(page.object_list)
-    selectors.attach_open_chats(page.object_list)
-    selectors.attach_row_display(page.object_list)
+    queue, mine, open_chats = selectors.desk_chats(by=request.user)
+    page.object_list = selectors.inbox_rows(page.object_list, open_chats=open_chats)
     return render(
         request,
         "consultations/line_inbox.html",
@@ -203,8 +202,8 @@ def inbox(request):
             "form": form,
             "unread_only": unread_only,
             "quotas": selectors.quotas(),
-            "queue": selectors.chat_queue(),
-            "mine": selectors.chats_held(by=request.user),
+            "queue": queue,
+            "mine": mine,
             "is_supervisor": is_supervisor(request.user),
         },
     )
@@ -902,18 +901,17 @@ def inbox_updates(request):
         unread_only = form.is_valid() and form.cleaned_data["unread"]
         users = selectors.inbox(fetched_by=None, unread_only=unread_only)
         page = Paginator(users, 50).get_page(request.GET.get("page"))
-        selectors.attach_last_messages(page.object_list)
-        selectors.attach_open_chats(page.object_list)
-        selectors.attach_row_display(page.object_list)
         viewer = _live_viewer(user_id)
+        queue, mine, open_chats = selectors.desk_chats(by=viewer)
+        page.object_list = selectors.inbox_rows(page.object_list, open_chats=open_chats)
         return render(
             request,
             "consultations/includes/line_inbox_live.html",
             {
                 "page": page,
                 "unread_only": unread_only,
-                "queue": selectors.chat_queue(),
-                "mine": selectors.chats_held(by=viewer),
+                "queue": queue,
+                "mine": mine,
                 "is_supervisor": is_supervisor(viewer),
             },
         )
