@@ -209,6 +209,20 @@ def unmet_requests(
     return requests.order_by("-date", "-id")
 
 
+# What a row of the unmet request list shows, read as values (no model
+# objects: 50 of them and their clients cost more than the page's queries).
+UNMET_ROW_FIELDS = (
+    "pk",
+    "date",
+    "reason",
+    "wanted",
+    "note",
+    "client_id",
+    "client__code",
+    "client__display_name",
+)
+
+
 # What a row of the stay list shows, read as values (no model objects).
 STAY_ROW_FIELDS = (
     "pk",

@@ -15,9 +15,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import Http404, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -110,9 +113,7 @@ class StayCalendarView(CoordinatorMixin, TemplateView):
             next=_month_param(calendar.next),
             this_month=_month_param(today),
             here=here,
-            unmet_form=UnmetRequestForm(
-                initial={"date": unmet_date}, organisation_user=self.request.user
-            ),
+            unmet_form_html=unmet_form_html(self.request.user, unmet_date),
             legend=Stay.Status.choices,
             day=day,
             day_rooms=_day_rooms(calendar, day),
@@ -571,7 +572,17 @@ class UnmetRequestListView(CoordinatorMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         fiscal_year = _fiscal_year_param(self.request)
         start, end = jpdates.fiscal_year_range(fiscal_year)
+        by_reason = selectors.unmet_requests_by_reason(start, end)
         requests = selectors.unmet_requests(start=start, end=end)
+        paginator = Paginator(requests.values(*selectors.UNMET_ROW_FIELDS), 50)
+        # Every request has one of the reasons (a check constraint says so):
+        # the counts by reason add up to the year's count, one query less.
+        paginator.count = sum(by_reason.values())
+        page = paginator.get_page(self.request.GET.get("page"))
+        here = self.request.get_full_path()
+        page.object_list = _unmet_rows_html(
+            list(page.object_list), here, get_token(self.request)
+        )
         context.update(
             fiscal_year=fiscal_year,
             fiscal_year_label=jpdates.fiscal_year_label(fiscal_year),
@@ -580,16 +591,75 @@ class UnmetRequestListView(CoordinatorMixin, TemplateView):
             by_reason=[
                 (label, count)
                 for (value, label), count in zip(
-                    UnmetRequest.Reason.choices,
-                    selectors.unmet_requests_by_reason(start, end).values(),
-                    strict=True,
+                    UnmetRequest.Reason.choices, by_reason.values(), strict=True
                 )
             ],
-            page=Paginator(requests, 50).get_page(self.request.GET.get("page")),
-            form=UnmetRequestForm(organisation_user=self.request.user),
-            here=self.request.get_full_path(),
+            page=page,
+            form_html=unmet_form_html(self.request.user, timezone.localdate()),
+            here=here,
         )
         return context
+
+
+def _unmet_rows_html(values: list[dict], here: str, token: str) -> list[str]:
+    """The rows of one page of unmet requests (``values`` of
+    UNMET_ROW_FIELDS) as the template printed them, each one string with
+    every value escaped: a template render per row, its links, labels and
+    delete form cost most of the page. ``token`` is the page's CSRF token
+    (the one the template's {% csrf_token %} printed in every row)."""
+    from accounts.templatetags.dates import jdate
+
+    e = conditional_escape
+    client_url = url_by_id("shelter:client_stays")
+    delete_url = url_by_id("shelter:unmet_delete")
+    reasons = {value: str(label) for value, label in UnmetRequest.Reason.choices}
+    kinds = {value: str(label) for value, label in Stay.Kind.choices}
+    # The delete form's tail is the same in every row.
+    form_tail = (
+        f'" data-confirm="{e(_("Delete this unmet request?"))}">'
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(token)}">'
+        f'<input type="hidden" name="next" value="{e(here)}">'
+        f'<button type="submit" class="link">{e(_("Delete"))}</button></form></td></tr>'
+    )
+    rows = []
+    for v in values:
+        if v["client_id"] is None:
+            client = "–"
+        else:
+            client = (
+                f'<a href="{e(client_url(v["client_id"]))}">{e(v["client__code"])}</a>'
+                f" {e(v['client__display_name'])}"
+            )
+        rows.append(
+            mark_safe(  # noqa: S308 (each value escaped)
+                f"\n        <tr><td>{jdate(v['date'])}</td>"
+                f"<td>{e(reasons.get(v['reason'], v['reason']))}</td>"
+                f"<td>{e(kinds.get(v['wanted'], v['wanted']))}</td>"
+                f"<td>{client}</td><td>{e(v['note'])}</td>\n"
+                f'        <td><form method="post" action="{e(delete_url(v["pk"]))}'
+                f"{form_tail}\n      "
+            )
+        )
+    return rows
+
+
+@functools.lru_cache(maxsize=32)
+def _unmet_form_html(language: str, day: dt.date) -> str:
+    return render_to_string(
+        "includes/form.html", {"form": UnmetRequestForm(initial={"date": day})}
+    )
+
+
+def unmet_form_html(user, day: dt.date) -> str:
+    """The quick entry form for an unmet request (on the calendar and the
+    list), blank but for its date: drawn once per language and date, its
+    five widgets' templates costing more than a list's rows. It shows no
+    record and nothing of the user; with her choice of organisations (a
+    user of several: their names, read now) it is drawn every time."""
+    form = UnmetRequestForm(initial={"date": day}, organisation_user=user)
+    if "organisation" in form.fields:
+        return render_to_string("includes/form.html", {"form": form})
+    return _unmet_form_html(translation.get_language(), day)
 
 
 @role_required(*COORDINATOR)
