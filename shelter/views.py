@@ -57,7 +57,7 @@ from .models import (
     Service,
     Stay,
     UnmetRequest,
-    stay_dates_label,
+    stay_dates_labeller,
 )
 
 COORDINATOR = (Role.COORDINATOR,)
@@ -116,7 +116,7 @@ class StayCalendarView(CoordinatorMixin, TemplateView):
             unmet_form_html=unmet_form_html(self.request.user, unmet_date),
             legend=Stay.Status.choices,
             day=day,
-            day_rooms=_day_rooms(calendar, day),
+            day_rooms=_day_rooms(calendar, day, here),
             previous_day=day - dt.timedelta(days=1),
             next_day=day + dt.timedelta(days=1),
         )
@@ -131,43 +131,47 @@ def _day_param(text: str | None) -> dt.date | None:
         return None
 
 
-def _day_rooms(calendar, day: dt.date) -> list:
+def _day_rooms(calendar, day: dt.date, here: str) -> list:
     """One day of the month's calendar, room by room (the calendar on a
     phone): (facility, the HTML of its rooms' items), each room free or
     taken by a stay; made here like the month's rows, each value escaped."""
+    e = html_escape
+    book = reverse("shelter:stay_create")
+    back = quote(here, safe="/")
+    book_label = _("Book %(room)s from %(day)s")
+    shown = jpdates.on_screen(day)
+    stay_url = url_by_id("shelter:stay_detail")
     statuses = {value: str(label) for value, label in Stay.Status.choices}
     found = []
     for facility, rows in calendar.facilities:
         html = []
         for row in rows:
+            room = row.room
             for cell in row.cells:
-                if cell.start <= day < cell.start + dt.timedelta(days=cell.days):
-                    html.append(_day_room_html(row.room, cell, statuses))
-                    break
+                if not cell.start <= day < cell.start + dt.timedelta(days=cell.days):
+                    continue
+                stay = cell.stay
+                if stay is None:
+                    classes = "free"
+                    label = book_label % {"room": room.name, "day": shown}
+                    href = f"{book}?room={room.pk}&start={day.isoformat()}&next={back}"
+                    link = f'<a href="{e(href)}">{e(label)}</a>\n      '
+                else:
+                    classes = f"occupied {e(stay.status)} {e(stay.kind)}"
+                    link = (
+                        f'<a href="{e(stay_url(stay.pk))}"><strong>'
+                        f"{e(stay.client.code)} {e(stay.client.display_name)}"
+                        f'</strong><span class="stay-dates">{e(stay.dates_label)}'
+                        f" · {e(statuses[stay.status])}</span></a>"
+                    )
+                html.append(
+                    f'\n    <li class="{classes}">\n'
+                    f'      <span class="room">{e(room.name)}</span>\n'
+                    f"      {link}\n    </li>\n    "
+                )
+                break
         found.append((facility, mark_safe("".join(html))))  # noqa: S308
     return found
-
-
-def _day_room_html(room, cell, statuses: dict) -> str:
-    if cell.free:
-        classes = "free"
-        link = (
-            f'<a href="{html_escape(cell.href)}">{html_escape(cell.label)}</a>\n      '
-        )
-    else:
-        stay = cell.stay
-        classes = f"occupied {html_escape(stay.status)} {html_escape(stay.kind)}"
-        link = (
-            f'<a href="{html_escape(cell.href)}"><strong>'
-            f"{html_escape(stay.client.code)} {html_escape(stay.client.display_name)}"
-            f'</strong><span class="stay-dates">{html_escape(stay.dates_label)}'
-            f" · {html_escape(statuses[stay.status])}</span></a>"
-        )
-    return (
-        f'\n    <li class="{classes}">\n'
-        f'      <span class="room">{html_escape(room.name)}</span>\n'
-        f"      {link}\n    </li>\n    "
-    )
 
 
 def _render_days(calendar) -> str:
@@ -201,62 +205,54 @@ def _render_cells(calendar, here: str, today: dt.date) -> None:
     template (a month of 40 rooms is 1,200 cells): a free day links to the
     booking form for that room and day, a stay to its page. Each row's cells
     are joined into one string (each value escaped with html.escape, as
-    Django's escape() does, without its per-call cost; a free day's link and
-    title are escaped once a row, the day's ISO date needing no escaping), so
-    the template prints one value a row."""
+    Django's escape() does, without its per-call cost), so the template
+    prints one value a row. What is the same in many cells is made once: a
+    free day's link and title once a row (the day's ISO date needs no
+    escaping), a date's text once a month, a stay's labels once a page."""
+    e = html_escape
     book = reverse("shelter:stay_create")
-    back = quote(here, safe="/")
-    next_html = html_escape(f"&next={back}")
-    book_label = _("Book %(room)s from %(day)s")
-    book_label_html = html_escape(book_label)
+    next_html = e(f"&next={quote(here, safe='/')}")
+    book_label_html = e(_("Book %(room)s from %(day)s"))
     stay_url = url_by_id("shelter:stay_detail")
-    statuses = {value: str(label) for value, label in Stay.Status.choices}
+    statuses = {value: e(str(label)) for value, label in Stay.Status.choices}
     screen = functools.cache(jpdates.on_screen)  # a month has few distinct dates
+    dates_label = stay_dates_labeller(screen)
     for _facility, rows in calendar.facilities:
         for row in rows:
             room = row.room
-            href = f"{book}?room={room.pk}&start="
-            href_html = html_escape(href)
-            room_html = html_escape(room.name)
+            href_html = e(f"{book}?room={room.pk}&start=")
+            room_html = e(room.name)
             html = []
             for cell in row.cells:
-                if cell.free:
-                    day = cell.start.isoformat()
-                    cell.href = f"{href}{day}&next={back}"
+                stay = cell.stay
+                if stay is None:
                     shown = screen(cell.start)  # 2022年3月31日, not the ISO date
-                    cell.label = book_label % {"room": room.name, "day": shown}
                     label = book_label_html % {"room": room_html, "day": shown}
                     html.append(
                         f'<td class="free{" future" if cell.start >= today else ""}">'
-                        f'<a href="{href_html}{day}{next_html}" title="{label}">'
-                        f'<span class="sr-only">{label}</span></a></td>'
+                        f'<a href="{href_html}{cell.start.isoformat()}{next_html}"'
+                        f' title="{label}"><span class="sr-only">{label}</span>'
+                        "</a></td>"
                     )
                     continue
-                stay = cell.stay
-                cell.href = stay_url(stay.pk)
-                parts = [
-                    f"{stay.client.code} {stay.client.display_name}",
-                    stay_dates_label(
-                        stay.kind, stay.start_date, stay.end_date, screen=screen
-                    ),
-                    statuses[stay.status],
-                ]
+                # The title joins texts escaped one by one: the same as the
+                # whole text escaped (" · " has nothing to escape).
+                code = e(stay.client.code)
+                name = e(stay.client.display_name)
+                dates = e(dates_label(stay.kind, stay.start_date, stay.end_date))
+                title = f"{code} {name} · {dates} · {statuses[stay.status]}"
                 if stay.children:
-                    parts.append(
-                        ngettext("%(n)s child", "%(n)s children", stay.children)
-                        % {"n": stay.children}
-                    )
-                cell.label = " · ".join(str(p) for p in parts)
+                    children = ngettext(
+                        "%(n)s child", "%(n)s children", stay.children
+                    ) % {"n": stay.children}
+                    title = f"{title} · {e(children)}"
                 html.append(
-                    f'<td class="stay {html_escape(stay.status)}'
-                    f" {html_escape(stay.kind)}"
+                    f'<td class="stay {e(stay.status)} {e(stay.kind)}'
                     f"{' from-before' if cell.continues_before else ''}"
                     f'{" to-after" if cell.continues_after else ""}"'
-                    f' colspan="{cell.days}"><a href="{html_escape(cell.href)}"'
-                    f' title="{html_escape(cell.label)}">'
-                    f'<span class="who">{html_escape(stay.client.display_name)}</span>'
-                    f' <span class="code">{html_escape(stay.client.code)}</span>'
-                    "</a></td>"
+                    f' colspan="{cell.days}"><a href="{e(stay_url(stay.pk))}"'
+                    f' title="{title}"><span class="who">{name}</span>'
+                    f' <span class="code">{code}</span></a></td>'
                 )
             row.html = mark_safe("".join(html))  # noqa: S308 (each value escaped)
 
