@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
+from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -96,7 +97,7 @@ class StayCalendarView(CoordinatorMixin, TemplateView):
         month = month or parse_month(self.request.GET.get("month"), opens_on)
         calendar = selectors.stay_calendar(month, today=today)
         here = self.request.get_full_path()
-        _render_cells(calendar, here, today)
+        rows_html = _render_rows(calendar, here, today)
         days_html = _render_days(calendar)
         if day is None:
             # the phone's day list: today, or the demo's day, in its month
@@ -107,6 +108,7 @@ class StayCalendarView(CoordinatorMixin, TemplateView):
         context.update(
             calendar=calendar,
             days_html=days_html,
+            rows_html=rows_html,
             today=today,
             wareki=_wareki_month(month),
             previous=_month_param(calendar.previous),
@@ -141,35 +143,42 @@ def _day_rooms(calendar, day: dt.date, here: str) -> list:
     book_label = _("Book %(room)s from %(day)s")
     shown = jpdates.on_screen(day)
     stay_url = url_by_id("shelter:stay_detail")
+    dates_label = stay_dates_labeller()
     statuses = {value: str(label) for value, label in Stay.Status.choices}
     found = []
     for facility, rows in calendar.facilities:
         html = []
         for row in rows:
             room = row.room
-            for cell in row.cells:
-                if not cell.start <= day < cell.start + dt.timedelta(days=cell.days):
-                    continue
-                stay = cell.stay
-                if stay is None:
-                    classes = "free"
-                    label = book_label % {"room": room.name, "day": shown}
-                    href = f"{book}?room={room.pk}&start={day.isoformat()}&next={back}"
-                    link = f'<a href="{e(href)}">{e(label)}</a>\n      '
-                else:
-                    classes = f"occupied {e(stay.status)} {e(stay.kind)}"
-                    link = (
-                        f'<a href="{e(stay_url(stay.pk))}"><strong>'
-                        f"{e(stay.client.code)} {e(stay.client.display_name)}"
-                        f'</strong><span class="stay-dates">{e(stay.dates_label)}'
-                        f" · {e(statuses[stay.status])}</span></a>"
-                    )
-                html.append(
-                    f'\n    <li class="{classes}">\n'
-                    f'      <span class="room">{e(room.name)}</span>\n'
-                    f"      {link}\n    </li>\n    "
+            # A row's cells follow one another from the month's first day:
+            # the day's cell is the last one starting on it or before.
+            cell = None
+            for each in row.cells:
+                if each.start > day:
+                    break
+                cell = each
+            if cell is None:
+                continue
+            stay = cell.stay
+            if stay is None:
+                classes = "free"
+                label = book_label % {"room": room.name, "day": shown}
+                href = f"{book}?room={room.pk}&start={day.isoformat()}&next={back}"
+                link = f'<a href="{e(href)}">{e(label)}</a>\n      '
+            else:
+                classes = f"occupied {e(stay.status)} {e(stay.kind)}"
+                dates = dates_label(stay.kind, stay.start_date, stay.end_date)
+                link = (
+                    f'<a href="{e(stay_url(stay.pk))}"><strong>'
+                    f"{e(stay.client.code)} {e(stay.client.display_name)}"
+                    f'</strong><span class="stay-dates">{e(dates)}'
+                    f" · {e(statuses[stay.status])}</span></a>"
                 )
-                break
+            html.append(
+                f'\n    <li class="{classes}">\n'
+                f'      <span class="room">{e(room.name)}</span>\n'
+                f"      {link}\n    </li>\n    "
+            )
         found.append((facility, mark_safe("".join(html))))  # noqa: S308
     return found
 
@@ -200,15 +209,15 @@ def _render_days(calendar) -> str:
     return mark_safe("".join(html))  # noqa: S308 (each value escaped)
 
 
-def _render_cells(calendar, here: str, today: dt.date) -> None:
-    """The HTML of every row of the month, made here rather than in the
-    template (a month of 40 rooms is 1,200 cells): a free day links to the
-    booking form for that room and day, a stay to its page. Each row's cells
-    are joined into one string (each value escaped with html.escape, as
-    Django's escape() does, without its per-call cost), so the template
-    prints one value a row. What is the same in many cells is made once: a
-    free day's link and title once a row (the day's ISO date needs no
-    escaping), a date's text once a month, a stay's labels once a page."""
+def _render_rows(calendar, here: str, today: dt.date) -> str:
+    """The HTML of the month's table body, made here rather than in the
+    template (a month of 40 rooms is 1,200 cells): a facility's heading, then
+    a row per room, where a free day links to the booking form for that
+    room and day and a stay to its page. Each value is escaped with
+    html.escape, as Django's escape() does, without its per-call cost; what
+    is the same in many cells is made once: a free day's link and title
+    once a row (the day's ISO date needs no escaping), a date's text once a
+    month, a stay's labels once a page."""
     e = html_escape
     book = reverse("shelter:stay_create")
     next_html = e(f"&next={quote(here, safe='/')}")
@@ -217,12 +226,21 @@ def _render_cells(calendar, here: str, today: dt.date) -> None:
     statuses = {value: e(str(label)) for value, label in Stay.Status.choices}
     screen = functools.cache(jpdates.on_screen)  # a month has few distinct dates
     dates_label = stay_dates_labeller(screen)
-    for _facility, rows in calendar.facilities:
+    columns = len(calendar.days) + 2
+    html = []
+    for facility, rows in calendar.facilities:
+        html.append(
+            f'\n    <tr class="facility"><th scope="rowgroup" colspan="{columns}">'
+            f"{e(facility.name)}</th></tr>\n    "
+        )
         for row in rows:
             room = row.room
             href_html = e(f"{book}?room={room.pk}&start=")
             room_html = e(room.name)
-            html = []
+            html.append(
+                f'\n    <tr>\n      <th scope="row" class="room">{room_html}</th>'
+                "\n      "
+            )
             for cell in row.cells:
                 stay = cell.stay
                 if stay is None:
@@ -254,7 +272,12 @@ def _render_cells(calendar, here: str, today: dt.date) -> None:
                     f' title="{title}"><span class="who">{name}</span>'
                     f' <span class="code">{code}</span></a></td>'
                 )
-            row.html = mark_safe("".join(html))  # noqa: S308 (each value escaped)
+            html.append(
+                f'\n      <td class="num nights">{localize(row.nights)}</td>'
+                "\n    </tr>\n    "
+            )
+        html.append("\n  ")
+    return mark_safe("".join(html))  # noqa: S308 (each value escaped)
 
 
 # STAYS
