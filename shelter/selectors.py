@@ -385,7 +385,7 @@ def stay_calendar(
     month: dt.date, *, facility: Facility | None = None, today: dt.date | None = None
 ) -> MonthCalendar:
     """Occupancy of every active room in a month: one query for the rooms,
-    one for the stays, three for the shelter's opening calendar."""
+    one for the stays, two for the shelter's opening calendar."""
     first, last = month_bounds(month)
     rooms = Room.objects.filter(
         active=True, facility__active=True, facility__kind=Facility.Kind.SHELTER
@@ -429,13 +429,7 @@ def stay_calendar(
         stay = CalendarStay(pk, room_id, CalendarClient(code, name), *rest)
         by_room.setdefault(room_id, []).append(stay)
 
-    statuses = opening.day_statuses(
-        opening.calendars([Service.SHELTER], start=first, end=last).get(
-            Service.SHELTER
-        ),
-        first,
-        last,
-    )
+    statuses = opening.service_day_statuses(Service.SHELTER, first, last)
     shelter_has_calendar = any(s.open for s in statuses)
     holidays = jpdates.public_holidays(first, last)
     days = [

@@ -226,6 +226,24 @@ def _render_rows(calendar, here: str, today: dt.date) -> str:
     statuses = {value: e(str(label)) for value, label in Stay.Status.choices}
     screen = functools.cache(jpdates.on_screen)  # a month has few distinct dates
     dates_label = stay_dates_labeller(screen)
+    # A free day's ISO date, text (2022年3月31日, not the ISO date) and class.
+    free_days = {
+        day.date: (
+            day.date.isoformat(),
+            screen(day.date),
+            ' class="free future"' if day.date >= today else ' class="free"',
+        )
+        for day in calendar.days
+    }
+
+    @functools.cache  # a few statuses and kinds; a few numbers of children
+    def stay_classes(status: str, kind: str) -> str:
+        return f"stay {e(status)} {e(kind)}"
+
+    @functools.cache
+    def children_label(n: int) -> str:
+        return e(ngettext("%(n)s child", "%(n)s children", n) % {"n": n})
+
     columns = len(calendar.days) + 2
     html = []
     for facility, rows in calendar.facilities:
@@ -244,11 +262,10 @@ def _render_rows(calendar, here: str, today: dt.date) -> str:
             for cell in row.cells:
                 stay = cell.stay
                 if stay is None:
-                    shown = screen(cell.start)  # 2022年3月31日, not the ISO date
+                    iso, shown, classes = free_days[cell.start]
                     label = book_label_html % {"room": room_html, "day": shown}
                     html.append(
-                        f'<td class="free{" future" if cell.start >= today else ""}">'
-                        f'<a href="{href_html}{cell.start.isoformat()}{next_html}"'
+                        f'<td{classes}><a href="{href_html}{iso}{next_html}"'
                         f' title="{label}"><span class="sr-only">{label}</span>'
                         "</a></td>"
                     )
@@ -260,12 +277,9 @@ def _render_rows(calendar, here: str, today: dt.date) -> str:
                 dates = e(dates_label(stay.kind, stay.start_date, stay.end_date))
                 title = f"{code} {name} · {dates} · {statuses[stay.status]}"
                 if stay.children:
-                    children = ngettext(
-                        "%(n)s child", "%(n)s children", stay.children
-                    ) % {"n": stay.children}
-                    title = f"{title} · {e(children)}"
+                    title = f"{title} · {children_label(stay.children)}"
                 html.append(
-                    f'<td class="stay {e(stay.status)} {e(stay.kind)}'
+                    f'<td class="{stay_classes(stay.status, stay.kind)}'
                     f"{' from-before' if cell.continues_before else ''}"
                     f'{" to-after" if cell.continues_after else ""}"'
                     f' colspan="{cell.days}"><a href="{e(stay_url(stay.pk))}"'
