@@ -58,28 +58,73 @@ def day_statuses(
     calendar's prefetched hours and changes; no calendar means never open."""
     if calendar is None:
         return [DayStatus(day, False) for day in jpdates.days(start, end)]
-    hours = {h.weekday: h for h in calendar.hours.all()}
-    changes = {e.date: e for e in calendar.exceptions.all()}
-    holidays = (
-        jpdates.public_holidays(start, end)
-        if calendar.closed_on_public_holidays
-        else {}
+    return _statuses(
+        {h.weekday: (h.opens, h.closes) for h in calendar.hours.all()},
+        {e.date: (e.kind, e.reason) for e in calendar.exceptions.all()},
+        calendar.closed_on_public_holidays,
+        calendar.closed_over_year_end,
+        start,
+        end,
     )
+
+
+def service_day_statuses(service: str, start: dt.date, end: dt.date):
+    """day_statuses() of one service's calendar, read as values in two
+    queries (its rules with its weekly hours, then its changes from start to
+    end): no model objects and no prefetch, which were most of the room
+    calendar's cost of its month's open days."""
+    rules = list(
+        OpeningCalendar.objects.filter(service=service).values_list(
+            "pk",
+            "closed_on_public_holidays",
+            "closed_over_year_end",
+            "hours__weekday",
+            "hours__opens",
+            "hours__closes",
+        )
+    )
+    if not rules:
+        return day_statuses(None, start, end)
+    pk, on_holidays, over_year_end = rules[0][:3]
+    changes = CalendarException.objects.filter(
+        calendar_id=pk, date__range=(start, end)
+    ).values_list("date", "kind", "reason")
+    return _statuses(
+        # a calendar without weekly hours comes with one row of no weekday
+        {day: (opens, closes) for *_, day, opens, closes in rules if day is not None},
+        {day: (kind, reason) for day, kind, reason in changes},
+        on_holidays,
+        over_year_end,
+        start,
+        end,
+    )
+
+
+def _statuses(
+    hours: dict[int, tuple],
+    changes: dict[dt.date, tuple[str, str]],
+    closed_on_public_holidays: bool,
+    closed_over_year_end: bool,
+    start: dt.date,
+    end: dt.date,
+) -> list[DayStatus]:
+    """day_statuses() of a calendar's rules: its weekly (opens, closes) by
+    weekday and its one-off (kind, reason) by date."""
+    holidays = jpdates.public_holidays(start, end) if closed_on_public_holidays else {}
     out = []
     for day in jpdates.days(start, end):
-        weekly = hours.get(day.weekday())
-        opens = weekly.opens if weekly else None
-        closes = weekly.closes if weekly else None
+        opens, closes = hours.get(day.weekday(), (None, None))
         change = changes.get(day)
         if change is not None:
-            is_open = change.kind == CalendarException.Kind.OPEN
+            kind, reason = change
+            is_open = kind == CalendarException.Kind.OPEN
             why = "extra" if is_open else "closure"
-            out.append(DayStatus(day, is_open, why, change.reason, opens, closes))
-        elif weekly is None:
+            out.append(DayStatus(day, is_open, why, reason, opens, closes))
+        elif day.weekday() not in hours:
             out.append(DayStatus(day, False))
         elif day in holidays:
             out.append(DayStatus(day, False, "holiday", holidays[day]))
-        elif calendar.closed_over_year_end and jpdates.is_year_end_break(day):
+        elif closed_over_year_end and jpdates.is_year_end_break(day):
             out.append(DayStatus(day, False, "year_end", str(_("Year-end break"))))
         else:
             out.append(DayStatus(day, True, "weekly", "", opens, closes))
@@ -132,8 +177,7 @@ def _year_end_days(start: dt.date, end: dt.date) -> list[dt.date]:
 
 def open_days(service: str, start: dt.date, end: dt.date) -> list[dt.date]:
     """The days from start to end (inclusive) on which ``service`` is open."""
-    calendar = calendars([service], start=start, end=end).get(service)
-    return [s.date for s in day_statuses(calendar, start, end) if s.open]
+    return [s.date for s in service_day_statuses(service, start, end) if s.open]
 
 
 def open_day_count(service: str, start: dt.date, end: dt.date) -> int:

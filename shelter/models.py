@@ -653,18 +653,29 @@ class Stay(Scoped):
             raise overlap_error(self.room, taken)
 
 
-def stay_dates_label(
-    kind: str, start: dt.date, end: dt.date, *, screen=jpdates.on_screen
-) -> str:
-    """The stay's dates as pages show them; ``screen`` writes a date (a page
-    labelling hundreds of stays passes one that remembers its dates)."""
-    if kind == Stay.Kind.DAY_REST:
-        return _("%(date)s (day rest)") % {"date": screen(start)}
-    return _("%(start)s to %(end)s (%(nights)d nights)") % {
-        "start": screen(start),
-        "end": screen(end),
-        "nights": (end - start).days,
-    }
+def stay_dates_label(kind: str, start: dt.date, end: dt.date) -> str:
+    """The stay's dates as pages show them."""
+    return stay_dates_labeller()(kind, start, end)
+
+
+def stay_dates_labeller(screen=jpdates.on_screen):
+    """stay_dates_label() with its texts translated once, for a page that
+    labels hundreds of stays (the calendar: a lazy text translated and
+    formatted per stay was a tenth of its time); ``screen`` writes a date
+    (the calendar passes one that remembers its dates)."""
+    day_rest = str(_("%(date)s (day rest)"))
+    overnight = str(_("%(start)s to %(end)s (%(nights)d nights)"))
+
+    def label(kind: str, start: dt.date, end: dt.date) -> str:
+        if kind == Stay.Kind.DAY_REST:
+            return day_rest % {"date": screen(start)}
+        return overnight % {
+            "start": screen(start),
+            "end": screen(end),
+            "nights": (end - start).days,
+        }
+
+    return label
 
 
 def overlap_error(room: Room, taken) -> ValidationError:

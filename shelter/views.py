@@ -15,9 +15,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import Http404, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -54,7 +58,7 @@ from .models import (
     Service,
     Stay,
     UnmetRequest,
-    stay_dates_label,
+    stay_dates_labeller,
 )
 
 COORDINATOR = (Role.COORDINATOR,)
@@ -93,7 +97,7 @@ class StayCalendarView(CoordinatorMixin, TemplateView):
         month = month or parse_month(self.request.GET.get("month"), opens_on)
         calendar = selectors.stay_calendar(month, today=today)
         here = self.request.get_full_path()
-        _render_cells(calendar, here, today)
+        rows_html = _render_rows(calendar, here, today)
         days_html = _render_days(calendar)
         if day is None:
             # the phone's day list: today, or the demo's day, in its month
@@ -104,18 +108,17 @@ class StayCalendarView(CoordinatorMixin, TemplateView):
         context.update(
             calendar=calendar,
             days_html=days_html,
+            rows_html=rows_html,
             today=today,
             wareki=_wareki_month(month),
             previous=_month_param(calendar.previous),
             next=_month_param(calendar.next),
             this_month=_month_param(today),
             here=here,
-            unmet_form=UnmetRequestForm(
-                initial={"date": unmet_date}, organisation_user=self.request.user
-            ),
+            unmet_form_html=unmet_form_html(self.request.user, unmet_date),
             legend=Stay.Status.choices,
             day=day,
-            day_rooms=_day_rooms(calendar, day),
+            day_rooms=_day_rooms(calendar, day, here),
             previous_day=day - dt.timedelta(days=1),
             next_day=day + dt.timedelta(days=1),
         )
@@ -130,43 +133,54 @@ def _day_param(text: str | None) -> dt.date | None:
         return None
 
 
-def _day_rooms(calendar, day: dt.date) -> list:
+def _day_rooms(calendar, day: dt.date, here: str) -> list:
     """One day of the month's calendar, room by room (the calendar on a
     phone): (facility, the HTML of its rooms' items), each room free or
     taken by a stay; made here like the month's rows, each value escaped."""
+    e = html_escape
+    book = reverse("shelter:stay_create")
+    back = quote(here, safe="/")
+    book_label = _("Book %(room)s from %(day)s")
+    shown = jpdates.on_screen(day)
+    stay_url = url_by_id("shelter:stay_detail")
+    dates_label = stay_dates_labeller()
     statuses = {value: str(label) for value, label in Stay.Status.choices}
     found = []
     for facility, rows in calendar.facilities:
         html = []
         for row in rows:
-            for cell in row.cells:
-                if cell.start <= day < cell.start + dt.timedelta(days=cell.days):
-                    html.append(_day_room_html(row.room, cell, statuses))
+            room = row.room
+            # A row's cells follow one another from the month's first day:
+            # the day's cell is the last one starting on it or before.
+            cell = None
+            for each in row.cells:
+                if each.start > day:
                     break
+                cell = each
+            if cell is None:
+                continue
+            stay = cell.stay
+            if stay is None:
+                classes = "free"
+                label = book_label % {"room": room.name, "day": shown}
+                href = f"{book}?room={room.pk}&start={day.isoformat()}&next={back}"
+                link = f'<a href="{e(href)}">{e(label)}</a>\n      '
+            else:
+                classes = f"occupied {e(stay.status)} {e(stay.kind)}"
+                dates = dates_label(stay.kind, stay.start_date, stay.end_date)
+                link = (
+                    f'<a href="{e(stay_url(stay.pk))}"><strong>'
+                    f"{e(stay.client.code)} {e(stay.client.display_name)}"
+                    f'</strong><span class="stay-dates">{e(dates)}'
+                    f" · {e(statuses[stay.status])}</span></a>"
+                )
+            html.append(
+                f'\n    <li class="{classes}">\n'
+                f'      <span class="room">{e(room.name)}</span>\n'
+                f"      {link}\n    </li>\n    "
+            )
         found.append((facility, mark_safe("".join(html))))  # noqa: S308
     return found
-
-
-def _day_room_html(room, cell, statuses: dict) -> str:
-    if cell.free:
-        classes = "free"
-        link = (
-            f'<a href="{html_escape(cell.href)}">{html_escape(cell.label)}</a>\n      '
-        )
-    else:
-        stay = cell.stay
-        classes = f"occupied {html_escape(stay.status)} {html_escape(stay.kind)}"
-        link = (
-            f'<a href="{html_escape(cell.href)}"><strong>'
-            f"{html_escape(stay.client.code)} {html_escape(stay.client.display_name)}"
-            f'</strong><span class="stay-dates">{html_escape(stay.dates_label)}'
-            f" · {html_escape(statuses[stay.status])}</span></a>"
-        )
-    return (
-        f'\n    <li class="{classes}">\n'
-        f'      <span class="room">{html_escape(room.name)}</span>\n'
-        f"      {link}\n    </li>\n    "
-    )
 
 
 def _render_days(calendar) -> str:
@@ -195,69 +209,89 @@ def _render_days(calendar) -> str:
     return mark_safe("".join(html))  # noqa: S308 (each value escaped)
 
 
-def _render_cells(calendar, here: str, today: dt.date) -> None:
-    """The HTML of every row of the month, made here rather than in the
-    template (a month of 40 rooms is 1,200 cells): a free day links to the
-    booking form for that room and day, a stay to its page. Each row's cells
-    are joined into one string (each value escaped with html.escape, as
-    Django's escape() does, without its per-call cost; a free day's link and
-    title are escaped once a row, the day's ISO date needing no escaping), so
-    the template prints one value a row."""
+def _render_rows(calendar, here: str, today: dt.date) -> str:
+    """The HTML of the month's table body, made here rather than in the
+    template (a month of 40 rooms is 1,200 cells): a facility's heading, then
+    a row per room, where a free day links to the booking form for that
+    room and day and a stay to its page. Each value is escaped with
+    html.escape, as Django's escape() does, without its per-call cost; what
+    is the same in many cells is made once: a free day's link and title
+    once a row (the day's ISO date needs no escaping), a date's text once a
+    month, a stay's labels once a page."""
+    e = html_escape
     book = reverse("shelter:stay_create")
-    back = quote(here, safe="/")
-    next_html = html_escape(f"&next={back}")
-    book_label = _("Book %(room)s from %(day)s")
-    book_label_html = html_escape(book_label)
+    next_html = e(f"&next={quote(here, safe='/')}")
+    book_label_html = e(_("Book %(room)s from %(day)s"))
     stay_url = url_by_id("shelter:stay_detail")
-    statuses = {value: str(label) for value, label in Stay.Status.choices}
+    statuses = {value: e(str(label)) for value, label in Stay.Status.choices}
     screen = functools.cache(jpdates.on_screen)  # a month has few distinct dates
-    for _facility, rows in calendar.facilities:
+    dates_label = stay_dates_labeller(screen)
+    # A free day's ISO date, text (2022年3月31日, not the ISO date) and class.
+    free_days = {
+        day.date: (
+            day.date.isoformat(),
+            screen(day.date),
+            ' class="free future"' if day.date >= today else ' class="free"',
+        )
+        for day in calendar.days
+    }
+
+    @functools.cache  # a few statuses and kinds; a few numbers of children
+    def stay_classes(status: str, kind: str) -> str:
+        return f"stay {e(status)} {e(kind)}"
+
+    @functools.cache
+    def children_label(n: int) -> str:
+        return e(ngettext("%(n)s child", "%(n)s children", n) % {"n": n})
+
+    columns = len(calendar.days) + 2
+    html = []
+    for facility, rows in calendar.facilities:
+        html.append(
+            f'\n    <tr class="facility"><th scope="rowgroup" colspan="{columns}">'
+            f"{e(facility.name)}</th></tr>\n    "
+        )
         for row in rows:
             room = row.room
-            href = f"{book}?room={room.pk}&start="
-            href_html = html_escape(href)
-            room_html = html_escape(room.name)
-            html = []
+            href_html = e(f"{book}?room={room.pk}&start=")
+            room_html = e(room.name)
+            html.append(
+                f'\n    <tr>\n      <th scope="row" class="room">{room_html}</th>'
+                "\n      "
+            )
             for cell in row.cells:
-                if cell.free:
-                    day = cell.start.isoformat()
-                    cell.href = f"{href}{day}&next={back}"
-                    shown = screen(cell.start)  # 2022年3月31日, not the ISO date
-                    cell.label = book_label % {"room": room.name, "day": shown}
+                stay = cell.stay
+                if stay is None:
+                    iso, shown, classes = free_days[cell.start]
                     label = book_label_html % {"room": room_html, "day": shown}
                     html.append(
-                        f'<td class="free{" future" if cell.start >= today else ""}">'
-                        f'<a href="{href_html}{day}{next_html}" title="{label}">'
-                        f'<span class="sr-only">{label}</span></a></td>'
+                        f'<td{classes}><a href="{href_html}{iso}{next_html}"'
+                        f' title="{label}"><span class="sr-only">{label}</span>'
+                        "</a></td>"
                     )
                     continue
-                stay = cell.stay
-                cell.href = stay_url(stay.pk)
-                parts = [
-                    f"{stay.client.code} {stay.client.display_name}",
-                    stay_dates_label(
-                        stay.kind, stay.start_date, stay.end_date, screen=screen
-                    ),
-                    statuses[stay.status],
-                ]
+                # The title joins texts escaped one by one: the same as the
+                # whole text escaped (" · " has nothing to escape).
+                code = e(stay.client.code)
+                name = e(stay.client.display_name)
+                dates = e(dates_label(stay.kind, stay.start_date, stay.end_date))
+                title = f"{code} {name} · {dates} · {statuses[stay.status]}"
                 if stay.children:
-                    parts.append(
-                        ngettext("%(n)s child", "%(n)s children", stay.children)
-                        % {"n": stay.children}
-                    )
-                cell.label = " · ".join(str(p) for p in parts)
+                    title = f"{title} · {children_label(stay.children)}"
                 html.append(
-                    f'<td class="stay {html_escape(stay.status)}'
-                    f" {html_escape(stay.kind)}"
+                    f'<td class="{stay_classes(stay.status, stay.kind)}'
                     f"{' from-before' if cell.continues_before else ''}"
                     f'{" to-after" if cell.continues_after else ""}"'
-                    f' colspan="{cell.days}"><a href="{html_escape(cell.href)}"'
-                    f' title="{html_escape(cell.label)}">'
-                    f'<span class="who">{html_escape(stay.client.display_name)}</span>'
-                    f' <span class="code">{html_escape(stay.client.code)}</span>'
-                    "</a></td>"
+                    f' colspan="{cell.days}"><a href="{e(stay_url(stay.pk))}"'
+                    f' title="{title}"><span class="who">{name}</span>'
+                    f' <span class="code">{code}</span></a></td>'
                 )
-            row.html = mark_safe("".join(html))  # noqa: S308 (each value escaped)
+            html.append(
+                f'\n      <td class="num nights">{localize(row.nights)}</td>'
+                "\n    </tr>\n    "
+            )
+        html.append("\n  ")
+    return mark_safe("".join(html))  # noqa: S308 (each value escaped)
 
 
 # STAYS
@@ -571,7 +605,17 @@ class UnmetRequestListView(CoordinatorMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         fiscal_year = _fiscal_year_param(self.request)
         start, end = jpdates.fiscal_year_range(fiscal_year)
+        by_reason = selectors.unmet_requests_by_reason(start, end)
         requests = selectors.unmet_requests(start=start, end=end)
+        paginator = Paginator(requests.values(*selectors.UNMET_ROW_FIELDS), 50)
+        # Every request has one of the reasons (a check constraint says so):
+        # the counts by reason add up to the year's count, one query less.
+        paginator.count = sum(by_reason.values())
+        page = paginator.get_page(self.request.GET.get("page"))
+        here = self.request.get_full_path()
+        page.object_list = _unmet_rows_html(
+            list(page.object_list), here, get_token(self.request)
+        )
         context.update(
             fiscal_year=fiscal_year,
             fiscal_year_label=jpdates.fiscal_year_label(fiscal_year),
@@ -580,16 +624,75 @@ class UnmetRequestListView(CoordinatorMixin, TemplateView):
             by_reason=[
                 (label, count)
                 for (value, label), count in zip(
-                    UnmetRequest.Reason.choices,
-                    selectors.unmet_requests_by_reason(start, end).values(),
-                    strict=True,
+                    UnmetRequest.Reason.choices, by_reason.values(), strict=True
                 )
             ],
-            page=Paginator(requests, 50).get_page(self.request.GET.get("page")),
-            form=UnmetRequestForm(organisation_user=self.request.user),
-            here=self.request.get_full_path(),
+            page=page,
+            form_html=unmet_form_html(self.request.user, timezone.localdate()),
+            here=here,
         )
         return context
+
+
+def _unmet_rows_html(values: list[dict], here: str, token: str) -> list[str]:
+    """The rows of one page of unmet requests (``values`` of
+    UNMET_ROW_FIELDS) as the template printed them, each one string with
+    every value escaped: a template render per row, its links, labels and
+    delete form cost most of the page. ``token`` is the page's CSRF token
+    (the one the template's {% csrf_token %} printed in every row)."""
+    from accounts.templatetags.dates import jdate
+
+    e = conditional_escape
+    client_url = url_by_id("shelter:client_stays")
+    delete_url = url_by_id("shelter:unmet_delete")
+    reasons = {value: str(label) for value, label in UnmetRequest.Reason.choices}
+    kinds = {value: str(label) for value, label in Stay.Kind.choices}
+    # The delete form's tail is the same in every row.
+    form_tail = (
+        f'" data-confirm="{e(_("Delete this unmet request?"))}">'
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(token)}">'
+        f'<input type="hidden" name="next" value="{e(here)}">'
+        f'<button type="submit" class="link">{e(_("Delete"))}</button></form></td></tr>'
+    )
+    rows = []
+    for v in values:
+        if v["client_id"] is None:
+            client = "–"
+        else:
+            client = (
+                f'<a href="{e(client_url(v["client_id"]))}">{e(v["client__code"])}</a>'
+                f" {e(v['client__display_name'])}"
+            )
+        rows.append(
+            mark_safe(  # noqa: S308 (each value escaped)
+                f"\n        <tr><td>{jdate(v['date'])}</td>"
+                f"<td>{e(reasons.get(v['reason'], v['reason']))}</td>"
+                f"<td>{e(kinds.get(v['wanted'], v['wanted']))}</td>"
+                f"<td>{client}</td><td>{e(v['note'])}</td>\n"
+                f'        <td><form method="post" action="{e(delete_url(v["pk"]))}'
+                f"{form_tail}\n      "
+            )
+        )
+    return rows
+
+
+@functools.lru_cache(maxsize=32)
+def _unmet_form_html(language: str, day: dt.date) -> str:
+    return render_to_string(
+        "includes/form.html", {"form": UnmetRequestForm(initial={"date": day})}
+    )
+
+
+def unmet_form_html(user, day: dt.date) -> str:
+    """The quick entry form for an unmet request (on the calendar and the
+    list), blank but for its date: drawn once per language and date, its
+    five widgets' templates costing more than a list's rows. It shows no
+    record and nothing of the user; with her choice of organisations (a
+    user of several: their names, read now) it is drawn every time."""
+    form = UnmetRequestForm(initial={"date": day}, organisation_user=user)
+    if "organisation" in form.fields:
+        return render_to_string("includes/form.html", {"form": form})
+    return _unmet_form_html(translation.get_language(), day)
 
 
 @role_required(*COORDINATOR)

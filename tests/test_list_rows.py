@@ -11,8 +11,14 @@ from django.test.utils import CaptureQueriesContext
 from consultations.models import Complaint
 from consultations.tests.factories import ConsultationFactory
 from peergroups.tests.factories import SessionFactory
+from shelter.models import UnmetRequest
 from shelter.services import stay_book
-from shelter.tests.factories import RoomFactory, StayFactory
+from shelter.tests.factories import (
+    RoomFactory,
+    ShelterFactory,
+    StayFactory,
+    UnmetRequestFactory,
+)
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +28,7 @@ ESCAPED = "&lt;b&gt;&quot;花子&quot;&lt;/b&gt;"
 
 def test_the_room_calendar_escapes_a_name_in_its_cells(client_as, coordinator):
     person = ClientFactory(display_name=NAME)
-    room = RoomFactory(name="<i>1号室</i>")
+    room = RoomFactory(name="<i>1号室</i>", facility=ShelterFactory(name="<u>家</u>"))
     stay_book(
         by=None,
         room=room,
@@ -35,7 +41,8 @@ def test_the_room_calendar_escapes_a_name_in_its_cells(client_as, coordinator):
     assert f'<span class="who">{ESCAPED}</span>' in html
     body = html.split('<table class="occupancy">', 1)[1]
     assert "&lt;i&gt;1号室&lt;/i&gt;" in body
-    assert NAME not in html and "<i>1号室</i>" not in html
+    assert '<th scope="rowgroup" colspan="33">&lt;u&gt;家&lt;/u&gt;</th>' in body
+    assert NAME not in html and "<i>1号室</i>" not in html and "<u>家</u>" not in html
 
 
 def test_a_consultation_row_shows_its_client_problems_and_badges(client_as, counsellor):
@@ -98,6 +105,59 @@ def test_the_session_list_counts_its_sessions_once(client_as, facilitator):
     assert response.status_code == 200
     assert "3" in response.content.decode()
     assert len(_counts_of("peergroups_session", ctx.captured_queries)) == 1
+
+
+def test_an_unmet_request_row_shows_its_client_labels_and_delete_form(
+    client_as, coordinator
+):
+    """The row made in Python prints what its template printed: the date,
+    the reason and what was wanted, the client's link, code and escaped name
+    (or a dash), the escaped note, and a delete form that comes back here."""
+    person = ClientFactory(display_name=NAME, code="C-000999")
+    with_client = UnmetRequest.objects.create(
+        date=dt.date(2021, 10, 5),
+        reason="no_room",
+        wanted="day_rest",
+        client=person,
+        note=NAME,
+    )
+    without = UnmetRequestFactory(date=dt.date(2021, 10, 4), reason="other")
+    web = client_as(coordinator)
+    html = web.get("/shelter/unmet/?fy=2021&page=1").content.decode()
+    client_cell = (
+        f'<td><a href="/shelter/clients/{person.pk}/">C-000999</a> {ESCAPED}</td>'
+    )
+    assert (
+        '<tr><td><span class="date" data-iso="2021-10-05">2021年10月5日</span></td>'
+        f"<td>空室なし</td><td>一時利用</td>{client_cell}<td>{ESCAPED}</td>"
+    ) in html
+    assert "<td>その他</td><td>宿泊</td><td>–</td><td></td>" in html
+    rows = html[html.index("<tbody>") : html.index("</tbody>")]
+    for unmet in (with_client, without):
+        assert f'action="/shelter/unmet/{unmet.pk}/delete/"' in rows
+    back = (
+        '<input type="hidden" name="next" value="/shelter/unmet/?fy=2021&amp;page=1">'
+    )
+    assert rows.count(back) == 2 and html.count(back) == 3, "and the quick entry"
+    assert rows.count('<input type="hidden" name="csrfmiddlewaretoken"') == 2
+    assert NAME not in html
+
+
+def test_the_unmet_request_list_counts_its_requests_once(client_as, coordinator):
+    """The counts by reason give the paginator its total: no count query."""
+    UnmetRequest.objects.bulk_create(
+        UnmetRequestFactory.build(date=dt.date(2021, 10, 1), reason=reason)
+        for reason in [*UnmetRequest.Reason.values * 11, "work"]
+    )
+    web = client_as(coordinator)
+    with CaptureQueriesContext(connection) as ctx:
+        response = web.get("/shelter/unmet/?fy=2021&page=2")
+    assert response.status_code == 200
+    assert not _counts_of("shelter_unmetrequest", ctx.captured_queries)
+    page = response.context["page"]
+    assert (page.paginator.count, page.paginator.num_pages) == (56, 2)
+    assert len(page.object_list) == 6
+    assert web.get("/shelter/unmet/?fy=2022").context["page"].paginator.count == 0
 
 
 def test_a_stay_row_shows_its_dates_room_and_client(client_as, coordinator):

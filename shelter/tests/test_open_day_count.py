@@ -1,4 +1,5 @@
-"""count_open_days() counts what day_statuses() says, day by day."""
+"""count_open_days() counts what day_statuses() says, day by day; one
+service's statuses read as values say the same."""
 
 import datetime as dt
 import random
@@ -11,11 +12,8 @@ from shelter.models import CalendarException, OpeningCalendar, OpeningHours, Ser
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("seed", range(16))
-def test_the_count_matches_the_day_by_day_statuses(seed):
-    rng = random.Random(seed)
-    start = dt.date(2021, 4, 1) + dt.timedelta(days=rng.randrange(200))
-    end = start + dt.timedelta(days=rng.randrange(0, 500))
+def _random_calendars(rng, start):
+    """A calendar for every service, with random rules, weekdays and changes."""
     OpeningCalendar.objects.all().delete()  # the LINE desk's seeded one too
     for service in Service.values:
         calendar = OpeningCalendar.objects.create(
@@ -34,6 +32,14 @@ def test_the_count_matches_the_day_by_day_statuses(seed):
             )
             for d in days
         )
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_the_count_matches_the_day_by_day_statuses(seed):
+    rng = random.Random(seed)
+    start = dt.date(2021, 4, 1) + dt.timedelta(days=rng.randrange(200))
+    end = start + dt.timedelta(days=rng.randrange(0, 500))
+    _random_calendars(rng, start)
     calendars = opening.calendars(start=start, end=end)
     for service in Service.values:
         statuses = opening.day_statuses(calendars.get(service), start, end)
@@ -41,3 +47,24 @@ def test_the_count_matches_the_day_by_day_statuses(seed):
             s.open for s in statuses
         )
     assert opening.count_open_days(None, start, end) == 0
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_one_services_statuses_read_as_values_are_the_calendars(seed):
+    """service_day_statuses() (two queries of values, for the room calendar)
+    says what day_statuses() says of the prefetched calendar: every day, its
+    reason, label and hours; a service without a calendar is never open."""
+    rng = random.Random(seed)
+    start = dt.date(2021, 4, 1) + dt.timedelta(days=rng.randrange(200))
+    end = start + dt.timedelta(days=rng.randrange(0, 500))
+    _random_calendars(rng, start)
+    OpeningHours.objects.filter(weekday__in=[1, 4]).update(
+        opens=dt.time(9), closes=dt.time(17, 30)
+    )
+    CalendarException.objects.filter(kind="closed").update(reason="研修のため")
+    OpeningHours.objects.filter(calendar__service=Service.SALON).delete()
+    OpeningCalendar.objects.filter(service=Service.LINE).delete()
+    calendars = opening.calendars(start=start, end=end)
+    for service in Service.values:
+        expected = opening.day_statuses(calendars.get(service), start, end)
+        assert opening.service_day_statuses(service, start, end) == expected

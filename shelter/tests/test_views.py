@@ -478,9 +478,9 @@ def test_editing_an_opening_calendar_in_the_browser(client_as, coordinator):
 def test_the_calendar_page_query_count_does_not_grow_with_the_stays(
     client_as, coordinator, django_assert_num_queries
 ):
-    """Rooms in one query, the month's stays (with client, room and facility)
-    in one, the shelter's opening calendar in three: the same count for an
-    empty month and a full one."""
+    """Rooms in one query, the month's stays (with their clients' codes and
+    names) in one, the shelter's opening calendar in two: the same count for
+    an empty month and a full one."""
     shelter_rooms = [RoomFactory() for _ in range(3)]
     opening_calendar_set(
         by=None, service=Service.SHELTER, weekly=dict.fromkeys(range(7), (None, None))
