@@ -1386,6 +1386,19 @@ def write_markdown(path: Path, results: dict) -> None:
         "shelter/tests/test_views.py, peergroups and training view tests, "
         "reports/tests/test_queries.py).",
     ]
+    lines += before_after_lines(results)
+    desk = ROOT / "bench" / "desk.md"
+    if desk.exists():  # written by bench/desk.py (the LINE desk, issue 17)
+        lines += ["", desk.read_text(encoding="utf-8").strip()]
+    notes = ROOT / "bench" / "notes.md"
+    if notes.exists():
+        lines += ["", notes.read_text(encoding="utf-8").strip()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def before_after_lines(results: dict) -> list[str]:
+    """The section of the before-and-after comparison (--before), if run."""
+    lines: list[str] = []
     before = results.get("before")
     if before:
         worst = max(before["pages"], key=lambda r: r["ratio"])
@@ -1434,13 +1447,7 @@ def write_markdown(path: Path, results: dict) -> None:
                 f"| ×{r['ratio']:.2f} {mark(r['ratio'] <= 1.10)} {rls}| "
                 f"{r['before_p95']:.1f} ms | {r['after_p95']:.1f} ms |"
             )
-    desk = ROOT / "bench" / "desk.md"
-    if desk.exists():  # written by bench/desk.py (the LINE desk, issue 17)
-        lines += ["", desk.read_text(encoding="utf-8").strip()]
-    notes = ROOT / "bench" / "notes.md"
-    if notes.exists():
-        lines += ["", notes.read_text(encoding="utf-8").strip()]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return lines
 
 
 # MAIN
@@ -1719,7 +1726,14 @@ def main() -> None:
     results["duration_s"] = time.time() - started
     args.json.write_text(json.dumps(results, indent=1, default=str))
     args.output.parent.mkdir(exist_ok=True)
-    write_markdown(args.output, results)
+    if parts == {"before"}:
+        # Only the comparison was measured: its section alone (the rest of
+        # the report needs the other parts' figures).
+        args.output.write_text(
+            "\n".join(before_after_lines(results)).strip() + "\n", encoding="utf-8"
+        )
+    else:
+        write_markdown(args.output, results)
     print(f"Wrote {args.output}", flush=True)
 
 
