@@ -62,6 +62,11 @@ def programmes_visible_to(user) -> QuerySet[Programme]:
 
 
 def _memberships(user):
+    """The user's organisations: their ids when they were loaded with her
+    (every signed-in request, accounts.backends), else a subquery."""
+    ids = getattr(user, "_ibasho_org_ids", None)
+    if ids is not None:
+        return sorted(ids)
     return User.organisations.through.objects.filter(user_id=user.pk).values(
         "organisation_id"
     )

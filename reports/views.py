@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -22,6 +23,7 @@ from django.views.generic import CreateView, DetailView, TemplateView, UpdateVie
 import jpdates
 from accounts.audit import Action, audit
 from accounts.forms import add_service_errors
+from accounts.links import url_by_id
 from accounts.locking import EditConflict
 from accounts.opening import opening_date
 from accounts.roles import Role, RoleRequiredMixin, has_role
@@ -227,12 +229,22 @@ class ReportIndexView(CityStaffMixin, TemplateView):
             {p.fiscal_year for p in programmes} | {_current_fiscal_year()},
             reverse=True,
         )
-        context["funder_staff"] = selectors.funder_of(self.request.user) is not None
+        # Links reversed once a page, not by a tag per row and year.
+        detail = url_by_id("reports:programme_detail")
+        for programme in programmes:
+            programme.detail_url = detail(programme.pk)
+        summary = (
+            url_by_id("reports:funder_summary")
+            if selectors.funder_of(self.request.user) is not None
+            else None
+        )
+        context["annual_url"] = reverse("reports:annual")
         context["years"] = [
             (
                 year,
                 jpdates.fiscal_year_label(year),
                 [p for p in programmes if p.fiscal_year == year],
+                summary(year) if summary else "",
             )
             for year in years
         ]

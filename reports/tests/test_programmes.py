@@ -388,6 +388,13 @@ def test_the_summed_csv_and_page_show_the_total_and_a_dash(client_as, city_staff
     assert sessions[1:] == ["<5", "<5", "<5"]  # 2 + 1 = 3
     page = c.get(reverse("reports:funder_summary", args=[2021])).content.decode()
     assert "SNS相談事業" in page and selectors.NOT_SUMMED in page
+    # The index links each year's summed report, and each programme's page
+    # and report, for the funder's staff.
+    index = c.get(reverse("reports:index")).content.decode()
+    assert f'href="{reverse("reports:funder_summary", args=[2021])}"' in index
+    assert f'href="{p1.get_absolute_url()}"' in index
+    annual = reverse("reports:annual")
+    assert f'href="{annual}?fiscal_year=2021&amp;programme={p2.pk}"' in index
 
 
 # IMPORTS: the column 事業
