@@ -647,12 +647,14 @@ def _unmet_rows_html(values: list[dict], here: str, token: str) -> list[str]:
     delete_url = url_by_id("shelter:unmet_delete")
     reasons = {value: str(label) for value, label in UnmetRequest.Reason.choices}
     kinds = {value: str(label) for value, label in Stay.Kind.choices}
-    # The delete form's tail is the same in every row.
+    # The delete form's tail is the same in every row. (Its texts outside
+    # the f-string: makemessages does not read calls inside one.)
+    confirm, delete = _("Delete this unmet request?"), _("Delete")
     form_tail = (
-        f'" data-confirm="{e(_("Delete this unmet request?"))}">'
+        f'" data-confirm="{e(confirm)}">'
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(token)}">'
         f'<input type="hidden" name="next" value="{e(here)}">'
-        f'<button type="submit" class="link">{e(_("Delete"))}</button></form></td></tr>'
+        f'<button type="submit" class="link">{e(delete)}</button></form></td></tr>'
     )
     rows = []
     for v in values:

@@ -330,22 +330,27 @@ def _live_chats() -> QuerySet[LineChat]:
     return (
         LineChat.objects.filter(status__in=LineChat.OPEN)
         .select_related("line_user__client", "claimed_by")
-        .annotate(
-            last_in_at=Max(
-                "messages__sent_at",
-                filter=Q(messages__direction=Direction.INCOMING),
-            ),
-            # Only a reply LINE took is an answer (not one queued, uncertain
-            # or failed).
-            last_out_at=Max(
-                "messages__sent_at",
-                filter=Q(
-                    messages__direction=Direction.OUTGOING,
-                    messages__status=LineMessage.Status.SENT,
-                ),
-            ),
-        )
+        .annotate(**_last_message_times())
     )
+
+
+def _last_message_times() -> dict:
+    """A chat's last message either way, as annotations: ``last_in_at`` and
+    ``last_out_at``. Only a reply LINE took is an answer (not one queued,
+    uncertain or failed)."""
+    return {
+        "last_in_at": Max(
+            "messages__sent_at",
+            filter=Q(messages__direction=Direction.INCOMING),
+        ),
+        "last_out_at": Max(
+            "messages__sent_at",
+            filter=Q(
+                messages__direction=Direction.OUTGOING,
+                messages__status=LineMessage.Status.SENT,
+            ),
+        ),
+    }
 
 
 def _waits(started_at, last_in, last_out, now: dt.datetime) -> tuple:
@@ -408,20 +413,7 @@ def desk_chats(*, by) -> tuple[list[dict], list[dict], dict[int, dict]]:
             "claimed_by__first_name",
             "claimed_by__username",
         )
-        .annotate(
-            last_in_at=Max(
-                "messages__sent_at",
-                filter=Q(messages__direction=Direction.INCOMING),
-            ),
-            # Only a reply LINE took is an answer (as in _live_chats).
-            last_out_at=Max(
-                "messages__sent_at",
-                filter=Q(
-                    messages__direction=Direction.OUTGOING,
-                    messages__status=LineMessage.Status.SENT,
-                ),
-            ),
-        )
+        .annotate(**_last_message_times())
         .order_by("started_at", "id")
     )
     queue, mine, open_chats = [], [], {}
