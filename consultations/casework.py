@@ -270,8 +270,9 @@ def summary(name: str, queryset, *, link_name: str) -> tuple[list, str, str, boo
 
 
 def worklist(*, user=None, now=None) -> Worklist:
-    """My worklist (user given) or the team's (user None): seven queries, and
-    two more for a supervisor (the team's is a supervisor's)."""
+    """My worklist (user given) or the team's (user None): eight queries (the
+    unread conversations take two), and two more for a supervisor (the
+    team's is a supervisor's)."""
     lists = worklist_lists(user=user, now=now)
     rows, counts, links, more = {}, {}, {}, set()
     for name, queryset in lists.items():

@@ -291,3 +291,13 @@ def test_the_consultation_filter_reads_its_choices_without_a_cursor(
     assert f'<option value="{counsellor.pk}">{counsellor.display_name}</option>' in html
     complaint = Complaint.objects.order_by("order", "code").first()
     assert f'<option value="{complaint.code}">{complaint.label}</option>' in html
+
+
+def test_a_consultation_without_a_client_says_anonymous_in_japanese(
+    client_as, counsellor
+):
+    """The row's labels are translated (they were once left out of the
+    catalogue: tests/test_messages_extractable.py)."""
+    ConsultationFactory(client=None, is_new=False)
+    html = client_as(counsellor).get("/consultations/?fiscal_year=").content.decode()
+    assert '<span class="muted">匿名</span>' in html
