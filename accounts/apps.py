@@ -11,7 +11,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.apps import apps
 
-        from . import checks, middleware, navigation, roles  # noqa: F401 (checks)
+        from . import checks, dataversion, middleware, navigation, roles  # noqa: F401 (checks)
         from .third_party import label_third_party_apps
 
         label_third_party_apps(apps)
@@ -24,6 +24,10 @@ class AccountsConfig(AppConfig):
         # Keep each role's Django permissions in step as apps add models.
         post_migrate.connect(
             roles.sync_role_permissions_signal, dispatch_uid="ibasho-roles"
+        )
+        # The triggers behind the records cache's token (accounts.dataversion).
+        post_migrate.connect(
+            dataversion.install_signal, dispatch_uid="ibasho-dataversion"
         )
         navigation.register(
             navigation.MenuItem(

@@ -204,3 +204,23 @@ class DemoData(models.Model):
 
     def __str__(self):
         return str(self.fiscal_year)
+
+
+class DataVersion(models.Model):
+    """One row: a random token that triggers renew whenever the data of the
+    tables that cached page parts read changes (``accounts.dataversion``).
+    No personal data."""
+
+    token = models.CharField(max_length=36)
+
+    class Meta:
+        verbose_name = _("data version")
+        verbose_name_plural = _("data version")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id=1), name="accounts_dataversion_single_row"
+            )
+        ]
+
+    def __str__(self):
+        return self.token

@@ -27,9 +27,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from accounts import dataversion, scoping
 from accounts.links import person_name, url_by_id
 
 from .models import Client, Consultation, FollowUp, SupportAction
@@ -270,9 +271,22 @@ def summary(name: str, queryset, *, link_name: str) -> tuple[list, str, str, boo
 
 
 def worklist(*, user=None, now=None) -> Worklist:
-    """My worklist (user given) or the team's (user None): eight queries (the
-    unread conversations take two), and two more for a supervisor (the
-    team's is a supervisor's)."""
+    """My worklist (user given) or the team's (user None), kept in memory
+    until the data it shows changes (one query while it is kept: the data
+    version; ``accounts.dataversion``): per user, scope, language and day."""
+    key = (
+        "worklist",
+        getattr(user, "pk", None),
+        scoping.current(),
+        get_language(),
+        local_today(now),
+    )
+    return dataversion.cached(key, lambda: _worklist(user=user, now=now))
+
+
+def _worklist(*, user=None, now=None) -> Worklist:
+    """Eight queries (the unread conversations take two), and two more for a
+    supervisor (the team's is a supervisor's)."""
     lists = worklist_lists(user=user, now=now)
     rows, counts, links, more = {}, {}, {}, set()
     for name, queryset in lists.items():

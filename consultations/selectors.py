@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 import jpdates
+from accounts import dataversion
 from accounts.links import person_name, url_by_id
 from accounts.roles import Role, has_role
 
@@ -257,7 +258,8 @@ def channel_counts(consultations: QuerySet[Consultation]) -> list[dict]:
     )
     counts = dict.fromkeys(Channel, 0)
     new = dict.fromkeys(Channel, 0)
-    for channel, is_new, n in groups:
+    # Kept in memory until a consultation changes (accounts.dataversion).
+    for channel, is_new, n in dataversion.cached_list(groups):
         counts[channel] = counts.get(channel, 0) + n
         if is_new:
             new[channel] = new.get(channel, 0) + n
@@ -297,9 +299,11 @@ def consultation_rows(values: list[dict]) -> list[dict]:
         through = Consultation.other_problems.through.objects.filter(
             consultation_id__in=[v["pk"] for v in values]
         )
-        for consultation_id, label in through.order_by(
-            "complaint__order", "complaint__code"
-        ).values_list("consultation_id", "complaint__label"):
+        for consultation_id, label in dataversion.cached_list(
+            through.order_by("complaint__order", "complaint__code").values_list(
+                "consultation_id", "complaint__label"
+            )
+        ):
             others.setdefault(consultation_id, []).append(label)
     edit = url_by_id("consultations:consultation_update")
     client = url_by_id("consultations:client_detail")

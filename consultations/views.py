@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
+from accounts import dataversion
 from accounts.audit import Action, AuditedObjectMixin, audit, audit_many
 from accounts.locking import EditConflict
 from accounts.redirects import safe_next
@@ -603,7 +604,11 @@ class ConsultationListView(CounsellorMixin, TemplateView):
         # the paginator's count, without counting the year a second time.
         paginator.count = total
         page = paginator.get_page(self.request.GET.get("page"))
-        page.object_list = selectors.consultation_rows(list(page.object_list))
+        # The rows and the counts are kept in memory until a consultation
+        # changes (accounts.dataversion).
+        page.object_list = selectors.consultation_rows(
+            dataversion.cached_list(page.object_list)
+        )
         context.update(
             form=form,
             page=page,

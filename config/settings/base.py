@@ -183,6 +183,19 @@ SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
 # Database sessions that stay readable while the database refuses writes.
 SESSION_ENGINE = "accounts.sessions"
 SESSION_REFRESH_SECONDS = 60
+# Page parts computed from records (the worklists) are kept in the process's
+# own memory until the data they read changes (accounts.dataversion): never
+# in a shared cache, which would hold personal data outside the database.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "records": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "records",
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
+}
+RECORDS_CACHE = env.bool("RECORDS_CACHE", default=True)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

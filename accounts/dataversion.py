@@ -1,0 +1,228 @@
+"""A token that changes whenever the data of some tables changes, so that a
+page part computed from them can be kept in memory and reused until then
+(the worklists: ``cached``).
+
+The token is one row of ``accounts.DataVersion``. Triggers on every table of
+``VERSIONED_TABLES`` give it a new random value whenever a row is inserted,
+updated or deleted, or the table is truncated, however the write is made (a
+form, ``QuerySet.update``, ``bulk_create``, a command, raw SQL). ``install``
+makes them after every ``migrate`` (and again if a migration rebuilt a table
+on SQLite, which drops its triggers).
+
+* PostgreSQL: the token is written once per transaction, when it commits (a
+  deferred constraint trigger), so that it changes exactly when the new data
+  becomes visible to others, and the lock on its row is the last lock a
+  writing transaction takes (writers cannot deadlock on it). Until then the
+  writing transaction itself must not read the cache: a statement trigger
+  marks it (``ibasho.wrote``) and ``token`` then answers None.
+* SQLite: the token is written by the statement itself (SQLite has no
+  deferred triggers; its writers never run side by side).
+
+A reader that reads the token before the data can at worst keep data newer
+than its token, never older: a stale page part cannot be served.
+
+The cache (``CACHES["records"]``) is the process's own memory: personal data
+is never written to a shared cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection
+
+from . import scoping
+
+T = TypeVar("T")
+
+# The tables whose changes renew the token: those the cached parts read
+# (``cached_list`` caches only a query that reads no other table;
+# tests/test_dataversion.py checks that the worklists read no other).
+VERSIONED_TABLES = (
+    "accounts_user",
+    "accounts_user_groups",
+    "accounts_user_organisations",
+    "auth_group",
+    "consultations_client",
+    "consultations_complaint",
+    "consultations_consultation",
+    "consultations_consultation_other_problems",
+    "consultations_closurerequest",
+    "consultations_followup",
+    "consultations_linemessage",
+    "consultations_lineuser",
+    "consultations_partneragency",
+    "consultations_plantask",
+    "consultations_supportplan",
+)
+TABLE = "accounts_dataversion"
+TRIGGER = "ibasho_data_changed"
+WROTE = "ibasho_wrote"
+
+_NEW_TOKEN = {
+    "postgresql": "gen_random_uuid()::text",
+    "sqlite": "lower(hex(randomblob(16)))",
+}
+
+
+def _upsert(vendor: str) -> str:
+    return (
+        f"INSERT INTO {TABLE} (id, token) VALUES (1, {_NEW_TOKEN[vendor]}) "  # noqa: S608 (constants)
+        "ON CONFLICT (id) DO UPDATE SET token = excluded.token"
+    )
+
+
+def _postgresql_sql(table: str) -> list[str]:
+    return [
+        f"CREATE CONSTRAINT TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE"
+        f" ON {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+        f" EXECUTE FUNCTION {TRIGGER}()",
+        f"CREATE TRIGGER {WROTE} AFTER INSERT OR UPDATE OR DELETE ON {table}"
+        f" FOR EACH STATEMENT EXECUTE FUNCTION {WROTE}()",
+        f"CREATE TRIGGER {TRIGGER}_truncate AFTER TRUNCATE ON {table}"
+        f" FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}_now()",
+    ]
+
+
+_POSTGRESQL_FUNCTIONS = [
+    # Once per transaction, at its commit.
+    f"""CREATE OR REPLACE FUNCTION {TRIGGER}() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('ibasho.version_written', true) IS DISTINCT FROM 'on' THEN
+    PERFORM set_config('ibasho.version_written', 'on', true);
+    {_upsert("postgresql")};
+  END IF;
+  RETURN NULL;
+END $$""",
+    f"""CREATE OR REPLACE FUNCTION {TRIGGER}_now() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('ibasho.wrote', 'on', true);
+  {_upsert("postgresql")};
+  RETURN NULL;
+END $$""",
+    f"""CREATE OR REPLACE FUNCTION {WROTE}() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('ibasho.wrote', 'on', true);
+  RETURN NULL;
+END $$""",
+]
+
+
+def _sqlite_sql(table: str) -> list[str]:
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {TRIGGER}_{table}_{event.lower()}"
+        f" AFTER {event} ON {table} BEGIN {_upsert('sqlite')}; END"
+        for event in ("INSERT", "UPDATE", "DELETE")
+    ]
+
+
+def installed_tables(conn=connection) -> set[str]:
+    """The tables that have the triggers (all of them on PostgreSQL)."""
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(
+                "SELECT c.relname FROM pg_trigger t"
+                " JOIN pg_class c ON c.oid = t.tgrelid"
+                " WHERE t.tgname IN (%s, %s, %s) GROUP BY c.relname"
+                " HAVING count(*) = 3",
+                [TRIGGER, WROTE, f"{TRIGGER}_truncate"],
+            )
+        else:
+            cursor.execute(
+                "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'"
+                " AND name LIKE %s GROUP BY tbl_name HAVING count(*) = 3",
+                [f"{TRIGGER}_%"],
+            )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def install(conn=connection) -> None:
+    """Make the triggers where they are missing (idempotent)."""
+    if conn.vendor not in _NEW_TOKEN:
+        return
+    missing = [t for t in VERSIONED_TABLES if t not in installed_tables(conn)]
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql" and missing:
+            for sql in _POSTGRESQL_FUNCTIONS:
+                cursor.execute(sql)
+        for table in missing:
+            if conn.vendor == "postgresql":
+                for name in (TRIGGER, WROTE, f"{TRIGGER}_truncate"):
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                for sql in _postgresql_sql(table):
+                    cursor.execute(sql)
+            else:
+                for sql in _sqlite_sql(table):
+                    cursor.execute(sql)
+
+
+def install_signal(sender, using="default", **kwargs) -> None:
+    """post_migrate: once, after the accounts app's (every table exists)."""
+    from django.db import connections
+
+    if sender.name == "accounts":
+        install(connections[using])
+
+
+_READ = f"SELECT token FROM {TABLE} WHERE id = 1"  # noqa: S608 (constant)
+_READ_POSTGRESQL = f"SELECT ({_READ}), current_setting('ibasho.wrote', true)"
+
+
+def token() -> str | None:
+    """The current token (one query), or None when there is none to trust:
+    no token yet, or this transaction has written to a versioned table that
+    others do not see yet (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_READ_POSTGRESQL)
+            value, wrote = cursor.fetchone()
+            return None if wrote == "on" else value
+        cursor.execute(_READ)
+        row = cursor.fetchone()
+        return row[0] if row else None
+
+
+def cached(key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    """``compute()``, kept in this process's memory under ``key`` (which
+    must name everything else the value depends on: the user, her scope, the
+    language, the day) until the data changes."""
+    if not settings.RECORDS_CACHE:
+        return compute()
+    current = token()
+    if current is None:
+        return compute()
+    cache = caches["records"]
+    cache_key = hashlib.sha256(repr((current, *key)).encode()).hexdigest()
+    value = cache.get(cache_key)
+    if value is None:
+        value = compute()
+        cache.set(cache_key, value)
+    return value
+
+
+# The tables a query's SQL reads (its FROM and JOIN clauses, subqueries'
+# included), as Django writes them (quoted).
+_TABLES_READ = re.compile(r'(?:FROM|JOIN) "(\w+)"')
+
+
+def tables_read(sql: str) -> set[str]:
+    return set(_TABLES_READ.findall(sql))
+
+
+def cached_list(queryset) -> list:
+    """``list(queryset)``, kept in memory until the data changes when every
+    table its SQL reads is versioned (else read each time). Its SQL and
+    parameters are the key: they carry the scope and every filter."""
+    sql, params = queryset.query.sql_with_params()
+    if not tables_read(sql) <= set(VERSIONED_TABLES):
+        return list(queryset)
+    key = ("rows", queryset.db, sql, tuple(params), scoping.current())
+    return cached(key, lambda: list(queryset))

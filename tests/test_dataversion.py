@@ -1,0 +1,262 @@
+"""The records cache (accounts.dataversion): page parts kept in memory until
+the data they read changes. A stale worklist or count must never be served:
+every write path renews the token, the cached parts read only tables whose
+writes renew it, and the key keeps users, scopes and languages apart."""
+
+import datetime as dt
+
+import pytest
+from django.core.cache import caches
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from accounts import dataversion, scoping
+from accounts.roles import Role
+from consultations import casework, services
+from consultations.models import Client, Consultation, FollowUp
+from consultations.tests.factories import ConsultationFactory
+from consultations.tests.line_factories import LineMessageFactory, LineUserFactory
+from tests.factories import ClientFactory
+
+# Most tests commit (transaction=True): on PostgreSQL the token changes when
+# a transaction commits, and a transaction that has written reads the
+# database, not the cache, until then.
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def records_cache(settings):
+    """The cache on (the test settings turn it off), empty."""
+    settings.RECORDS_CACHE = True
+    caches["records"].clear()
+    yield caches["records"]
+    caches["records"].clear()
+
+
+def follow_up(owner, client=None, due=None):
+    return services.follow_up_create(
+        by=owner,
+        client=client or ClientFactory(assigned_counsellor=owner),
+        kind="call_back",
+        due_date=due or casework.local_today(),
+        owner=owner,
+    )
+
+
+def test_every_versioned_table_has_its_triggers():
+    assert dataversion.installed_tables() >= set(dataversion.VERSIONED_TABLES)
+
+
+def test_the_worklists_read_only_versioned_tables(make_user):
+    """Every table the worklists' queries read renews the token when it is
+    written: a list that starts to read another table fails here."""
+    supervisor = make_user(Role.COUNSELLOR, Role.ADMIN)
+    follow_up(supervisor)
+    LineMessageFactory(line_user=LineUserFactory())
+    with (
+        scoping.activate(scoping.for_user(supervisor)),
+        CaptureQueriesContext(connection) as ctx,
+    ):
+        casework._worklist(user=supervisor)
+        casework._worklist(user=None)
+    read = set().union(*(dataversion.tables_read(q["sql"]) for q in ctx))
+    assert "consultations_followup" in read  # the parser finds the tables
+    assert read <= set(dataversion.VERSIONED_TABLES)
+
+
+def test_a_query_of_an_unversioned_table_is_not_cached(records_cache, counsellor):
+    """cached_list reads a query of any other table every time."""
+    from accounts.models import AuditEntry
+
+    entries = AuditEntry.objects.order_by("pk").values_list("pk", flat=True)
+    assert dataversion.cached_list(entries.all()) == []
+    assert "accounts_auditentry" not in dataversion.VERSIONED_TABLES
+    with CaptureQueriesContext(connection) as ctx:
+        dataversion.cached_list(entries.all())
+    assert len(ctx) == 1  # read, not taken from the cache
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_worklist_costs_one_query_and_reads_the_same(
+    records_cache, counsellor, client_as
+):
+    follow_up(counsellor)
+    page = client_as(counsellor)
+    first = page.get("/")
+    with CaptureQueriesContext(connection) as cold:
+        page.get("/")
+    records_cache.clear()
+    with CaptureQueriesContext(connection) as fresh:
+        fresh_page = page.get("/")
+    with CaptureQueriesContext(connection) as kept:
+        kept_page = page.get("/")
+    assert len(kept) == len(cold) < len(fresh) - 5
+    # The same page, apart from the per-request tokens.
+    strip = _without_tokens
+    assert strip(kept_page) == strip(fresh_page) == strip(first)
+
+
+def _without_tokens(response) -> str:
+    import re
+
+    html = response.content.decode()
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+    html = re.sub(r'data-live-token="[^"]+"', "", html)
+    return re.sub(r'<meta name="csrf-token" content="[^"]+"', "", html)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "write",
+    [
+        "save",
+        "update",
+        "delete",
+        "bulk_create",
+        "raw_sql",
+        "line_message",
+        "consultation",
+        "rename_counsellor",
+    ],
+)
+def test_every_kind_of_write_renews_the_token_and_the_worklist(
+    records_cache, make_user, client_as, write
+):
+    """Committed writes of every kind (a form's save, QuerySet.update,
+    delete, bulk_create, raw SQL, a LINE message, a consultation that moves
+    the last contact, a user's name) renew the token, and the next worklist
+    shows them."""
+    counsellor = make_user(Role.COUNSELLOR, username="c1", last_name="旧姓")
+    boss = make_user(Role.COUNSELLOR, Role.ADMIN, username="boss")
+    client = ClientFactory(assigned_counsellor=counsellor, display_name="相談者甲")
+    done = follow_up(counsellor, client)
+    page = client_as(boss)
+    before = dataversion.token()
+    url = reverse("consultations:team_worklist")
+    assert "相談者甲" in page.get(url).content.decode()  # now kept
+    assert "相談者甲" in page.get(url).content.decode()  # from memory
+    due = casework.local_today()
+    if write == "save":
+        follow_up(counsellor, ClientFactory(display_name="相談者乙"))
+        expected = "相談者乙"
+    elif write == "update":
+        Client.objects.filter(pk=client.pk).update(display_name="相談者丙")
+        expected = "相談者丙"
+    elif write == "delete":
+        FollowUp.objects.filter(pk=done.pk).delete()
+        expected = None
+    elif write == "bulk_create":
+        other = ClientFactory(display_name="相談者丁")
+        FollowUp.objects.bulk_create(
+            [
+                FollowUp(
+                    client=other,
+                    owner=counsellor,
+                    created_by=counsellor,
+                    kind="call_back",
+                    due_date=due - dt.timedelta(days=3),
+                )
+            ]
+        )
+        expected = "相談者丁"
+    elif write == "raw_sql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE consultations_client SET display_name = %s WHERE id = %s",
+                ["相談者戊", client.pk],
+            )
+        expected = "相談者戊"
+    elif write == "line_message":
+        line_user = LineUserFactory(client=client)
+        LineMessageFactory(line_user=line_user)
+        expected = reverse("line:conversation", args=[line_user.pk])
+    elif write == "consultation":
+        # The case was quiet; a consultation today ends that (its cached
+        # last contact changes: the client's row).
+        quiet = ClientFactory(assigned_counsellor=counsellor, display_name="相談者己")
+        Client.objects.filter(pk=quiet.pk).update(
+            created_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+        )
+        assert "相談者己" in page.get(url).content.decode()
+        ConsultationFactory(client=quiet, started_at=timezone.now())
+        expected = None
+    else:
+        type(counsellor).objects.filter(pk=counsellor.pk).update(last_name="新姓")
+        expected = "新姓"
+    assert dataversion.token() != before
+    team = page.get(url).content.decode()
+    if write == "delete":
+        assert "相談者甲" not in team
+    elif write == "consultation":
+        assert "相談者己" not in team
+    else:
+        assert expected in team
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_write_keeps_the_token(records_cache, counsellor):
+    before = dataversion.token()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        follow_up(counsellor)
+        raise RuntimeError
+    assert dataversion.token() == before
+    assert FollowUp.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_sees_its_own_writes(records_cache, counsellor):
+    """Inside the transaction that wrote (not yet committed: the token has
+    not changed for others on PostgreSQL), the worklist is read again."""
+    with scoping.activate(scoping.for_user(counsellor)):
+        assert casework.worklist(user=counsellor).due_today == []
+        before = dataversion.token()
+        with transaction.atomic():
+            made = follow_up(counsellor)
+            inside = dataversion.token()
+            rows = casework.worklist(user=counsellor).due_today
+        assert [r["pk"] for r in rows] == [made.pk]
+    if connection.vendor == "postgresql":
+        assert inside is None  # this transaction's writes: not for the cache
+    else:
+        assert inside != before  # SQLite: renewed by the statement itself
+    assert dataversion.token() not in (None, before)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_key_keeps_users_scopes_and_languages_apart(
+    records_cache, make_user, client_as
+):
+    mine = make_user(Role.COUNSELLOR, username="mine")
+    theirs = make_user(Role.COUNSELLOR, username="theirs")
+    follow_up(mine, ClientFactory(display_name="わたしの相談者"))
+    follow_up(theirs, ClientFactory(display_name="あちらの相談者"))
+    with translation.override("ja"):
+        assert "わたしの相談者" in client_as(mine).get("/").content.decode()
+        page = client_as(theirs).get("/").content.decode()
+    assert "あちらの相談者" in page and "わたしの相談者" not in page
+    with scoping.activate(scoping.for_user(mine)):
+        with translation.override("en"):
+            english = casework.worklist(user=mine)
+        with translation.override("ja"):
+            japanese = casework.worklist(user=mine)
+    assert english.due_today[0]["html"] != japanese.due_today[0]["html"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_consultation_list_keeps_its_counts_and_rows(
+    records_cache, counsellor, client_as
+):
+    ConsultationFactory.create_batch(3, counsellor=counsellor)
+    page = client_as(counsellor)
+    url = reverse("consultations:consultation_list")
+    page.get(url)
+    with CaptureQueriesContext(connection) as kept:
+        kept_page = page.get(url)
+    records_cache.clear()
+    with CaptureQueriesContext(connection) as fresh:
+        fresh_page = page.get(url)
+    assert len(kept) == len(fresh) - 3  # the counts, the rows, their problems
+    assert _without_tokens(kept_page) == _without_tokens(fresh_page)
+    assert Consultation.objects.count() == 3
