@@ -34,6 +34,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
 from . import scoping
@@ -221,7 +222,12 @@ def cached_list(queryset) -> list:
     """``list(queryset)``, kept in memory until the data changes when every
     table its SQL reads is versioned (else read each time). Its SQL and
     parameters are the key: they carry the scope and every filter."""
-    sql, params = queryset.query.sql_with_params()
+    if not settings.RECORDS_CACHE:
+        return list(queryset)
+    try:
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:  # .none(), or an empty IN: no query to make
+        return list(queryset)
     if not tables_read(sql) <= set(VERSIONED_TABLES):
         return list(queryset)
     key = ("rows", queryset.db, sql, tuple(params), scoping.current())

@@ -78,12 +78,48 @@ def test_a_query_of_an_unversioned_table_is_not_cached(records_cache, counsellor
     assert len(ctx) == 1  # read, not taken from the cache
 
 
+def test_a_query_that_cannot_match_is_not_made(records_cache, counsellor):
+    with CaptureQueriesContext(connection) as ctx:
+        assert dataversion.cached_list(FollowUp.objects.none()) == []
+        assert dataversion.cached_list(FollowUp.objects.filter(pk__in=[])) == []
+    assert len(ctx) == 0
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_kept_worklist_costs_one_query_and_reads_the_same(
-    records_cache, counsellor, client_as
+    records_cache, make_user, client_as
 ):
-    follow_up(counsellor)
-    page = client_as(counsellor)
+    """Every list filled (a supervisor's, with plans and approvals): the
+    kept worklist reads none of its tables, and the page is the same."""
+    from consultations.plans import services as plans
+
+    boss = make_user(Role.COUNSELLOR, username="boss", is_supervisor=True)
+    colleague = make_user(Role.COUNSELLOR, username="colleague")
+    follow_up(boss)
+    today = casework.local_today()
+    plan = plans.plan_create(
+        by=boss,
+        client=ClientFactory(assigned_counsellor=boss),
+        wishes="w",
+        goals="g",
+        review_on=today,
+    )
+    plans.task_create(
+        plan=plan,
+        by=boss,
+        description="課題",
+        due_on=today - dt.timedelta(days=1),
+        owner_staff=boss,
+    )
+    plans.plan_approve(plan=plan, by=make_user(Role.COUNSELLOR, is_supervisor=True))
+    plans.plan_create(
+        by=colleague,
+        client=ClientFactory(assigned_counsellor=colleague),
+        wishes="w",
+        goals="g",
+        review_on=today,
+    )  # a draft that awaits the supervisor
+    page = client_as(boss)
     first = page.get("/")
     with CaptureQueriesContext(connection) as cold:
         page.get("/")
@@ -93,6 +129,17 @@ def test_a_kept_worklist_costs_one_query_and_reads_the_same(
     with CaptureQueriesContext(connection) as kept:
         kept_page = page.get("/")
     assert len(kept) == len(cold) < len(fresh) - 5
+    worklist_tables = {
+        "consultations_followup",
+        "consultations_supportplan",
+        "consultations_plantask",
+        "consultations_closurerequest",
+        "consultations_lineuser",
+    }
+    assert all(not (dataversion.tables_read(q["sql"]) & worklist_tables) for q in kept)
+    assert any(dataversion.tables_read(q["sql"]) & worklist_tables for q in fresh)
+    html = fresh_page.content.decode()
+    assert "課題" in html and "approvals" in html
     # The same page, apart from the per-request tokens.
     strip = _without_tokens
     assert strip(kept_page) == strip(fresh_page) == strip(first)

@@ -11,6 +11,34 @@ def first_token(apps, schema_editor):
     ).create(id=1, token=str(uuid.uuid4()))
 
 
+def drop_triggers(apps, schema_editor):
+    """Going back: the triggers that renew the token go before its table (on
+    SQLite a trigger naming a missing table breaks every later ALTER)."""
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                " AND name LIKE 'ibasho_data_changed_%'"
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP TRIGGER "{name}"')
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname, tgrelid::regclass::text FROM pg_trigger WHERE tgname"
+                " IN ('ibasho_data_changed', 'ibasho_wrote',"
+                " 'ibasho_data_changed_truncate')"
+            )
+            for name, table in cursor.fetchall():
+                cursor.execute(f'DROP TRIGGER "{name}" ON {table}')
+            for function in (
+                "ibasho_data_changed",
+                "ibasho_data_changed_now",
+                "ibasho_wrote",
+            ):
+                cursor.execute(f"DROP FUNCTION IF EXISTS {function}()")
+
+
 # The triggers that renew the token are made after every migrate
 # (accounts.dataversion.install, on post_migrate).
 
@@ -34,5 +62,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='accounts_dataversion_single_row')],
             },
         ),
-        migrations.RunPython(first_token, migrations.RunPython.noop),
+        migrations.RunPython(first_token, drop_triggers),
     ]

@@ -11,7 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
-from accounts import scoping
+from accounts import dataversion, scoping
 from accounts.models import Organisation
 from consultations.line.models import LineChat
 from consultations.models import SupportAction
@@ -47,6 +47,7 @@ def latest_schema_after():
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+    dataversion.install(connection)  # as migrate's post_migrate does
 
 
 def programme(org, year, name) -> Programme:
