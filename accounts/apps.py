@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_in
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,8 +26,11 @@ class AccountsConfig(AppConfig):
             roles.sync_role_permissions_signal, dispatch_uid="ibasho-roles"
         )
         # The triggers behind the records cache's token (accounts.dataversion).
+        pre_migrate.connect(
+            dataversion.pre_migrate_signal, dispatch_uid="ibasho-dataversion"
+        )
         post_migrate.connect(
-            dataversion.install_signal, dispatch_uid="ibasho-dataversion"
+            dataversion.post_migrate_signal, dispatch_uid="ibasho-dataversion"
         )
         navigation.register(
             navigation.MenuItem(

@@ -7,7 +7,8 @@ The token is one row of ``accounts.DataVersion``. Triggers on every table of
 updated or deleted, or the table is truncated, however the write is made (a
 form, ``QuerySet.update``, ``bulk_create``, a command, raw SQL). ``install``
 makes them after every ``migrate`` (and again if a migration rebuilt a table
-on SQLite, which drops its triggers).
+on SQLite, which drops its triggers); ``migrate`` itself writes without them
+and renews the token once at its end.
 
 * PostgreSQL: the token is written once per transaction, when it commits (a
   deferred constraint trigger), so that it changes exactly when the new data
@@ -30,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Hashable
+from contextlib import contextmanager
 from typing import TypeVar
 
 from django.conf import settings
@@ -64,6 +66,7 @@ VERSIONED_TABLES = (
 TABLE = "accounts_dataversion"
 TRIGGER = "ibasho_data_changed"
 WROTE = "ibasho_wrote"
+MIGRATING = "ibasho.migrating"
 
 _NEW_TOKEN = {
     "postgresql": "gen_random_uuid()::text",
@@ -80,8 +83,12 @@ def _upsert(vendor: str) -> str:
 
 def _postgresql_sql(table: str) -> list[str]:
     return [
+        # Not queued while migrating (the WHEN of a constraint trigger is
+        # evaluated at once): a migration that writes rows and then alters
+        # their table in one transaction would fail on the pending events.
         f"CREATE CONSTRAINT TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE"
         f" ON {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+        f" WHEN (current_setting('{MIGRATING}', true) IS DISTINCT FROM 'on')"
         f" EXECUTE FUNCTION {TRIGGER}()",
         f"CREATE TRIGGER {WROTE} AFTER INSERT OR UPDATE OR DELETE ON {table}"
         f" FOR EACH STATEMENT EXECUTE FUNCTION {WROTE}()",
@@ -146,10 +153,16 @@ def installed_tables(conn=connection) -> set[str]:
 
 
 def install(conn=connection) -> None:
-    """Make the triggers where they are missing (idempotent)."""
+    """Make the triggers where they are missing (idempotent; nothing before
+    the token's table exists, and only on tables that exist: migrations may
+    have gone back)."""
     if conn.vendor not in _NEW_TOKEN:
         return
-    missing = [t for t in VERSIONED_TABLES if t not in installed_tables(conn)]
+    tables = set(conn.introspection.table_names())
+    if TABLE not in tables:
+        return
+    installed = installed_tables(conn)
+    missing = [t for t in VERSIONED_TABLES if t in tables and t not in installed]
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql" and missing:
             for sql in _POSTGRESQL_FUNCTIONS:
@@ -165,12 +178,52 @@ def install(conn=connection) -> None:
                     cursor.execute(sql)
 
 
-def install_signal(sender, using="default", **kwargs) -> None:
-    """post_migrate: once, after the accounts app's (every table exists)."""
+@contextmanager
+def migrating(conn=connection):
+    """While migrations run: no deferred trigger event is queued (see
+    ``_postgresql_sql``); afterwards the triggers are made where missing and
+    the token is renewed once for whatever the migrations wrote."""
+    _set_migrating(conn, True)
+    try:
+        yield
+    finally:
+        _set_migrating(conn, False)
+        install(conn)
+        renew(conn)
+
+
+def _set_migrating(conn, on: bool) -> None:
+    if conn.vendor == "postgresql":
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config(%s, %s, false)", [MIGRATING, "on" if on else ""]
+            )
+
+
+def renew(conn=connection) -> None:
+    """A new token now (after migrations, which write without the triggers)."""
+    if conn.vendor in _NEW_TOKEN and TABLE in conn.introspection.table_names():
+        with conn.cursor() as cursor:
+            cursor.execute(_upsert(conn.vendor))
+
+
+def pre_migrate_signal(sender, using="default", **kwargs) -> None:
+    """pre_migrate, once (the accounts app's): migrations queue no events."""
     from django.db import connections
 
     if sender.name == "accounts":
-        install(connections[using])
+        _set_migrating(connections[using], True)
+
+
+def post_migrate_signal(sender, using="default", **kwargs) -> None:
+    """post_migrate, once, after the accounts app's (every table exists)."""
+    from django.db import connections
+
+    if sender.name == "accounts":
+        conn = connections[using]
+        _set_migrating(conn, False)
+        install(conn)
+        renew(conn)
 
 
 _READ = f"SELECT token FROM {TABLE} WHERE id = 1"  # noqa: S608 (constant)
@@ -209,9 +262,10 @@ def cached(key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
     return value
 
 
-# The tables a query's SQL reads (its FROM and JOIN clauses, subqueries'
-# included), as Django writes them (quoted).
-_TABLES_READ = re.compile(r'(?:FROM|JOIN) "(\w+)"')
+# The tables a query's SQL reads: every name after FROM or JOIN, subqueries'
+# and raw SQL included (quoted or not; a name too many only means a query
+# that is not kept).
+_TABLES_READ = re.compile(r'\b(?:FROM|JOIN)\s+"?(\w+)', re.IGNORECASE)
 
 
 def tables_read(sql: str) -> set[str]:

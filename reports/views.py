@@ -220,19 +220,20 @@ class ReportIndexView(CityStaffMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        # Only what the page shows, as values (a programme's texts are long).
         programmes = list(
-            selectors.programme_list(self.request.user).annotate(
-                target_count=Count("targets")
-            )
+            selectors.programme_list(self.request.user)
+            .annotate(target_count=Count("targets"))
+            .values("pk", "fiscal_year", "name", "municipality", "target_count")
         )
         years = sorted(
-            {p.fiscal_year for p in programmes} | {_current_fiscal_year()},
+            {p["fiscal_year"] for p in programmes} | {_current_fiscal_year()},
             reverse=True,
         )
         # Links reversed once a page, not by a tag per row and year.
         detail = url_by_id("reports:programme_detail")
         for programme in programmes:
-            programme.detail_url = detail(programme.pk)
+            programme["detail_url"] = detail(programme["pk"])
         summary = (
             url_by_id("reports:funder_summary")
             if selectors.funder_of(self.request.user) is not None
@@ -243,7 +244,7 @@ class ReportIndexView(CityStaffMixin, TemplateView):
             (
                 year,
                 jpdates.fiscal_year_label(year),
-                [p for p in programmes if p.fiscal_year == year],
+                [p for p in programmes if p["fiscal_year"] == year],
                 summary(year) if summary else "",
             )
             for year in years

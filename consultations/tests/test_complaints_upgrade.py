@@ -36,7 +36,8 @@ CASES = [
 def migrate(target) -> MigrationExecutor:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate([target] if not isinstance(target, list) else target)
+    with dataversion.migrating(connection):  # as manage.py migrate
+        executor.migrate([target] if not isinstance(target, list) else target)
     return executor
 
 
@@ -46,8 +47,8 @@ def latest_schema_after():
     yield
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-    dataversion.install(connection)  # as migrate's post_migrate does
+    with dataversion.migrating(connection):  # as manage.py migrate
+        executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def _by_channel_only(self) -> list[dict]:
@@ -145,8 +146,8 @@ def test_topics_become_complaints_and_the_report_is_unchanged(latest_schema_afte
 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-    dataversion.install(connection)  # as migrate's post_migrate does
+    with dataversion.migrating(connection):  # as manage.py migrate
+        executor.migrate(executor.loader.graph.leaf_nodes())
 
     from consultations.models import Complaint, Consultation
 

@@ -34,7 +34,8 @@ def jst(*args) -> dt.datetime:
 def migrate(target) -> None:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate([target])
+    with dataversion.migrating(connection):  # as manage.py migrate
+        executor.migrate([target])
 
 
 @pytest.fixture
@@ -46,8 +47,8 @@ def latest_schema_after():
     yield
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-    dataversion.install(connection)  # as migrate's post_migrate does
+    with dataversion.migrating(connection):  # as manage.py migrate
+        executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def programme(org, year, name) -> Programme:
