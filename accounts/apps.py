@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_in
+from django.core.signals import request_finished, request_started
 from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +33,8 @@ class AccountsConfig(AppConfig):
         post_migrate.connect(
             dataversion.post_migrate_signal, dispatch_uid="ibasho-dataversion"
         )
+        request_started.connect(dataversion._memo_on, dispatch_uid="ibasho-token")
+        request_finished.connect(dataversion._memo_off, dispatch_uid="ibasho-token")
         navigation.register(
             navigation.MenuItem(
                 _("Audit trail"),

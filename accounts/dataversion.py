@@ -37,7 +37,7 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from . import scoping
 
@@ -230,27 +230,68 @@ _READ = f"SELECT token FROM {TABLE} WHERE id = 1"  # noqa: S608 (constant)
 _READ_POSTGRESQL = f"SELECT ({_READ}), current_setting('ibasho.wrote', true)"
 
 
-def token() -> str | None:
-    """The current token (one query), or None when there is none to trust:
-    no token yet, or this transaction has written to a versioned table that
-    others do not see yet (PostgreSQL)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+def token(using: str = DEFAULT_DB_ALIAS) -> str | None:
+    """The current token of database ``using`` (the one the data is read
+    from: a replica has its own, which lags with its data), or None when
+    there is none to trust: no token yet, or this transaction has written to
+    a versioned table that others do not see yet (PostgreSQL). One query,
+    read once a request until the request writes anything (``_memo``)."""
+    conn = connections[using]
+    memo = getattr(conn, "_ibasho_token_memo", None)
+    if memo:
+        return memo[0]
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
             cursor.execute(_READ_POSTGRESQL)
             value, wrote = cursor.fetchone()
-            return None if wrote == "on" else value
-        cursor.execute(_READ)
-        row = cursor.fetchone()
-        return row[0] if row else None
+            value = None if wrote == "on" else value
+        else:
+            cursor.execute(_READ)
+            row = cursor.fetchone()
+            value = row[0] if row else None
+    if memo is not None:
+        memo.append(value)
+    return value
 
 
-def cached(key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+# While a request runs, each connection remembers the token it read (a
+# list, empty until then), and forgets it at any statement but a SELECT (a
+# write, a commit, a savepoint): a page with several kept parts reads the
+# token once, and still never serves what it has just changed. Outside
+# requests (commands, tasks) nothing is remembered.
+def _watch(execute, sql, params, many, context):
+    memo = getattr(context["connection"], "_ibasho_token_memo", None)
+    if memo and sql.lstrip()[:6].upper() != "SELECT":
+        memo.clear()
+    return execute(sql, params, many, context)
+
+
+def _memo_on(**kwargs) -> None:
+    if not settings.RECORDS_CACHE:
+        return
+    for conn in connections.all():
+        conn._ibasho_token_memo = []
+        if _watch not in conn.execute_wrappers:
+            conn.execute_wrappers.append(_watch)
+
+
+def _memo_off(**kwargs) -> None:
+    for conn in connections.all():
+        conn._ibasho_token_memo = None
+
+
+def cached(
+    key: tuple[Hashable, ...],
+    compute: Callable[[], T],
+    *,
+    using: str = DEFAULT_DB_ALIAS,
+) -> T:
     """``compute()``, kept in this process's memory under ``key`` (which
     must name everything else the value depends on: the user, her scope, the
-    language, the day) until the data changes."""
+    language, the day) until the data of database ``using`` changes."""
     if not settings.RECORDS_CACHE:
         return compute()
-    current = token()
+    current = token(using)
     if current is None:
         return compute()
     cache = caches["records"]
@@ -285,4 +326,4 @@ def cached_list(queryset) -> list:
     if not tables_read(sql) <= set(VERSIONED_TABLES):
         return list(queryset)
     key = ("rows", queryset.db, sql, tuple(params), scoping.current())
-    return cached(key, lambda: list(queryset))
+    return cached(key, lambda: list(queryset), using=queryset.db)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db import router
 from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.urls import reverse
@@ -281,7 +282,10 @@ def worklist(*, user=None, now=None) -> Worklist:
         get_language(),
         local_today(now),
     )
-    return dataversion.cached(key, lambda: _worklist(user=user, now=now))
+    # The token of the database the lists are read from (a replica for the
+    # team's page when one is set: accounts.replica).
+    using = router.db_for_read(FollowUp)
+    return dataversion.cached(key, lambda: _worklist(user=user, now=now), using=using)
 
 
 def _worklist(*, user=None, now=None) -> Worklist:

@@ -4,7 +4,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from accounts import scoping
+from accounts import dataversion, scoping
 from accounts.forms import OrganisationChoiceMixin
 from accounts.roles import Role, has_role
 from jpdates import fiscal_year
@@ -82,12 +82,14 @@ class ListedChoices(forms.models.ModelChoiceIterator):
     """Model choices read by one plain query. Django reads them with
     iterator(): on PostgreSQL, outside a transaction (a page's template
     renders after its view's transaction), that is a server-side cursor WITH
-    HOLD, three round trips for a dozen rows (issue 22)."""
+    HOLD, three round trips for a dozen rows (issue 22). Kept in memory
+    until the data changes where the query reads only versioned tables
+    (accounts.dataversion)."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
+        for obj in dataversion.cached_list(self.queryset.all()):
             yield self.choice(obj)
 
 
@@ -394,7 +396,10 @@ class ConsultationFilterForm(forms.Form):
             (y, f"{fiscal_year_label(y)}（{y}）")
             for y in range(current, oldest - 1, -1)
         ]
-        self.fields["counsellor"].queryset = counsellors()
+        # Only the columns of a name (the choices are kept in memory).
+        self.fields["counsellor"].queryset = counsellors().only(
+            "pk", "username", "first_name", "last_name"
+        )
 
 
 class SupportActionForm(forms.ModelForm):

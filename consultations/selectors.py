@@ -195,14 +195,14 @@ def fiscal_year_to_show(*, today: dt.date) -> int:
     consultations, up to this one (one query on the index of started_at)."""
     current = jpdates.fiscal_year(today)
     _start, until = _local_range(*jpdates.fiscal_year_range(current))
-    latest = (
+    found = dataversion.cached_list(
         Consultation.objects.filter(started_at__lt=until)
         .order_by("-started_at")
-        .values_list("started_at", flat=True)
-        .first()
+        .values_list("started_at", flat=True)[:1]
     )
-    if latest is None:
+    if not found:
         return current
+    latest = found[0]
     shown = jpdates.fiscal_year(timezone.localtime(latest).date())
     return max(shown, current - LIST_FISCAL_YEARS + 1)
 

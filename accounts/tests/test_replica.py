@@ -123,6 +123,34 @@ def test_a_list_page_reads_from_the_replica_and_the_session_from_the_primary(
         assert not read.search(copy), table
 
 
+def test_kept_page_parts_read_their_token_where_they_read_their_data(
+    replica_alias, client_as, make_user, settings
+):
+    """The records cache (accounts.dataversion): a replica lags with its data,
+    so a part read there is kept under the replica's token, never under the
+    primary's (which may already count a change the replica lacks)."""
+    from django.core.cache import caches
+
+    from consultations.tests.factories import ConsultationFactory
+
+    settings.RECORDS_CACHE = True
+    caches["records"].clear()
+    replica_alias()
+    boss = make_user("counsellor", "admin")
+    ConsultationFactory(counsellor=boss)
+    web = client_as(boss)
+    for url in ("/team/", "/consultations/"):
+        with (
+            captured(connection) as primary,
+            captured(connections[REPLICA]) as copy,
+        ):
+            assert web.get(url).status_code == 200
+        assert "accounts_dataversion" in tables_read(copy), url
+        if url == "/team/":  # (the consultation filter's staff: the primary)
+            assert "accounts_dataversion" not in tables_read(primary)
+    caches["records"].clear()
+
+
 def test_a_page_not_listed_reads_from_the_primary(replica_alias, client_as, counsellor):
     replica_alias()
     client = ClientFactory()
