@@ -29,9 +29,10 @@ is never written to a shared cache.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Callable, Hashable
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import TypeVar
 
 from django.conf import settings
@@ -42,6 +43,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from . import scoping
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 # The tables whose changes renew the token: those the cached parts read
 # (``cached_list`` caches only a query that reads no other table;
@@ -62,6 +64,12 @@ VERSIONED_TABLES = (
     "consultations_partneragency",
     "consultations_plantask",
     "consultations_supportplan",
+    "shelter_calendarexception",
+    "shelter_facility",
+    "shelter_openingcalendar",
+    "shelter_openinghours",
+    "shelter_room",
+    "shelter_stay",
 )
 TABLE = "accounts_dataversion"
 TRIGGER = "ibasho_data_changed"
@@ -298,9 +306,33 @@ def cached(
     cache_key = hashlib.sha256(repr((current, *key)).encode()).hexdigest()
     value = cache.get(cache_key)
     if value is None:
-        value = compute()
-        cache.set(cache_key, value)
+        read: set[str] = set()
+        value = _reading(compute, read)
+        # Kept only if it read nothing that the token does not follow.
+        unversioned = read - set(VERSIONED_TABLES)
+        if unversioned:
+            logger.warning(
+                "records cache: %s not kept, it reads %s",
+                key[0],
+                ", ".join(sorted(unversioned)),
+            )
+        else:
+            cache.set(cache_key, value)
     return value
+
+
+def _reading(compute: Callable[[], T], read: set[str]) -> T:
+    """``compute()``, adding to ``read`` the tables its queries read, on
+    every database."""
+
+    def record(execute, sql, params, many, context):
+        read.update(tables_read(sql))
+        return execute(sql, params, many, context)
+
+    with ExitStack() as stack:
+        for conn in connections.all():
+            stack.enter_context(conn.execute_wrapper(record))
+        return compute()
 
 
 # The tables a query's SQL reads: every name after FROM or JOIN, subqueries'

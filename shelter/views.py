@@ -13,6 +13,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import router
 from django.db.models import Count, Q, Sum
 from django.http import Http404, JsonResponse
 from django.middleware.csrf import get_token
@@ -29,6 +30,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 import jpdates
+from accounts import dataversion, scoping
 from accounts.audit import Action, audit
 from accounts.forms import add_service_errors
 from accounts.links import url_by_id
@@ -95,10 +97,26 @@ class StayCalendarView(CoordinatorMixin, TemplateView):
         day = _day_param(self.request.GET.get("day"))
         month = day.replace(day=1) if day else None
         month = month or parse_month(self.request.GET.get("month"), opens_on)
-        calendar = selectors.stay_calendar(month, today=today)
         here = self.request.get_full_path()
-        rows_html = _render_rows(calendar, here, today)
-        days_html = _render_days(calendar)
+
+        def month_of_stays():
+            calendar = selectors.stay_calendar(month, today=today)
+            return calendar, _render_rows(calendar, here, today), _render_days(calendar)
+
+        # Kept in memory until a stay, room or opening day changes
+        # (accounts.dataversion): per month, day, address, language, scope.
+        calendar, rows_html, days_html = dataversion.cached(
+            (
+                "stay_calendar",
+                month,
+                today,
+                here,
+                translation.get_language(),
+                scoping.current(),
+            ),
+            month_of_stays,
+            using=router.db_for_read(Stay),
+        )
         if day is None:
             # the phone's day list: today, or the demo's day, in its month
             day = next(

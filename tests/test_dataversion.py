@@ -385,3 +385,45 @@ def _logged_in(user):
     page = TestClient()
     page.force_login(user)
     return page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_stay_calendar_is_kept_until_a_stay_changes(records_cache, coordinator):
+    from shelter.models import Stay
+    from shelter.tests.factories import RoomFactory, StayFactory
+
+    room = RoomFactory()
+    StayFactory(room=room, client=ClientFactory(display_name="宿泊者甲"))
+    page = _logged_in(coordinator)
+    url = "/shelter/calendar/?month=2021-10"
+    assert "宿泊者甲" in page.get(url).content.decode()
+    with CaptureQueriesContext(connection) as kept:
+        assert "宿泊者甲" in page.get(url).content.decode()
+    assert not any("shelter_stay" in q["sql"] for q in kept)
+    StayFactory(
+        room=room,
+        client=ClientFactory(display_name="宿泊者乙"),
+        start_date=dt.date(2021, 10, 20),
+    )
+    assert "宿泊者乙" in page.get(url).content.decode()
+    Stay.objects.filter(client__display_name="宿泊者甲").delete()
+    assert "宿泊者甲" not in page.get(url).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_part_that_reads_an_unversioned_table_is_not_kept(
+    records_cache, counsellor, caplog
+):
+    """cached() checks what the computation read, on every database: a part
+    that read a table the token does not follow is computed each time (and
+    the log names the table, nothing of the data)."""
+    from accounts.models import AuditEntry
+
+    def compute():
+        return list(AuditEntry.objects.values_list("pk", flat=True))
+
+    assert dataversion.cached(("audit",), compute) == []
+    with CaptureQueriesContext(connection) as ctx:
+        dataversion.cached(("audit",), compute)
+    assert any("accounts_auditentry" in q["sql"] for q in ctx)
+    assert "accounts_auditentry" in caplog.text

@@ -53,6 +53,12 @@ class EventListView(FacilitatorMixin, TemplateView):
             selectors.fiscal_year_to_show(today=timezone.localdate())
         )
         start, end = jpdates.fiscal_year_range(fy)
+        events = selectors.event_list(start=start, end=end)
+        page = Paginator(
+            events.values(*selectors.EVENT_ROW), self.paginate_by
+        ).get_page(self.request.GET.get("page"))
+        # Rows as values, made ready to print (training.selectors.event_rows).
+        page.object_list = selectors.event_rows(list(page.object_list))
         context.update(
             fy=fy,
             fy_label=jpdates.fiscal_year_label(fy),
@@ -60,9 +66,7 @@ class EventListView(FacilitatorMixin, TemplateView):
             fy_next=fy + 1,
             fy_prev_label=jpdates.fiscal_year_label(fy - 1),
             fy_next_label=jpdates.fiscal_year_label(fy + 1),
-            page=Paginator(
-                selectors.event_list(start=start, end=end), self.paginate_by
-            ).get_page(self.request.GET.get("page")),
+            page=page,
             totals=selectors.training_totals(start=start, end=end),
         )
         return context

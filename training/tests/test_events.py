@@ -42,6 +42,22 @@ def test_event_list_shows_satisfaction_with_its_respondents(client_as, facilitat
     assert '<td class="num">8</td>' in row
 
 
+def test_event_list_escapes_titles_and_venues_and_links_each_event(
+    client_as, facilitator
+):
+    """The rows are made in Python (training.selectors.event_rows): what
+    staff typed is escaped there, as the template did."""
+    event = EventFactory(
+        title='<b>研修</b> & "話"', venue="<i>会場</i>", date=dt.date(2021, 10, 23)
+    )
+    page = client_as(facilitator).get("/training/?fy=2021").content.decode()
+    assert "<b>研修</b>" not in page and "<i>会場</i>" not in page
+    assert "&lt;b&gt;研修&lt;/b&gt; &amp; &quot;話&quot;" in page
+    assert "&lt;i&gt;会場&lt;/i&gt;" in page
+    assert f'href="/training/{event.pk}/"' in page
+    assert f'href="/training/{event.pk}/survey/"' in page
+
+
 def test_event_detail_shows_satisfaction_and_distribution(client_as, facilitator):
     event = EventFactory()
     add_responses(event, [5, 3, 1])  # 1 of 3
