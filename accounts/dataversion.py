@@ -64,6 +64,9 @@ VERSIONED_TABLES = (
     "consultations_partneragency",
     "consultations_plantask",
     "consultations_supportplan",
+    "peergroups_attendance",
+    "peergroups_group",
+    "peergroups_session",
     "shelter_calendarexception",
     "shelter_facility",
     "shelter_openingcalendar",
@@ -345,17 +348,26 @@ def tables_read(sql: str) -> set[str]:
     return set(_TABLES_READ.findall(sql))
 
 
+def cached_count(queryset) -> int:
+    """``queryset.count()``, kept like ``cached_list``."""
+    return _cached_query(queryset, "count", queryset.count)
+
+
 def cached_list(queryset) -> list:
     """``list(queryset)``, kept in memory until the data changes when every
     table its SQL reads is versioned (else read each time). Its SQL and
     parameters are the key: they carry the scope and every filter."""
+    return _cached_query(queryset, "rows", lambda: list(queryset))
+
+
+def _cached_query(queryset, kind: str, compute: Callable[[], T]) -> T:
     if not settings.RECORDS_CACHE:
-        return list(queryset)
+        return compute()
     try:
         sql, params = queryset.query.get_compiler(queryset.db).as_sql()
     except EmptyResultSet:  # .none(), or an empty IN: no query to make
-        return list(queryset)
+        return compute()
     if not tables_read(sql) <= set(VERSIONED_TABLES):
-        return list(queryset)
-    key = ("rows", queryset.db, sql, tuple(params), scoping.current())
-    return cached(key, lambda: list(queryset), using=queryset.db)
+        return compute()
+    key = (kind, queryset.db, sql, tuple(params), scoping.current())
+    return cached(key, compute, using=queryset.db)

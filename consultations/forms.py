@@ -27,6 +27,9 @@ from .models import (
 from .picker import ClientPickerWidget, unknown_client
 from .selectors import LIST_FISCAL_YEARS
 
+# What a staff choice shows of a user (User.display_name).
+NAME_COLUMNS = ("pk", "username", "first_name", "last_name")
+
 
 def counsellors():
     """Counsellors of the user's organisations (accounts.scoping)."""
@@ -217,7 +220,7 @@ class ClientFilterForm(forms.Form):
         choices=[("", _("All")), *Client.Status.choices],
         widget=ListSelect,
     )
-    counsellor = StaffChoiceField(
+    counsellor = ListStaffChoiceField(
         label=_("Assigned counsellor"),
         required=False,
         queryset=None,
@@ -233,7 +236,8 @@ class ClientFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["counsellor"].queryset = counsellors()
+        # Only the columns of a name (the choices are kept in memory).
+        self.fields["counsellor"].queryset = counsellors().only(*NAME_COLUMNS)
 
 
 class ConsultationForm(VersionedForm):
@@ -397,9 +401,7 @@ class ConsultationFilterForm(forms.Form):
             for y in range(current, oldest - 1, -1)
         ]
         # Only the columns of a name (the choices are kept in memory).
-        self.fields["counsellor"].queryset = counsellors().only(
-            "pk", "username", "first_name", "last_name"
-        )
+        self.fields["counsellor"].queryset = counsellors().only(*NAME_COLUMNS)
 
 
 class SupportActionForm(forms.ModelForm):

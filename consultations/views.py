@@ -71,8 +71,15 @@ class ClientListView(CounsellorMixin, TemplateView):
         clients = selectors.client_list(
             fetched_by=self.request.user, filters=_filters(form)
         )
-        page = _page(self.request, clients.values(*selectors.CLIENT_ROW_FIELDS))
-        page.object_list = selectors.client_rows(list(page.object_list))
+        paginator = Paginator(clients.values(*selectors.CLIENT_ROW_FIELDS), PAGE_SIZE)
+        # The count and the rows are kept in memory until a client changes
+        # (accounts.dataversion): paging through a search, or coming back to
+        # it from a client's page, does not count again.
+        paginator.count = dataversion.cached_count(clients)
+        page = paginator.get_page(self.request.GET.get("page"))
+        page.object_list = selectors.client_rows(
+            dataversion.cached_list(page.object_list)
+        )
         context.update(form=form, page=page)
         return context
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import router
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 import jpdates
+from accounts import dataversion, scoping
 from accounts.audit import Action, audit, audit_many
 from accounts.forms import add_service_errors
 from accounts.roles import Role, RoleRequiredMixin, user_roles
@@ -53,25 +55,39 @@ class SessionListView(FacilitatorMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         form = FiscalYearForm(self.request.GET or None)
         filters = form.cleaned_data if form.is_valid() else {}
-        fy = filters.get("fy") or selectors.fiscal_year_to_show(
-            today=timezone.localdate()
+        # The year, the totals, the rows and the groups are kept in memory
+        # until a session, an attendance or a group changes
+        # (accounts.dataversion).
+        using = router.db_for_read(Session)
+        scope = scoping.current()
+        today = timezone.localdate()
+        fy = filters.get("fy") or dataversion.cached(
+            ("peer_sessions_year", today, scope),
+            lambda: selectors.fiscal_year_to_show(today=today),
+            using=using,
         )
         group = filters.get("group")
         start, end = jpdates.fiscal_year_range(fy)
         sessions = selectors.session_list(start=start, end=end, group=group)
-        totals = selectors.session_totals(start=start, end=end, group=group)
+        totals = dataversion.cached(
+            ("peer_sessions_totals", start, end, getattr(group, "pk", None), scope),
+            lambda: selectors.session_totals(start=start, end=end, group=group),
+            using=using,
+        )
         paginator = Paginator(
             sessions.values(*selectors.SESSION_ROW_FIELDS), self.paginate_by
         )
         # The totals counted these very sessions: no second count.
         paginator.count = totals.sessions
         page = paginator.get_page(self.request.GET.get("page"))
-        page.object_list = selectors.session_list_rows(list(page.object_list))
+        page.object_list = selectors.session_list_rows(
+            dataversion.cached_list(page.object_list)
+        )
         context.update(
             fiscal_year_nav(fy),
             form=form,
             group=group,
-            groups=Group.objects.order_by("name"),
+            groups=dataversion.cached_list(Group.objects.order_by("name")),
             page=page,
             totals=totals,
         )

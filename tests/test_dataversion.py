@@ -427,3 +427,35 @@ def test_a_part_that_reads_an_unversioned_table_is_not_kept(
         dataversion.cached(("audit",), compute)
     assert any("accounts_auditentry" in q["sql"] for q in ctx)
     assert "accounts_auditentry" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_peer_sessions_and_the_client_search_are_kept_until_they_change(
+    records_cache, make_user
+):
+    from peergroups.tests.factories import AttendanceFactory, SessionFactory
+
+    facilitator = make_user(Role.FACILITATOR)
+    counsellor = make_user(Role.COUNSELLOR)
+    session = SessionFactory(theme="最初の会")
+    sessions = _logged_in(facilitator)
+    url = "/groups/sessions/?fy=2021"
+    assert "最初の会" in sessions.get(url).content.decode()
+    with CaptureQueriesContext(connection) as kept:
+        sessions.get(url)
+    assert not any("peergroups_" in q["sql"] for q in kept)
+    SessionFactory(theme="次の会", date=dt.date(2021, 11, 1))
+    AttendanceFactory(session=session)
+    page = sessions.get(url).content.decode()
+    assert "次の会" in page and "最初の会" in page
+
+    ClientFactory(display_name="検索太郎")
+    clients = _logged_in(counsellor)
+    search = "/clients/?q=検索"
+    assert "検索太郎" in clients.get(search).content.decode()
+    with CaptureQueriesContext(connection) as kept:
+        clients.get(search)
+    assert not any("consultations_client" in q["sql"] for q in kept)
+    ClientFactory(display_name="検索花子")
+    page = clients.get(search).content.decode()
+    assert "検索花子" in page and "検索太郎" in page
