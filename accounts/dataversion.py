@@ -59,6 +59,7 @@ VERSIONED_TABLES = (
     "consultations_consultation_other_problems",
     "consultations_closurerequest",
     "consultations_followup",
+    "consultations_linechat",
     "consultations_linemessage",
     "consultations_lineuser",
     "consultations_partneragency",

@@ -459,3 +459,21 @@ def test_peer_sessions_and_the_client_search_are_kept_until_they_change(
     ClientFactory(display_name="検索花子")
     page = clients.get(search).content.decode()
     assert "検索花子" in page and "検索太郎" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_line_inbox_is_kept_until_a_message_or_chat_changes(
+    records_cache, counsellor
+):
+    first = LineUserFactory(display_name="ラインの人甲")
+    LineMessageFactory(line_user=first)
+    inbox = _logged_in(counsellor)
+    url = reverse("line:inbox")
+    assert "ラインの人甲" in inbox.get(url).content.decode()
+    with CaptureQueriesContext(connection) as kept:
+        inbox.get(url)
+    assert not any("consultations_linemessage" in q["sql"] for q in kept)
+    second = LineUserFactory(display_name="ラインの人乙")
+    LineMessageFactory(line_user=second, text="新しい相談です")
+    page = inbox.get(url).content.decode()
+    assert "ラインの人乙" in page and "新しい相談です" in page

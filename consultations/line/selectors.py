@@ -25,6 +25,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from accounts import dataversion
 from accounts.links import person_name, url_by_id
 
 from . import messaging
@@ -106,7 +107,7 @@ def inbox(*, fetched_by, unread_only: bool = False) -> QuerySet[LineUser]:
             .values_list("line_user", flat=True)
             .distinct()
         )
-        users = users.filter(pk__in=list(unread_users))
+        users = users.filter(pk__in=dataversion.cached_list(unread_users))
     return users.order_by("-last_event_at", "-id")
 
 
@@ -121,7 +122,7 @@ def unread_conversations() -> QuerySet[LineUser]:
         .distinct()
     )
     return (
-        LineUser.objects.filter(pk__in=list(unread_users))
+        LineUser.objects.filter(pk__in=dataversion.cached_list(unread_users))
         .annotate(unread_count=_count_per_user(_unread()))
         .order_by("-last_event_at", "-id")
     )
@@ -133,8 +134,10 @@ def _last_messages(ids: list[int]) -> dict[int, dict]:
     messages themselves)."""
     return {
         m["pk"]: m
-        for m in LineMessage.objects.filter(pk__in=ids).values(
-            "pk", "direction", *LineMessage.DISPLAY_TEXT_FIELDS
+        for m in dataversion.cached_list(
+            LineMessage.objects.filter(pk__in=ids).values(
+                "pk", "direction", *LineMessage.DISPLAY_TEXT_FIELDS
+            )
         )
     }
 
@@ -417,7 +420,9 @@ def desk_chats(*, by) -> tuple[list[dict], list[dict], dict[int, dict]]:
         .order_by("started_at", "id")
     )
     queue, mine, open_chats = [], [], {}
-    for v in rows:
+    # The chats are kept in memory until one changes (accounts.dataversion);
+    # the waiting times are worked out from them on every read.
+    for v in dataversion.cached_list(rows):
         open_chats[v["line_user_id"]] = {
             "status": v["status"],
             "holder": person_name(
@@ -476,7 +481,7 @@ def inbox_rows(users: QuerySet[LineUser], *, open_chats: dict) -> list[dict]:
     count would then join the clients too."""
     from accounts.templatetags.dates import jdatetime
 
-    rows = list(users.values(*INBOX_ROW_FIELDS))
+    rows = dataversion.cached_list(users.values(*INBOX_ROW_FIELDS))
     messages = _last_messages(
         [r["last_message_id"] for r in rows if r["last_message_id"]]
     )

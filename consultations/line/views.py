@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import scoping
+from accounts import dataversion, scoping
 from accounts.audit import Action, audit
 from accounts.roles import (
     Role,
@@ -191,7 +191,10 @@ def inbox(request):
     form = InboxFilterForm(request.GET or None)
     unread_only = form.is_valid() and form.cleaned_data["unread"]
     users = selectors.inbox(fetched_by=request.user, unread_only=unread_only)
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    paginator = Paginator(users, 50)
+    # Kept in memory until a conversation changes (accounts.dataversion).
+    paginator.count = dataversion.cached_count(users)
+    page = paginator.get_page(request.GET.get("page"))
     queue, mine, open_chats = selectors.desk_chats(by=request.user)
     page.object_list = selectors.inbox_rows(page.object_list, open_chats=open_chats)
     return render(
