@@ -1,14 +1,17 @@
 """A token that changes whenever the data of some tables changes, so that a
-page part computed from them can be kept in memory and reused until then
-(the worklists: ``cached``).
+page part computed from them can be kept in memory and reused until then:
+``cached`` (the worklists, the shelter calendar's month), ``cached_list``
+and ``cached_count`` (a query's rows or count: the lists). A part is kept
+only if every table its queries read is versioned.
 
 The token is one row of ``accounts.DataVersion``. Triggers on every table of
 ``VERSIONED_TABLES`` give it a new random value whenever a row is inserted,
 updated or deleted, or the table is truncated, however the write is made (a
 form, ``QuerySet.update``, ``bulk_create``, a command, raw SQL). ``install``
 makes them after every ``migrate`` (and again if a migration rebuilt a table
-on SQLite, which drops its triggers); ``migrate`` itself writes without them
-and renews the token once at its end.
+on SQLite, which drops its triggers); ``migrate`` renews the token once at
+its end (on PostgreSQL its own writes queue no trigger event: see
+``_postgresql_sql``).
 
 * PostgreSQL: the token is written once per transaction, when it commits (a
   deferred constraint trigger), so that it changes exactly when the new data
@@ -221,16 +224,12 @@ def renew(conn=connection) -> None:
 
 def pre_migrate_signal(sender, using="default", **kwargs) -> None:
     """pre_migrate, once (the accounts app's): migrations queue no events."""
-    from django.db import connections
-
     if sender.name == "accounts":
         _set_migrating(connections[using], True)
 
 
 def post_migrate_signal(sender, using="default", **kwargs) -> None:
     """post_migrate, once, after the accounts app's (every table exists)."""
-    from django.db import connections
-
     if sender.name == "accounts":
         conn = connections[using]
         _set_migrating(conn, False)
@@ -247,7 +246,7 @@ def token(using: str = DEFAULT_DB_ALIAS) -> str | None:
     from: a replica has its own, which lags with its data), or None when
     there is none to trust: no token yet, or this transaction has written to
     a versioned table that others do not see yet (PostgreSQL). One query,
-    read once a request until the request writes anything (``_memo``)."""
+    read once a request until the request writes anything (``_watch``)."""
     conn = connections[using]
     memo = getattr(conn, "_ibasho_token_memo", None)
     if memo:
