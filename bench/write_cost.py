@@ -18,6 +18,7 @@ import argparse
 import statistics
 import sys
 import time
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -61,6 +62,7 @@ def main() -> None:
                     direction="in",
                     kind="text",
                     text="bench",
+                    webhook_event_id=uuid.uuid4().hex,
                     sent_at=line_user.last_event_at,
                 )
                 for _ in range(1000)

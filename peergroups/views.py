@@ -322,7 +322,9 @@ class GroupListView(FacilitatorMixin, TemplateView):
     template_name = "peergroups/group_list.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(groups=selectors.group_list(), **kwargs)
+        # Kept in memory until a group or session changes (accounts.dataversion).
+        groups = dataversion.cached_list(selectors.group_list())
+        return super().get_context_data(groups=groups, **kwargs)
 
 
 class GroupCreateView(FacilitatorMixin, FormView):
