@@ -71,11 +71,15 @@ VERSIONED_TABLES = (
     "peergroups_attendance",
     "peergroups_group",
     "peergroups_session",
+    "reports_programme",
+    "reports_target",
     "shelter_calendarexception",
     "shelter_facility",
     "shelter_openingcalendar",
     "shelter_openinghours",
     "shelter_room",
+    "shelter_salonvisit",
+    "shelter_salonvisit_clients",
     "shelter_stay",
 )
 TABLE = "accounts_dataversion"

@@ -21,6 +21,7 @@ from django.views import View
 from django.views.generic import CreateView, DetailView, TemplateView, UpdateView
 
 import jpdates
+from accounts import dataversion
 from accounts.audit import Action, audit
 from accounts.forms import add_service_errors
 from accounts.links import url_by_id
@@ -221,7 +222,8 @@ class ReportIndexView(CityStaffMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # Only what the page shows, as values (a programme's texts are long).
-        programmes = list(
+        # Kept in memory until a programme or target changes (dataversion).
+        programmes = dataversion.cached_list(
             selectors.programme_list(self.request.user)
             .annotate(target_count=Count("targets"))
             .values("pk", "fiscal_year", "name", "municipality", "target_count")

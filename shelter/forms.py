@@ -7,7 +7,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import dataversion
 from accounts.forms import OrganisationChoiceMixin
+from consultations.forms import ListModelChoiceField
 from consultations.models import Client, Consent, PartnerAgency
 from consultations.picker import ClientPickerWidget, unknown_client
 from reports.attribution import ProgrammeChoiceField
@@ -324,7 +326,7 @@ def split_codes(text: str) -> list[str]:
 
 
 class SalonVisitForm(forms.Form):
-    facility = forms.ModelChoiceField(
+    facility = ListModelChoiceField(
         label=_("Salon"),
         queryset=Facility.objects.filter(kind=Facility.Kind.SALON, active=True),
     )
@@ -343,7 +345,7 @@ class SalonVisitForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        salons = list(self.fields["facility"].queryset)
+        salons = dataversion.cached_list(self.fields["facility"].queryset)
         if len(salons) == 1:
             self.fields["facility"].initial = salons[0].pk
 

@@ -56,6 +56,7 @@ from .forms import (
 )
 from .models import (
     CalendarException,
+    OpeningCalendar,
     SalonVisit,
     Service,
     Stay,
@@ -758,18 +759,28 @@ class SalonVisitListView(CoordinatorMixin, TemplateView):
         today = timezone.localdate()
         month = parse_month(self.request.GET.get("month"), opening_date())
         first, last = selectors.month_bounds(month)
-        visits = (
-            SalonVisit.objects.filter(date__range=(first, last))
-            .select_related("facility")
-            .annotate(named=Count("clients"))
-            .order_by("date", "facility__name")
+
+        def month_of_visits():
+            visits = list(
+                SalonVisit.objects.filter(date__range=(first, last))
+                .annotate(named=Count("clients"))
+                .order_by("date", "facility__name")
+                .values("pk", "date", "facility__name", "visitors", "named")
+            )
+            totals = SalonVisit.objects.filter(date__range=(first, last)).aggregate(
+                visits=Sum("visitors"),
+                visit_days=Count("date", filter=Q(visitors__gt=0), distinct=True),
+            )
+            return visits, totals, opening.open_days(Service.SALON, first, last)
+
+        # Kept in memory until a visit or opening day changes
+        # (accounts.dataversion): per month and scope.
+        visits, totals, open_days = dataversion.cached(
+            ("salon_visits", first, scoping.current()),
+            month_of_visits,
+            using=router.db_for_read(SalonVisit),
         )
-        totals = SalonVisit.objects.filter(date__range=(first, last)).aggregate(
-            visits=Sum("visitors"),
-            visit_days=Count("date", filter=Q(visitors__gt=0), distinct=True),
-        )
-        open_days = opening.open_days(Service.SALON, first, last)
-        recorded = {v.date for v in visits}
+        recorded = {v["date"] for v in visits}
         quick_form = SalonVisitForm(
             initial={"date": today if first <= today <= last else first}
         )
@@ -882,7 +893,12 @@ class OpeningDaysView(CoordinatorMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         fiscal_year = _fiscal_year_param(self.request)
-        table = opening.open_days_by_month(fiscal_year)
+        # Kept in memory until an opening day changes (accounts.dataversion).
+        table = dataversion.cached(
+            ("open_days_by_month", fiscal_year, scoping.current()),
+            functools.partial(opening.open_days_by_month, fiscal_year),
+            using=router.db_for_read(OpeningCalendar),
+        )
         context.update(
             fiscal_year=fiscal_year,
             fiscal_year_label=jpdates.fiscal_year_label(fiscal_year),

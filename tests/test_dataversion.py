@@ -477,3 +477,83 @@ def test_the_line_inbox_is_kept_until_a_message_or_chat_changes(
     LineMessageFactory(line_user=second, text="新しい相談です")
     page = inbox.get(url).content.decode()
     assert "ラインの人乙" in page and "新しい相談です" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_salon_visits_opening_days_and_programmes_are_kept_until_they_change(
+    records_cache, make_user, coordinator, city_staff
+):
+    """The salon's month (its visits, named clients and totals), the open
+    days table and the reports index, each served from memory and read
+    again after a write to what it shows."""
+    from reports.models import Target
+    from reports.services import programme_create, target_save
+    from shelter import services as shelter_services
+    from shelter.models import Service
+    from shelter.tests.factories import SalonFactory, SalonVisitFactory
+
+    salon = SalonFactory()
+    visit = SalonVisitFactory(facility=salon, date=dt.date(2021, 10, 1), visitors=3)
+    page = _logged_in(coordinator)
+    url = reverse("shelter:salon_list") + "?month=2021-10"
+    assert page.get(url).context["totals"]["visits"] == 3
+    with CaptureQueriesContext(connection) as kept:
+        page.get(url)
+    assert not any("shelter_salonvisit" in q["sql"] for q in kept)
+    shelter_services.salon_visit_record(
+        by=coordinator,
+        facility=salon,
+        date=dt.date(2021, 10, 2),
+        visitors=5,
+        clients=[],
+    )
+    assert page.get(url).context["totals"]["visits"] == 8
+    shelter_services.salon_visit_update(
+        visit=visit,
+        by=coordinator,
+        visitors=3,
+        clients=[ClientFactory()],
+        programme=None,
+    )
+    named = {v["date"]: v["named"] for v in page.get(url).context["visits"]}
+    assert named == {dt.date(2021, 10, 1): 1, dt.date(2021, 10, 2): 0}
+
+    url = reverse("shelter:opening_days") + "?fy=2021"
+
+    def salon_days():
+        rows = page.get(url).context["rows"]
+        return next(total for value, _label, _months, total in rows if value == "salon")
+
+    before = salon_days()
+    with CaptureQueriesContext(connection) as kept:
+        assert salon_days() == before
+    assert not any("shelter_openinghours" in q["sql"] for q in kept)
+    shelter_services.calendar_exception_add(
+        by=coordinator, service=Service.SALON, date=dt.date(2021, 10, 3), kind="open"
+    )
+    assert salon_days() == before + 1
+
+    reports = _logged_in(city_staff)
+    programme_create(
+        by=city_staff, fiscal_year=2021, name="最初の事業", municipality="市"
+    )
+    index = reverse("reports:index")
+    assert "最初の事業" in reports.get(index).content.decode()
+    with CaptureQueriesContext(connection) as kept:
+        reports.get(index)
+    assert not any("reports_programme" in q["sql"] for q in kept)
+    second = programme_create(
+        by=city_staff, fiscal_year=2021, name="次の事業", municipality="市"
+    )
+    assert "次の事業" in reports.get(index).content.decode()
+    target_save(
+        target=Target(programme=second, metric_key="sns_chats", target_value=5),
+        by=city_staff,
+    )
+    programmes = [
+        p for _y, _l, ps, _s in reports.get(index).context["years"] for p in ps
+    ]
+    assert {p["name"]: p["target_count"] for p in programmes} == {
+        "最初の事業": 0,
+        "次の事業": 1,
+    }
