@@ -1,6 +1,6 @@
 """A token that changes whenever the data of some tables changes, so that a
 page part computed from them can be kept in memory and reused until then:
-``cached`` (the worklists, the shelter calendar's month), ``cached_list``
+``cached`` (the worklists, the calendars' months), ``cached_list``
 and ``cached_count`` (a query's rows or count: the lists). A part is kept
 only if every table its queries read is versioned.
 
@@ -206,9 +206,15 @@ def migrating(conn=connection):
     try:
         yield
     finally:
-        _set_migrating(conn, False)
-        install(conn)
-        renew(conn)
+        _migrated(conn)
+
+
+def _migrated(conn) -> None:
+    """After migrations: events queued again, triggers made where missing,
+    and one new token for whatever the migrations wrote."""
+    _set_migrating(conn, False)
+    install(conn)
+    renew(conn)
 
 
 def _set_migrating(conn, on: bool) -> None:
@@ -235,10 +241,7 @@ def pre_migrate_signal(sender, using="default", **kwargs) -> None:
 def post_migrate_signal(sender, using="default", **kwargs) -> None:
     """post_migrate, once, after the accounts app's (every table exists)."""
     if sender.name == "accounts":
-        conn = connections[using]
-        _set_migrating(conn, False)
-        install(conn)
-        renew(conn)
+        _migrated(connections[using])
 
 
 _READ = f"SELECT token FROM {TABLE} WHERE id = 1"  # noqa: S608 (constant)

@@ -323,7 +323,11 @@ class GroupListView(FacilitatorMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         # Kept in memory until a group or session changes (accounts.dataversion).
-        groups = dataversion.cached_list(selectors.group_list())
+        groups = dataversion.cached(
+            ("group_list", scoping.current()),
+            lambda: list(selectors.group_list()),
+            using=router.db_for_read(Group),
+        )
         return super().get_context_data(groups=groups, **kwargs)
 
 

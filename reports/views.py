@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import router
 from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +22,7 @@ from django.views import View
 from django.views.generic import CreateView, DetailView, TemplateView, UpdateView
 
 import jpdates
-from accounts import dataversion
+from accounts import dataversion, scoping
 from accounts.audit import Action, audit
 from accounts.forms import add_service_errors
 from accounts.links import url_by_id
@@ -222,11 +223,21 @@ class ReportIndexView(CityStaffMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # Only what the page shows, as values (a programme's texts are long).
-        # Kept in memory until a programme or target changes (dataversion).
-        programmes = dataversion.cached_list(
-            selectors.programme_list(self.request.user)
-            .annotate(target_count=Count("targets"))
-            .values("pk", "fiscal_year", "name", "municipality", "target_count")
+        user = self.request.user
+
+        def programmes_of_user():
+            return list(
+                selectors.programme_list(user)
+                .annotate(target_count=Count("targets"))
+                .values("pk", "fiscal_year", "name", "municipality", "target_count")
+            )
+
+        # Kept in memory per user until a programme, a target or her roles,
+        # funder or organisations change (accounts.dataversion).
+        programmes = dataversion.cached(
+            ("programme_index", user.pk, scoping.current()),
+            programmes_of_user,
+            using=router.db_for_read(Programme),
         )
         years = sorted(
             {p["fiscal_year"] for p in programmes} | {_current_fiscal_year()},

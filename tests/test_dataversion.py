@@ -433,7 +433,11 @@ def test_a_part_that_reads_an_unversioned_table_is_not_kept(
 def test_peer_sessions_and_the_client_search_are_kept_until_they_change(
     records_cache, make_user
 ):
-    from peergroups.tests.factories import AttendanceFactory, SessionFactory
+    from peergroups.tests.factories import (
+        AttendanceFactory,
+        GroupFactory,
+        SessionFactory,
+    )
 
     facilitator = make_user(Role.FACILITATOR)
     counsellor = make_user(Role.COUNSELLOR)
@@ -448,6 +452,13 @@ def test_peer_sessions_and_the_client_search_are_kept_until_they_change(
     AttendanceFactory(session=session)
     page = sessions.get(url).content.decode()
     assert "次の会" in page and "最初の会" in page
+    groups = reverse("peergroups:group_list")
+    assert "新しい集まり" not in sessions.get(groups).content.decode()
+    with CaptureQueriesContext(connection) as kept:
+        sessions.get(groups)
+    assert not any("peergroups_group" in q["sql"] for q in kept)
+    GroupFactory(name="新しい集まり")
+    assert "新しい集まり" in sessions.get(groups).content.decode()
 
     ClientFactory(display_name="検索太郎")
     clients = _logged_in(counsellor)
