@@ -274,7 +274,7 @@ class StayFilterForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("Code or name")}),
     )
-    facility = forms.ModelChoiceField(
+    facility = ListModelChoiceField(
         label=_("Facility"),
         required=False,
         queryset=Facility.objects.filter(kind=Facility.Kind.SHELTER),

@@ -340,9 +340,13 @@ class StayListView(CoordinatorMixin, TemplateView):
         )
         # Counted without the joins that only the rows' values need (every
         # stay has its room and its client): one table scanned, not four.
-        paginator.count = stays.count()
+        # Count and rows kept in memory until a stay, room, facility or
+        # client changes (accounts.dataversion).
+        paginator.count = dataversion.cached_count(stays)
         page = paginator.get_page(self.request.GET.get("page"))
-        page.object_list = selectors.stay_rows(list(page.object_list))
+        page.object_list = selectors.stay_rows(
+            dataversion.cached_list(page.object_list)
+        )
         context["page"] = page
         return context
 

@@ -409,6 +409,20 @@ def test_the_stay_calendar_is_kept_until_a_stay_changes(records_cache, coordinat
     Stay.objects.filter(client__display_name="宿泊者甲").delete()
     assert "宿泊者甲" not in page.get(url).content.decode()
 
+    stays = reverse("shelter:stay_list")
+    assert "宿泊者乙" in page.get(stays).content.decode()
+    with CaptureQueriesContext(connection) as kept:
+        page.get(stays)
+    assert not any("shelter_stay" in q["sql"] for q in kept)
+    StayFactory(
+        room=room,
+        client=ClientFactory(display_name="宿泊者丙"),
+        start_date=dt.date(2021, 11, 20),
+    )
+    listed = page.get(stays)
+    assert "宿泊者丙" in listed.content.decode()
+    assert listed.context["page"].paginator.count == 2
+
 
 @pytest.mark.django_db(transaction=True)
 def test_a_part_that_reads_an_unversioned_table_is_not_kept(
