@@ -1,7 +1,8 @@
 """A token that changes whenever the data of some tables changes, so that a
 page part computed from them can be kept in memory and reused until then:
-``cached`` (the worklists, the calendars' months), ``cached_list``
-and ``cached_count`` (a query's rows or count: the lists). A part is kept
+``cached`` (the worklists, the calendars' months), ``cached_list``,
+``cached_rows`` and ``cached_count`` (a query's rows, its rows made ready
+to print, or its count: the lists). A part is kept
 only if every table its queries read is versioned.
 
 The token is one row of ``accounts.DataVersion``. Triggers on every table of
@@ -42,6 +43,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.utils import translation
 
 from . import scoping
 
@@ -367,7 +369,14 @@ def cached_list(queryset) -> list:
     return _cached_query(queryset, "rows", lambda: list(queryset))
 
 
-def _cached_query(queryset, kind: str, compute: Callable[[], T]) -> T:
+def cached_rows(queryset, make: Callable[[list], T]) -> T:
+    """``make(list(queryset))``: a page's rows made ready to print (links,
+    labels, HTML), kept like ``cached_list``, per language."""
+    kind = ("made", make.__module__, make.__qualname__, translation.get_language())
+    return _cached_query(queryset, kind, lambda: make(list(queryset)))
+
+
+def _cached_query(queryset, kind: Hashable, compute: Callable[[], T]) -> T:
     if not settings.RECORDS_CACHE:
         return compute()
     try:

@@ -613,8 +613,8 @@ class ConsultationListView(CounsellorMixin, TemplateView):
         page = paginator.get_page(self.request.GET.get("page"))
         # The rows and the counts are kept in memory until a consultation
         # changes (accounts.dataversion).
-        page.object_list = selectors.consultation_rows(
-            dataversion.cached_list(page.object_list)
+        page.object_list = dataversion.cached_rows(
+            page.object_list, selectors.consultation_rows
         )
         context.update(
             form=form,

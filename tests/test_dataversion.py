@@ -6,6 +6,7 @@ writes renew it, and the key keeps users, scopes and languages apart."""
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -323,6 +324,18 @@ def test_the_consultation_list_keeps_its_counts_and_rows(
     assert not any("consultations_" in q["sql"] for q in kept)
     assert _without_tokens(kept_page) == _without_tokens(fresh_page)
     assert Consultation.objects.count() == 3
+    # The rows are kept ready to print, per language.
+    channel = Consultation.objects.first().get_channel_display
+    with translation.override("en"):
+        in_english = str(channel())
+    with translation.override("ja"):
+        in_japanese = str(channel())
+    assert in_english != in_japanese
+    japanese = page.get(url).content.decode()
+    page.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = page.get(url).content.decode()
+    assert f"<td>{in_english}</td>" in english
+    assert f"<td>{in_japanese}</td>" in japanese
 
 
 @pytest.mark.django_db(transaction=True)
