@@ -183,9 +183,10 @@ SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
 # Database sessions that stay readable while the database refuses writes.
 SESSION_ENGINE = "accounts.sessions"
 SESSION_REFRESH_SECONDS = 60
-# Page parts computed from records (worklists, lists, calendars) are kept in the process's
-# own memory until the data they read changes (accounts.dataversion): never
-# in a shared cache, which would hold personal data outside the database.
+# Page parts computed from records (worklists, lists, calendars) are kept in
+# the process's own memory until the data they read changes
+# (accounts.dataversion): never in a shared cache, which would hold personal
+# data outside the database.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "records": {
