@@ -80,8 +80,8 @@ class SessionListView(FacilitatorMixin, TemplateView):
         # The totals counted these very sessions: no second count.
         paginator.count = totals.sessions
         page = paginator.get_page(self.request.GET.get("page"))
-        page.object_list = selectors.session_list_rows(
-            dataversion.cached_list(page.object_list)
+        page.object_list = dataversion.cached_rows(
+            page.object_list, selectors.session_list_rows
         )
         context.update(
             fiscal_year_nav(fy),

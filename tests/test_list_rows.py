@@ -107,6 +107,29 @@ def test_the_session_list_counts_its_sessions_once(client_as, facilitator):
     assert len(_counts_of("peergroups_session", ctx.captured_queries)) == 1
 
 
+def test_a_session_row_escapes_what_was_typed_and_shows_its_days(
+    client_as, facilitator
+):
+    from peergroups.tests.factories import GroupFactory
+
+    SessionFactory(
+        group=GroupFactory(name="<i>会</i>"),
+        theme=NAME,
+        place="<u>部屋</u>",
+        date=dt.date(2021, 10, 15),
+        end_date=dt.date(2021, 10, 16),
+        anonymous_count=12,
+    )
+    html = client_as(facilitator).get("/groups/sessions/?fy=2021").content.decode()
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert f"<td>{ESCAPED}</td>" in body
+    assert "<td>&lt;i&gt;会&lt;/i&gt;</td>" in body
+    assert "<td>&lt;u&gt;部屋&lt;/u&gt;</td>" in body
+    assert '<span class="badge">' in body  # two days
+    assert '<td class="num"><strong>12</strong></td>' in body
+    assert NAME not in html and "<i>会</i>" not in html
+
+
 def test_an_unmet_request_row_shows_its_client_labels_and_delete_form(
     client_as, coordinator
 ):
