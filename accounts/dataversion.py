@@ -83,6 +83,9 @@ VERSIONED_TABLES = (
     "shelter_salonvisit",
     "shelter_salonvisit_clients",
     "shelter_stay",
+    "training_event",
+    "training_speaker",
+    "training_surveyresponse",
 )
 TABLE = "accounts_dataversion"
 TRIGGER = "ibasho_data_changed"

@@ -595,3 +595,31 @@ def test_salon_visits_opening_days_and_programmes_are_kept_until_they_change(
         "最初の事業": 0,
         "次の事業": 1,
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_training_events_are_kept_until_an_event_or_answer_changes(
+    records_cache, facilitator
+):
+    from training.tests.factories import (
+        EventFactory,
+        SpeakerFactory,
+        SurveyResponseFactory,
+    )
+
+    event = EventFactory(title="最初の研修")
+    page = _logged_in(facilitator)
+    url = reverse("training:event_list") + "?fy=2021"
+    assert "最初の研修" in page.get(url).content.decode()
+    with CaptureQueriesContext(connection) as kept:
+        page.get(url)
+    assert not any("training_" in q["sql"] for q in kept)
+    EventFactory(title="次の研修", date=dt.date(2021, 11, 1))
+    listed = page.get(url)
+    assert "次の研修" in listed.content.decode()
+    assert listed.context["totals"].events == 2
+    SpeakerFactory(event=event)
+    SurveyResponseFactory(event=event)
+    rows = {r["title"]: r for r in page.get(url).context["page"].object_list}
+    first = rows["最初の研修"]
+    assert (first["speaker_count"], first["respondent_count"]) == (1, 1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import router
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 import jpdates
+from accounts import dataversion, scoping
 from accounts.audit import Action, audit, audit_many
 from accounts.forms import add_service_errors
 from accounts.roles import Role, RoleRequiredMixin
@@ -49,16 +51,33 @@ class EventListView(FacilitatorMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = FiscalYearForm(self.request.GET or None)
-        fy = (form.is_valid() and form.cleaned_data.get("fy")) or (
-            selectors.fiscal_year_to_show(today=timezone.localdate())
+        # The year, the totals and the rows are kept in memory until an
+        # event, a speaker or a survey answer changes (accounts.dataversion).
+        using = router.db_for_read(Event)
+        scope = scoping.current()
+        today = timezone.localdate()
+        fy = (form.is_valid() and form.cleaned_data.get("fy")) or dataversion.cached(
+            ("training_year", today, scope),
+            lambda: selectors.fiscal_year_to_show(today=today),
+            using=using,
         )
         start, end = jpdates.fiscal_year_range(fy)
-        events = selectors.event_list(start=start, end=end)
-        page = Paginator(
-            events.values(*selectors.EVENT_ROW), self.paginate_by
-        ).get_page(self.request.GET.get("page"))
+        totals = dataversion.cached(
+            ("training_totals", start, end, scope),
+            lambda: selectors.training_totals(start=start, end=end),
+            using=using,
+        )
+        paginator = Paginator(
+            selectors.event_list(start=start, end=end).values(*selectors.EVENT_ROW),
+            self.paginate_by,
+        )
+        # The totals counted these very events: no second count.
+        paginator.count = totals.events
+        page = paginator.get_page(self.request.GET.get("page"))
         # Rows as values, made ready to print (training.selectors.event_rows).
-        page.object_list = selectors.event_rows(list(page.object_list))
+        page.object_list = dataversion.cached_rows(
+            page.object_list, selectors.event_rows
+        )
         context.update(
             fy=fy,
             fy_label=jpdates.fiscal_year_label(fy),
@@ -67,7 +86,7 @@ class EventListView(FacilitatorMixin, TemplateView):
             fy_prev_label=jpdates.fiscal_year_label(fy - 1),
             fy_next_label=jpdates.fiscal_year_label(fy + 1),
             page=page,
-            totals=selectors.training_totals(start=start, end=end),
+            totals=totals,
         )
         return context
 
