@@ -479,9 +479,19 @@ def inbox_rows(users: QuerySet[LineUser], *, open_chats: dict) -> list[dict]:
     and the previews' messages; ``open_chats`` from ``desk_chats``). The
     values are read from the page's slice, not given to the paginator: its
     count would then join the clients too."""
+
+    def made(rows: list[dict]) -> list[dict]:
+        return _inbox_rows_made(rows, open_chats)
+
+    # Kept ready to print until a person, message or chat changes
+    # (accounts.dataversion): ``open_chats`` holds only what the data says
+    # (each open chat's status and holder), not the waiting times.
+    return dataversion.cached_rows(users.values(*INBOX_ROW_FIELDS), made)
+
+
+def _inbox_rows_made(rows: list[dict], open_chats: dict) -> list[dict]:
     from accounts.templatetags.dates import jdatetime
 
-    rows = dataversion.cached_list(users.values(*INBOX_ROW_FIELDS))
     messages = _last_messages(
         [r["last_message_id"] for r in rows if r["last_message_id"]]
     )
