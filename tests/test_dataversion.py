@@ -515,11 +515,25 @@ def test_the_line_inbox_is_kept_until_a_message_or_chat_changes(
     LineMessageFactory(line_user=second, text="新しい相談です")
     page = inbox.get(url).content.decode()
     assert "ラインの人乙" in page and "新しい相談です" in page
+    # The rows are kept ready to print with each open chat's status and
+    # holder (not in the key): a claimed chat shows on the next view.
+    from consultations.line.chats import chat_claim
+    from consultations.models import LineChat
+
+    chat = LineChat.objects.create(line_user=second, started_at=timezone.now())
+    labels = dict(LineChat.Status.choices)
+    with translation.override("ja"):
+        waiting = str(labels[LineChat.Status.WAITING])
+        active = str(labels[LineChat.Status.ACTIVE])
+    assert f">{waiting}</span>" in inbox.get(url).content.decode()
+    chat_claim(chat=chat, by=counsellor)
+    page = inbox.get(url).content.decode()
+    assert f">{active}</span>" in page and f">{waiting}</span>" not in page
 
 
 @pytest.mark.django_db(transaction=True)
 def test_salon_visits_opening_days_and_programmes_are_kept_until_they_change(
-    records_cache, make_user, coordinator, city_staff
+    records_cache, coordinator, city_staff
 ):
     """The salon's month (its visits, named clients and totals), the open
     days table and the reports index, each served from memory and read
